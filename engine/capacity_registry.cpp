@@ -1,0 +1,71 @@
+#include "capacity_registry.hpp"
+
+#include <algorithm>
+
+namespace cpx::detail {
+
+namespace {
+constexpr Timestamp kMinusInfinity = std::numeric_limits<Timestamp>::min();
+}
+
+CapacityRegistry::Steps& CapacityRegistry::line(Key key) {
+  auto [it, inserted] = lines_.try_emplace(pack(key));
+  if (inserted) it->second.emplace_back(kMinusInfinity, 0);
+  return it->second;
+}
+
+size_t CapacityRegistry::locate(const Steps& steps, Timestamp t) {
+  auto it = std::upper_bound(steps.begin(), steps.end(), t,
+                             [](Timestamp v, const std::pair<Timestamp, Quantity>& s) { return v < s.first; });
+  return static_cast<size_t>(it - steps.begin()) - 1;
+}
+
+size_t CapacityRegistry::split(Steps& steps, Timestamp t) {
+  size_t i = locate(steps, t);
+  if (steps[i].first == t) return i;
+  steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(i) + 1, {t, steps[i].second});
+  return i + 1;
+}
+
+bool CapacityRegistry::add_registered(Key key, Timestamp from, Timestamp to, Quantity devices) {
+  Steps& steps = line(key);
+  if (devices < 0 && headroom(key, from, to) < -devices) return false;
+  size_t a = split(steps, from);
+  size_t b = split(steps, to);
+  for (size_t i = a; i < b; ++i) steps[i].second += devices;
+  return true;
+}
+
+bool CapacityRegistry::commit(Key key, Timestamp from, Timestamp to, Quantity qty) {
+  auto it = lines_.find(pack(key));
+  if (it == lines_.end()) return false;
+  Steps& steps = it->second;
+  // Check before splitting so a refused commit leaves the line untouched.
+  for (size_t i = locate(steps, from); i < steps.size() && steps[i].first < to; ++i) {
+    if (steps[i].second < qty) return false;
+  }
+  size_t a = split(steps, from);
+  size_t b = split(steps, to);
+  for (size_t i = a; i < b; ++i) steps[i].second -= qty;
+  return true;
+}
+
+void CapacityRegistry::release(Key key, Timestamp from, Timestamp to, Quantity qty) {
+  Steps& steps = lines_.at(pack(key));
+  size_t a = split(steps, from);
+  size_t b = split(steps, to);
+  for (size_t i = a; i < b; ++i) steps[i].second += qty;
+}
+
+Quantity CapacityRegistry::headroom(Key key, Timestamp from, Timestamp to) const {
+  auto it = lines_.find(pack(key));
+  if (it == lines_.end()) return 0;
+  const Steps& steps = it->second;
+  Quantity least = std::numeric_limits<Quantity>::max();
+  for (size_t i = locate(steps, from); i < steps.size() && steps[i].first < to; ++i) {
+    least = std::min(least, steps[i].second);
+  }
+  return least;
+}
+
+}  // namespace cpx::detail

@@ -1,0 +1,57 @@
+#pragma once
+// Fixed-address object pool: objects live in chunks that never move, freed slots are reused LIFO, so
+// steady-state order flow allocates nothing.
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace cpx::detail {
+
+template <class T>
+class ObjectPool {
+ public:
+  explicit ObjectPool(size_t chunk_size = 4096) : chunk_size_(chunk_size) {}
+
+  void reserve(size_t n) {
+    while (capacity_ < n) grow();
+    free_.reserve(capacity_);
+  }
+
+  T* acquire() {
+    if (free_.empty()) grow();
+    T* p = free_.back();
+    free_.pop_back();
+    ++live_;
+    return new (p) T();
+  }
+
+  void release(T* p) {
+    p->~T();
+    free_.push_back(p);
+    --live_;
+  }
+
+  size_t live() const { return live_; }
+
+ private:
+  void grow() {
+    auto chunk = std::make_unique<Slot[]>(chunk_size_);
+    free_.reserve(capacity_ + chunk_size_);
+    // Push in reverse so the first acquire takes the chunk's first slot: neighbouring orders stay close.
+    for (size_t i = chunk_size_; i-- > 0;) free_.push_back(reinterpret_cast<T*>(&chunk[i]));
+    chunks_.push_back(std::move(chunk));
+    capacity_ += chunk_size_;
+  }
+
+  struct alignas(alignof(T)) Slot {
+    unsigned char bytes[sizeof(T)];
+  };
+
+  size_t chunk_size_;
+  size_t capacity_ = 0;
+  size_t live_ = 0;
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<T*> free_;
+};
+
+}  // namespace cpx::detail

@@ -1,0 +1,130 @@
+#pragma once
+// One instrument's book: two sides of price levels, each level a FIFO of orders (intrusive list).
+// Levels sit in a vector sorted worst-to-best, so the best price is at the back: the common operations
+// (add at or near the touch, remove the best level) are O(1) amortised and the search is cache-friendly.
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "cpx/domain.hpp"
+#include "cpx/instrument.hpp"
+
+namespace cpx::detail {
+
+struct PriceLevel;
+
+struct Order {
+  // Touched while matching.
+  OrderId id = 0;
+  Order* prev = nullptr;  // FIFO neighbours in the level
+  Order* next = nullptr;
+  PriceLevel* level = nullptr;
+  Price price = 0;
+  Quantity remaining = 0;
+  ParticipantId participant = kNoParticipant;
+  InstrumentId instrument = kNoInstrument;
+  Side side = Side::Buy;
+  OrderType type = OrderType::Limit;
+  TimeInForce tif = TimeInForce::GTC;
+  SelfTradePrevention stp = SelfTradePrevention::CancelNewest;
+  bool post_only = false;
+  // Touched on accept, cancel and reports.
+  Order* owner_prev = nullptr;  // the participant's open orders (mass cancel, cancel-on-disconnect)
+  Order* owner_next = nullptr;
+  Quantity qty = 0;  // total, filled included
+  Quantity filled = 0;
+  Timestamp expire_at = 0;
+  ClOrdId cl_ord_id;
+};
+
+struct PriceLevel {
+  Price price = 0;
+  Quantity qty = 0;
+  uint32_t count = 0;
+  Order* head = nullptr;
+  Order* tail = nullptr;
+
+  void push_back(Order* o) {
+    o->level = this;
+    o->next = nullptr;
+    o->prev = tail;
+    if (tail) tail->next = o; else head = o;
+    tail = o;
+    qty += o->remaining;
+    ++count;
+  }
+  void unlink(Order* o) {
+    if (o->prev) o->prev->next = o->next; else head = o->next;
+    if (o->next) o->next->prev = o->prev; else tail = o->prev;
+    qty -= o->remaining;
+    --count;
+    o->level = nullptr;
+    o->prev = o->next = nullptr;
+  }
+};
+
+class BookSide {
+ public:
+  explicit BookSide(Side side) : side_(side) { levels_.reserve(64); }
+
+  Side side() const { return side_; }
+  bool empty() const { return levels_.empty(); }
+  PriceLevel* best() const { return levels_.empty() ? nullptr : levels_.back().second; }
+  size_t level_count() const { return levels_.size(); }
+  // i-th level from the best (0 = best).
+  PriceLevel* from_best(size_t i) const { return levels_[levels_.size() - 1 - i].second; }
+
+  // True when a price on this side is better than (strictly ahead of) `other`.
+  bool better(Price a, Price b) const { return side_ == Side::Buy ? a > b : a < b; }
+
+  PriceLevel* find(Price price) const {
+    auto it = lower(price);
+    return (it != levels_.end() && it->first == price) ? it->second : nullptr;
+  }
+
+  // Inserts `fresh` (already holding `price`) unless the level exists; returns the level to use.
+  PriceLevel* find_or_insert(Price price, PriceLevel* fresh) {
+    auto it = lower(price);
+    if (it != levels_.end() && it->first == price) return it->second;
+    levels_.insert(it, {price, fresh});
+    return fresh;
+  }
+
+  void erase(Price price) {
+    auto it = lower(price);
+    if (it != levels_.end() && it->first == price) levels_.erase(it);
+  }
+
+ private:
+  using Entry = std::pair<Price, PriceLevel*>;
+  // Entries run worst to best: ascending for bids, descending for asks.
+  std::vector<Entry>::const_iterator lower(Price price) const {
+    if (side_ == Side::Buy) {
+      return std::lower_bound(levels_.begin(), levels_.end(), price,
+                              [](const Entry& e, Price p) { return e.first < p; });
+    }
+    return std::lower_bound(levels_.begin(), levels_.end(), price,
+                            [](const Entry& e, Price p) { return e.first > p; });
+  }
+  std::vector<Entry>::iterator lower(Price price) {
+    auto cit = static_cast<const BookSide*>(this)->lower(price);
+    return levels_.begin() + (cit - levels_.cbegin());
+  }
+
+  Side side_;
+  std::vector<Entry> levels_;
+};
+
+struct OrderBook {
+  explicit OrderBook(InstrumentInfo i) : info(std::move(i)) {}
+  InstrumentInfo info;
+  InstrumentState state = InstrumentState::Listed;
+  Price reference_price = 0;
+  BookSide bids{Side::Buy};
+  BookSide asks{Side::Sell};
+  BookSide& side(Side s) { return s == Side::Buy ? bids : asks; }
+  const BookSide& side(Side s) const { return s == Side::Buy ? bids : asks; }
+};
+
+}  // namespace cpx::detail

@@ -1,0 +1,55 @@
+#pragma once
+// (participant, client order id) -> open order id, kept up to date from the engine's events, so clients
+// can cancel and replace by their own ids. Also tells whether a client id is already in use.
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "cpx/events.hpp"
+
+namespace cpx::api {
+
+class ClientOrderIds final : public EventListener {
+ public:
+  OrderId find(ParticipantId p, std::string_view cl_ord_id) const {
+    auto it = ids_.find(key(p, cl_ord_id));
+    return it == ids_.end() ? 0 : it->second;
+  }
+  void on_accepted(const OrderAccepted& e) override {
+    if (e.cl_ord_id.empty()) return;
+    ids_[key(e.participant, e.cl_ord_id)] = e.order_id;
+    by_order_[e.order_id] = std::string(e.cl_ord_id);
+  }
+  void on_trade(const Trade& t) override {
+    if (t.buy_remaining == 0) on_closed(t.buy_order_id, t.buyer);
+    if (t.sell_remaining == 0) on_closed(t.sell_order_id, t.seller);
+  }
+  void on_done(const OrderDone& e) override { on_closed(e.order_id, e.participant); }
+  void on_replaced(const OrderReplaced& e) override {
+    auto it = by_order_.find(e.order_id);
+    if (it != by_order_.end() && it->second != e.cl_ord_id) {
+      ids_.erase(key(e.participant, it->second));
+      it->second = std::string(e.cl_ord_id);
+      ids_[key(e.participant, e.cl_ord_id)] = e.order_id;
+    }
+  }
+  void on_closed(OrderId id, ParticipantId p) {
+    auto it = by_order_.find(id);
+    if (it == by_order_.end()) return;
+    ids_.erase(key(p, it->second));
+    by_order_.erase(it);
+  }
+  size_t size() const { return ids_.size(); }
+
+ private:
+  static std::string key(ParticipantId p, std::string_view cl) {
+    std::string k = std::to_string(p);
+    k += '\x1f';
+    k += cl;
+    return k;
+  }
+  std::unordered_map<std::string, OrderId> ids_;
+  std::unordered_map<OrderId, std::string> by_order_;
+};
+
+}  // namespace cpx::api

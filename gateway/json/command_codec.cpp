@@ -1,0 +1,346 @@
+#include "json/command_codec.hpp"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
+namespace cpx::api {
+
+namespace {
+
+using nlohmann::json;
+
+// Reads typed fields out of one request object; the first problem wins and is reported.
+class Reader {
+ public:
+  Reader(const json& obj, DecodeError& err) : obj_(obj), err_(err) {}
+
+  bool failed() const { return failed_; }
+
+  void fail(RejectReason reason, std::string text) {
+    if (failed_) return;
+    failed_ = true;
+    err_.reason = reason;
+    err_.text = std::move(text);
+  }
+
+  const json* field(const char* name, bool required) {
+    auto it = obj_.find(name);
+    if (it == obj_.end() || it->is_null()) {
+      if (required) fail(RejectReason::MalformedRequest, std::string("field \"") + name + "\" is required");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  std::string str(const char* name, bool required = true, std::string fallback = {}) {
+    const json* v = field(name, required);
+    if (!v) return fallback;
+    if (!v->is_string()) {
+      fail(RejectReason::MalformedRequest, std::string("field \"") + name + "\" must be a string");
+      return fallback;
+    }
+    return v->get<std::string>();
+  }
+
+  int64_t integer(const char* name, bool required = true, int64_t fallback = 0) {
+    const json* v = field(name, required);
+    if (!v) return fallback;
+    if (v->is_number_integer()) return v->get<int64_t>();
+    if (v->is_number_unsigned()) {
+      auto u = v->get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(u);
+    }
+    fail(RejectReason::MalformedRequest, std::string("field \"") + name + "\" must be an integer");
+    return fallback;
+  }
+
+  bool boolean(const char* name, bool fallback = false) {
+    const json* v = field(name, false);
+    if (!v) return fallback;
+    if (!v->is_boolean()) {
+      fail(RejectReason::MalformedRequest, std::string("field \"") + name + "\" must be true or false");
+      return fallback;
+    }
+    return v->get<bool>();
+  }
+
+  // Decimal as a string ("12.50") or a JSON integer; never a JSON float, which could not be exact.
+  int64_t decimal(const char* name, bool required = true, int64_t fallback = 0, int decimals = 4) {
+    const json* v = field(name, required);
+    if (!v) return fallback;
+    if (v->is_number_integer() || v->is_number_unsigned()) {
+      auto parsed = parse_fixed(v->dump(), decimals);
+      if (parsed) return *parsed;
+    } else if (v->is_string()) {
+      auto parsed = parse_fixed(v->get<std::string>(), decimals);
+      if (parsed) return *parsed;
+    }
+    fail(RejectReason::MalformedRequest, std::string("field \"") + name +
+                                             "\" must be a decimal string with at most " +
+                                             std::to_string(decimals) + " decimals, like \"12.50\"");
+    return fallback;
+  }
+
+  // Time as ISO-8601 text or integer nanoseconds since the epoch.
+  Timestamp time(const char* name, bool required, Timestamp fallback) {
+    const json* v = field(name, required);
+    if (!v) return fallback;
+    if (v->is_number_integer() || v->is_number_unsigned()) {
+      auto n = v->get<int64_t>();
+      if (n >= 0) return n;
+    } else if (v->is_string()) {
+      auto t = parse_iso_time(v->get<std::string>());
+      if (t) return *t;
+    }
+    fail(RejectReason::MalformedRequest,
+         std::string("field \"") + name + "\" must be ISO-8601 with a zone, like \"2026-12-01T14:00:00+08:00\", or integer ns");
+    return fallback;
+  }
+
+  template <class E>
+  E choice(const char* name, bool (*parse)(std::string_view, E&), E fallback, const char* allowed) {
+    const json* v = field(name, false);
+    if (!v) return fallback;
+    E out = fallback;
+    if (!v->is_string() || !parse(v->get<std::string>(), out)) {
+      fail(RejectReason::MalformedRequest, std::string("field \"") + name + "\" must be one of " + allowed);
+      return fallback;
+    }
+    return out;
+  }
+
+  template <class E>
+  E required_choice(const char* name, bool (*parse)(std::string_view, E&), const char* allowed) {
+    if (!field(name, true)) return E{};
+    return choice<E>(name, parse, E{}, allowed);
+  }
+
+ private:
+  const json& obj_;
+  DecodeError& err_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Timestamp default_ts) const {
+  DecodeError err;
+  if (line.size() > kMaxLineBytes) {
+    err.text = "request is " + std::to_string(line.size()) + " bytes; the limit is " + std::to_string(kMaxLineBytes);
+    return err;
+  }
+  json obj = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  if (obj.is_discarded()) {
+    err.text = "not valid JSON";
+    return err;
+  }
+  if (!obj.is_object()) {
+    err.text = "a request must be a JSON object";
+    return err;
+  }
+  Reader in(obj, err);
+  err.cmd = in.str("cmd");
+  if (in.failed()) return err;
+  const std::string& cmd = err.cmd;
+  const Timestamp ts = in.time("ts", false, default_ts);
+
+  auto participant = [&](const char* field, bool required, ParticipantId fallback) -> ParticipantId {
+    std::string code = in.str(field, required);
+    if (in.failed() || code.empty()) return fallback;
+    ParticipantId id = names_.participant(code);
+    if (id == kNoParticipant) in.fail(RejectReason::UnknownParticipant, "participant '" + code + "' is not known");
+    return id;
+  };
+  auto instrument = [&](const char* field, bool required) -> InstrumentId {
+    std::string symbol = in.str(field, required);
+    if (in.failed() || symbol.empty()) return kNoInstrument;
+    InstrumentId id = names_.instrument(symbol);
+    if (id == kNoInstrument) {
+      auto parts = parse_symbol(symbol);
+      if (!parts) {
+        in.fail(RejectReason::BadSymbol, parts.error().text);
+      } else {
+        in.fail(RejectReason::UnknownInstrument, "instrument '" + symbol + "' is not listed");
+      }
+    }
+    return id;
+  };
+  auto cl_ord_id = [&](const char* field, ClOrdId& out) {
+    std::string s = in.str(field, false);
+    if (!out.assign(s)) {
+      in.fail(RejectReason::MalformedRequest,
+              std::string("field \"") + field + "\" is longer than " + std::to_string(ClOrdId::kMax) + " bytes");
+    }
+    if (err.cl_ord_id.empty()) err.cl_ord_id = std::string(out.view());
+  };
+  // The order a cancel or replace refers to: "order_id", or the client's "orig_cl_ord_id".
+  auto target_order = [&](ParticipantId who) -> OrderId {
+    if (in.field("order_id", false)) return static_cast<OrderId>(in.integer("order_id"));
+    std::string orig = in.str("orig_cl_ord_id", false);
+    if (in.failed()) return 0;
+    if (orig.empty()) {
+      in.fail(RejectReason::MalformedRequest, "give \"order_id\" or \"orig_cl_ord_id\"");
+      return 0;
+    }
+    OrderId id = orders_ ? orders_->find(who, orig) : 0;
+    if (id == 0) in.fail(RejectReason::UnknownOrder, "no open order has client id '" + orig + "'");
+    return id;
+  };
+
+  Command out = AdvanceTime{ts};
+  if (cmd == "new_order") {
+    NewOrder c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    cl_ord_id("cl_ord_id", c.cl_ord_id);
+    c.instrument = instrument("symbol", true);
+    c.side = in.required_choice<Side>("side", parse_side, "buy, sell");
+    c.type = in.choice<OrderType>("type", parse_order_type, OrderType::Limit, "limit, market");
+    const TimeInForce default_tif = c.type == OrderType::Market ? TimeInForce::IOC : TimeInForce::GTC;
+    c.tif = in.choice<TimeInForce>("tif", parse_tif, default_tif, "gtc, day, gtd, ioc, fok");
+    c.stp = in.choice<SelfTradePrevention>("stp", parse_stp, SelfTradePrevention::CancelNewest,
+                                           "cancel_newest, cancel_oldest, cancel_both, decrement");
+    c.post_only = in.boolean("post_only");
+    if (c.type == OrderType::Limit) c.price = in.decimal("price");
+    c.qty = in.integer("qty");
+    c.expire_at = in.time("expire_at", false, 0);
+    out = c;
+  } else if (cmd == "cancel") {
+    CancelOrder c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    cl_ord_id("cl_ord_id", c.cl_ord_id);
+    if (!in.failed()) c.order_id = target_order(c.participant);
+    out = c;
+  } else if (cmd == "replace") {
+    ReplaceOrder c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    cl_ord_id("cl_ord_id", c.cl_ord_id);
+    if (!in.failed()) c.order_id = target_order(c.participant);
+    c.price = in.decimal("price", false, 0);
+    c.qty = in.integer("qty", false, 0);
+    if (!in.failed() && c.price == 0 && c.qty == 0 && c.cl_ord_id.empty()) {
+      in.fail(RejectReason::MalformedRequest, "a replace needs \"price\", \"qty\" or a new \"cl_ord_id\"");
+    }
+    out = c;
+  } else if (cmd == "mass_cancel") {
+    MassCancel c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    std::string target = in.str("target", false);
+    if (target == "*") {
+      c.target = kNoParticipant;
+    } else if (target.empty()) {
+      c.target = c.participant;
+    } else {
+      c.target = participant("target", true, kNoParticipant);
+    }
+    c.instrument = instrument("symbol", false);
+    out = c;
+  } else if (cmd == "add_region") {
+    AddRegion c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.region.code = in.str("code");
+    c.region.name = in.str("name");
+    c.region.side = in.required_choice<RegionSide>("side", parse_region_side, "east, west");
+    c.region.jurisdiction = in.str("jurisdiction");
+    c.region.power_price = in.decimal("power_price_cny_per_kwh");
+    c.region.green_share = in.decimal("green_share");
+    c.region.pue = in.decimal("pue", false, 0);
+    out = c;
+  } else if (cmd == "add_chip_class") {
+    AddChipClass c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.chip_class.code = in.str("code");
+    c.chip_class.family = in.required_choice<ChipFamily>("family", parse_family, "ai, general");
+    c.chip_class.device = in.str("device");
+    c.chip_class.memory_gb = in.integer("memory_gb", false, 0);
+    c.chip_class.interconnect = in.str("interconnect", false);
+    c.chip_class.scu_per_device = in.integer("scu_per_device");
+    out = c;
+  } else if (cmd == "add_participant") {
+    AddParticipant c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.participant.code = in.str("code");
+    c.participant.name = in.str("name", false, c.participant.code);
+    c.participant.kind = in.required_choice<ParticipantKind>(
+        "kind", parse_participant_kind, "cloud_vendor, state_operator, carrier, buyer, exchange");
+    if (const json* roles = in.field("roles", true)) {
+      if (!roles->is_array()) in.fail(RejectReason::MalformedRequest, "field \"roles\" must be an array of strings");
+      for (const json& r : roles->is_array() ? *roles : json::array()) {
+        Role role{};
+        if (!r.is_string() || !parse_role(r.get<std::string>(), role)) {
+          in.fail(RejectReason::MalformedRequest,
+                  "each role must be one of trade_buy, trade_sell, carrier, operator, read_only");
+          break;
+        }
+        c.participant.roles |= role;
+      }
+    }
+    c.participant.limits.max_open_orders = in.integer("max_open_orders", false, c.participant.limits.max_open_orders);
+    c.participant.limits.max_order_qty = in.integer("max_order_qty", false, c.participant.limits.max_order_qty);
+    out = c;
+  } else if (cmd == "list_instrument") {
+    ListInstrument c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.symbol = in.str("symbol");
+    if (!in.failed()) {
+      auto parts = parse_symbol(c.symbol);
+      if (!parts) in.fail(RejectReason::BadSymbol, parts.error().text);
+    }
+    c.rules.tick = in.decimal("tick", false, c.rules.tick);
+    c.rules.lot = in.integer("lot", false, c.rules.lot);
+    c.rules.max_order_qty = in.integer("max_order_qty", false, c.rules.max_order_qty);
+    c.rules.price_band_bps = in.decimal("price_band_pct", false, c.rules.price_band_bps, 2);
+    c.rules.gate_closure_ns =
+        in.integer("gate_closure_minutes", false, c.rules.gate_closure_ns / (60 * kNanosPerSecond)) * 60 *
+        kNanosPerSecond;
+    c.open_at = in.time("open_at", false, 0);
+    out = c;
+  } else if (cmd == "halt" || cmd == "resume") {
+    SetInstrumentState c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.instrument = instrument("symbol", true);
+    c.action = cmd == "halt" ? StateAction::Halt : StateAction::Resume;
+    out = c;
+  } else if (cmd == "register_capacity") {
+    RegisterCapacity c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.supplier = participant("supplier", true, kNoParticipant);
+    c.region = in.str("region");
+    c.chip_class = in.str("class");
+    c.from = in.time("from", true, 0);
+    c.to = in.time("to", true, 0);
+    c.devices = in.integer("devices");
+    out = c;
+  } else if (cmd == "set_credit") {
+    SetCredit c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.participant = participant("target", true, kNoParticipant);
+    c.limit = in.decimal("amount");
+    out = c;
+  } else if (cmd == "set_reference_price") {
+    SetReferencePrice c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.instrument = instrument("symbol", true);
+    c.price = in.decimal("price");
+    out = c;
+  } else if (cmd == "advance_time") {
+    out = AdvanceTime{in.time("ts", true, default_ts)};
+  } else {
+    in.fail(RejectReason::MalformedRequest, "unknown cmd '" + cmd + "'");
+  }
+  if (in.failed()) return err;
+  return out;
+}
+
+}  // namespace cpx::api

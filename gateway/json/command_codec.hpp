@@ -1,0 +1,38 @@
+#pragma once
+// JSON -> Command: the request schema of docs/API.md. Never throws on bad input: a malformed request
+// comes back as a DecodeError with a reason code and a sentence that names the offending field.
+#include <string>
+#include <string_view>
+
+#include "cpx/commands.hpp"
+#include "cpx/reasons.hpp"
+#include "cpx/result.hpp"
+#include "json/client_order_ids.hpp"
+#include "json/names.hpp"
+
+namespace cpx::api {
+
+struct DecodeError {
+  RejectReason reason = RejectReason::MalformedRequest;
+  std::string text;
+  std::string cmd;        // the "cmd" field when it could be read
+  std::string cl_ord_id;  // echoed when it could be read
+};
+
+class CommandDecoder {
+ public:
+  // `orders` (optional) lets cancel and replace name the order by the client's own id.
+  CommandDecoder(const NameResolver& names, const ClientOrderIds* orders = nullptr)
+      : names_(names), orders_(orders) {}
+
+  // `default_ts` is used when the request carries no "ts".
+  Result<Command, DecodeError> decode(std::string_view line, Timestamp default_ts) const;
+
+  static constexpr size_t kMaxLineBytes = 64 * 1024;
+
+ private:
+  const NameResolver& names_;
+  const ClientOrderIds* orders_;
+};
+
+}  // namespace cpx::api

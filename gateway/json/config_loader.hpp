@@ -1,0 +1,17 @@
+#pragma once
+// Reference data from config/ (regions, chip classes) turned into admin requests of the public JSON
+// schema, so configuration goes through the same path, checks and journal as any operator command.
+#include <string>
+#include <vector>
+
+#include "cpx/result.hpp"
+
+namespace cpx::api {
+
+// The project's own config directory (source tree), used when no --config is given.
+std::string default_config_dir();
+
+// One JSON request line per region and chip class: {"cmd":"add_region",...}, {"cmd":"add_chip_class",...}.
+Result<std::vector<std::string>> load_reference_requests(const std::string& config_dir);
+
+}  // namespace cpx::api

@@ -1,0 +1,207 @@
+#include "json/event_codec.hpp"
+
+#include <cstdio>
+
+namespace cpx::api {
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+void JsonEventWriter::begin(std::string_view ev, Timestamp ts) {
+  out_ += "{\"ev\":\"";
+  out_ += ev;
+  out_ += "\",\"ts\":\"";
+  out_ += format_iso_time(ts);
+  out_ += '"';
+}
+
+void JsonEventWriter::str(std::string_view key, std::string_view value) {
+  out_ += ",\"";
+  out_ += key;
+  out_ += "\":";
+  append_json_string(out_, value);
+}
+
+void JsonEventWriter::num(std::string_view key, int64_t value) {
+  out_ += ",\"";
+  out_ += key;
+  out_ += "\":";
+  out_ += std::to_string(value);
+}
+
+void JsonEventWriter::fixed(std::string_view key, int64_t value, int decimals) {
+  out_ += ",\"";
+  out_ += key;
+  out_ += "\":\"";
+  out_ += format_fixed(value, decimals);
+  out_ += '"';
+}
+
+void JsonEventWriter::boolean(std::string_view key, bool value) {
+  out_ += ",\"";
+  out_ += key;
+  out_ += value ? "\":true" : "\":false";
+}
+
+void JsonEventWriter::participant(std::string_view key, ParticipantId id) {
+  std::string_view code = names_.participant_code(id);
+  if (code.empty()) {
+    num(key, id == kNoParticipant ? -1 : static_cast<int64_t>(id));
+  } else {
+    str(key, code);
+  }
+}
+
+void JsonEventWriter::instrument(InstrumentId id) {
+  if (id == kNoInstrument) return;
+  str("symbol", names_.symbol(id));
+}
+
+void JsonEventWriter::end() { out_ += "}\n"; }
+
+void JsonEventWriter::on_accepted(const OrderAccepted& e) {
+  begin("accepted", e.ts);
+  num("order_id", static_cast<int64_t>(e.order_id));
+  str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  instrument(e.instrument);
+  str("side", to_string(e.side));
+  str("type", to_string(e.type));
+  str("tif", to_string(e.tif));
+  if (e.post_only) boolean("post_only", true);
+  if (e.type == OrderType::Limit) fixed("price", e.price);
+  num("qty", e.qty);
+  if (e.expire_at != 0) str("expire_at", format_iso_time(e.expire_at));
+  end();
+}
+
+void JsonEventWriter::on_rejected(const OrderRejected& e) {
+  begin("rejected", e.ts);
+  str("cmd", to_string(e.command));
+  participant("participant", e.participant);
+  instrument(e.instrument);
+  if (e.order_id != 0) num("order_id", static_cast<int64_t>(e.order_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  str("reason", reason_code(e.reason));
+  str("text", reason_text(e.reason));
+  end();
+}
+
+void JsonEventWriter::on_trade(const Trade& e) {
+  begin("trade", e.ts);
+  num("trade_id", static_cast<int64_t>(e.trade_id));
+  instrument(e.instrument);
+  fixed("price", e.price);
+  num("qty", e.qty);
+  str("aggressor", to_string(e.aggressor));
+  num("buy_order_id", static_cast<int64_t>(e.buy_order_id));
+  num("sell_order_id", static_cast<int64_t>(e.sell_order_id));
+  participant("buyer", e.buyer);
+  participant("seller", e.seller);
+  if (!e.buy_cl_ord_id.empty()) str("buy_cl_ord_id", e.buy_cl_ord_id);
+  if (!e.sell_cl_ord_id.empty()) str("sell_cl_ord_id", e.sell_cl_ord_id);
+  num("buy_remaining", e.buy_remaining);
+  num("sell_remaining", e.sell_remaining);
+  num("hours", e.hours);
+  num("scu", e.scu);
+  fixed("price_per_scu_hour", e.price_per_scu_hour, kScuPriceDecimals);
+  fixed("notional", e.notional);
+  end();
+}
+
+void JsonEventWriter::on_done(const OrderDone& e) {
+  begin(done_is_expiry(e.reason) ? "expired" : "cancelled", e.ts);
+  num("order_id", static_cast<int64_t>(e.order_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  instrument(e.instrument);
+  str("side", to_string(e.side));
+  num("cancelled_qty", e.cancelled_qty);
+  num("filled_qty", e.filled_qty);
+  str("reason", done_reason_code(e.reason));
+  str("text", done_reason_text(e.reason));
+  end();
+}
+
+void JsonEventWriter::on_replaced(const OrderReplaced& e) {
+  begin("replaced", e.ts);
+  num("order_id", static_cast<int64_t>(e.order_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  instrument(e.instrument);
+  str("side", to_string(e.side));
+  fixed("price", e.price);
+  num("qty", e.qty);
+  num("remaining", e.remaining);
+  boolean("kept_priority", e.kept_priority);
+  end();
+}
+
+void JsonEventWriter::on_restated(const OrderRestated& e) {
+  begin("restated", e.ts);
+  num("order_id", static_cast<int64_t>(e.order_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  instrument(e.instrument);
+  str("side", to_string(e.side));
+  num("decrement", e.decrement);
+  num("remaining", e.remaining);
+  str("reason", "self_trade_decrement");
+  end();
+}
+
+void JsonEventWriter::on_book_change(const BookChange& e) {
+  begin("book_change", e.ts);
+  instrument(e.instrument);
+  str("side", e.side == Side::Buy ? "bid" : "ask");
+  fixed("price", e.price);
+  num("qty", e.qty);
+  num("orders", e.orders);
+  end();
+}
+
+void JsonEventWriter::on_instrument_state(const InstrumentStateChanged& e) {
+  begin("instrument_state", e.ts);
+  instrument(e.instrument);
+  str("state", to_string(e.state));
+  end();
+}
+
+void JsonEventWriter::on_mass_cancel(const MassCancelDone& e) {
+  begin("mass_cancel_done", e.ts);
+  participant("participant", e.participant);
+  if (e.target == kNoParticipant) str("target", "*"); else participant("target", e.target);
+  instrument(e.instrument);
+  num("cancelled", static_cast<int64_t>(e.cancelled));
+  end();
+}
+
+void JsonEventWriter::on_admin(const AdminDone& e) {
+  begin("admin_done", e.ts);
+  str("cmd", to_string(e.command));
+  participant("participant", e.actor);
+  str("subject", e.subject);
+  end();
+}
+
+}  // namespace cpx::api

@@ -1,0 +1,136 @@
+#pragma once
+// Commands are the only way into the engine. Each carries its time (stamped by the sequencer); the engine
+// never reads a clock. Order commands carry ids (resolved by the gateway from symbols and participant
+// codes); admin commands carry codes because they create or refer to reference data.
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "cpx/domain.hpp"
+#include "cpx/instrument.hpp"
+
+namespace cpx {
+
+struct NewOrder {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  InstrumentId instrument = kNoInstrument;
+  ClOrdId cl_ord_id;
+  Side side = Side::Buy;
+  OrderType type = OrderType::Limit;
+  TimeInForce tif = TimeInForce::GTC;
+  SelfTradePrevention stp = SelfTradePrevention::CancelNewest;
+  bool post_only = false;
+  Price price = 0;         // ignored for market orders
+  Quantity qty = 0;        // devices
+  Timestamp expire_at = 0; // GTD only
+};
+
+struct CancelOrder {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  OrderId order_id = 0;
+  ClOrdId cl_ord_id;  // the cancel request's own id, echoed in a reject
+};
+
+// Replace: `qty` is the new total order quantity (filled included), as FIX's OrderQty on a replace.
+// A price of 0 keeps the price; a qty of 0 keeps the quantity.
+struct ReplaceOrder {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  OrderId order_id = 0;
+  ClOrdId cl_ord_id;  // new client id of the order (empty keeps the old one)
+  Price price = 0;
+  Quantity qty = 0;
+};
+
+// Cancels every open order of `target` (or of everyone) in `instrument` (or in every instrument).
+// A participant without the operator role can only target itself.
+struct MassCancel {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;  // who asks
+  ParticipantId target = kNoParticipant;       // kNoParticipant: all participants (operators only)
+  InstrumentId instrument = kNoInstrument;     // kNoInstrument: all instruments
+};
+
+struct AddRegion {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  Region region;
+};
+
+struct AddChipClass {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  ChipClass chip_class;
+};
+
+struct AddParticipant {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  Participant participant;
+};
+
+struct ListInstrument {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  std::string symbol;
+  InstrumentRules rules;
+  Timestamp open_at = 0;  // 0 or past: open at once
+};
+
+enum class StateAction : uint8_t { Halt, Resume };
+
+struct SetInstrumentState {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  InstrumentId instrument = kNoInstrument;
+  StateAction action = StateAction::Halt;
+};
+
+// Registers (devices > 0) or deregisters (devices < 0) a supplier's devices of one class in one region
+// for the window [from, to).
+struct RegisterCapacity {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  ParticipantId supplier = kNoParticipant;
+  std::string region;
+  std::string chip_class;
+  Timestamp from = 0;
+  Timestamp to = 0;
+  Quantity devices = 0;
+};
+
+// Sets a buyer's credit: the cash (or credit line) its open and unsettled buys may use.
+struct SetCredit {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  ParticipantId participant = kNoParticipant;
+  Money limit = 0;
+};
+
+struct SetReferencePrice {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  InstrumentId instrument = kNoInstrument;
+  Price price = 0;
+};
+
+// Moves time forward with no other effect: fires gate closures and expiries that are due.
+struct AdvanceTime {
+  Timestamp ts = 0;
+};
+
+using Command = std::variant<NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass,
+                             AddParticipant, ListInstrument, SetInstrumentState, RegisterCapacity, SetCredit,
+                             SetReferencePrice, AdvanceTime>;
+
+enum class CommandKind : uint8_t {
+  NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass, AddParticipant, ListInstrument,
+  SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime
+};
+inline CommandKind kind_of(const Command& c) { return static_cast<CommandKind>(c.index()); }
+std::string_view to_string(CommandKind k);  // the JSON "cmd" name, e.g. "new_order"
+Timestamp command_time(const Command& c);
+
+}  // namespace cpx

@@ -1,0 +1,145 @@
+#pragma once
+// Events are the only way state leaves the engine. They are delivered synchronously through one listener;
+// string views inside an event are valid only during the callback.
+#include <cstdint>
+#include <string_view>
+
+#include "cpx/commands.hpp"
+#include "cpx/domain.hpp"
+#include "cpx/instrument.hpp"
+#include "cpx/reasons.hpp"
+
+namespace cpx {
+
+struct OrderAccepted {
+  Timestamp ts;
+  OrderId order_id;
+  ParticipantId participant;
+  InstrumentId instrument;
+  std::string_view cl_ord_id;
+  Side side;
+  OrderType type;
+  TimeInForce tif;
+  bool post_only;
+  Price price;
+  Quantity qty;
+  Timestamp expire_at;
+};
+
+struct OrderRejected {
+  Timestamp ts;
+  CommandKind command;
+  ParticipantId participant;
+  InstrumentId instrument;  // kNoInstrument when not known
+  OrderId order_id;         // cancel / replace target, 0 for new orders
+  std::string_view cl_ord_id;
+  RejectReason reason;
+};
+
+struct Trade {
+  Timestamp ts;
+  TradeId trade_id;
+  InstrumentId instrument;
+  Price price;     // CNY per device-hour
+  Quantity qty;    // devices
+  OrderId buy_order_id;
+  OrderId sell_order_id;
+  ParticipantId buyer;
+  ParticipantId seller;
+  std::string_view buy_cl_ord_id;
+  std::string_view sell_cl_ord_id;
+  Side aggressor;
+  Quantity buy_remaining;   // open quantity left on each order after this trade
+  Quantity sell_remaining;
+  int64_t hours;            // length of the delivery window
+  int64_t scu;              // qty x SCU per device
+  int64_t price_per_scu_hour; // CNY per SCU-hour, eight decimals: price / SCU per device, rounded half away from zero
+  Money notional;           // price x qty x hours
+};
+
+struct OrderDone {
+  Timestamp ts;
+  OrderId order_id;
+  ParticipantId participant;
+  InstrumentId instrument;
+  std::string_view cl_ord_id;
+  Side side;
+  Price price;
+  Quantity cancelled_qty;  // open quantity removed
+  Quantity filled_qty;     // filled over the order's life
+  DoneReason reason;
+};
+
+struct OrderReplaced {
+  Timestamp ts;
+  OrderId order_id;
+  ParticipantId participant;
+  InstrumentId instrument;
+  std::string_view cl_ord_id;
+  Side side;
+  Price price;
+  Quantity qty;        // total, filled included
+  Quantity remaining;  // open quantity after the replace
+  bool kept_priority;
+};
+
+// Self-trade prevention "decrement": both orders shrink by the same quantity without a trade.
+struct OrderRestated {
+  Timestamp ts;
+  OrderId order_id;
+  ParticipantId participant;
+  InstrumentId instrument;
+  std::string_view cl_ord_id;
+  Side side;
+  Quantity decrement;
+  Quantity remaining;
+};
+
+// One price level after a command: total open quantity and order count (0 and 0: the level is gone).
+struct BookChange {
+  Timestamp ts;
+  InstrumentId instrument;
+  Side side;
+  Price price;
+  Quantity qty;
+  uint32_t orders;
+};
+
+struct InstrumentStateChanged {
+  Timestamp ts;
+  InstrumentId instrument;
+  InstrumentState state;
+};
+
+struct MassCancelDone {
+  Timestamp ts;
+  ParticipantId participant;
+  ParticipantId target;
+  InstrumentId instrument;
+  uint64_t cancelled;
+};
+
+// An admin command took effect. `subject` names what it created or changed (a code or symbol).
+struct AdminDone {
+  Timestamp ts;
+  CommandKind command;
+  ParticipantId actor;
+  std::string_view subject;
+};
+
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+  virtual void on_accepted(const OrderAccepted&) {}
+  virtual void on_rejected(const OrderRejected&) {}
+  virtual void on_trade(const Trade&) {}
+  virtual void on_done(const OrderDone&) {}
+  virtual void on_replaced(const OrderReplaced&) {}
+  virtual void on_restated(const OrderRestated&) {}
+  virtual void on_book_change(const BookChange&) {}
+  virtual void on_instrument_state(const InstrumentStateChanged&) {}
+  virtual void on_mass_cancel(const MassCancelDone&) {}
+  virtual void on_admin(const AdminDone&) {}
+};
+
+}  // namespace cpx

@@ -1,0 +1,73 @@
+#pragma once
+// Every reject and every end of an order carries a reason code and a sentence (DESIGN.md §3.1, §6).
+#include <cstdint>
+#include <string_view>
+
+namespace cpx {
+
+#define CPX_REJECT_REASONS(X)                                                                              \
+  X(UnknownParticipant, "unknown_participant", "The participant is not known to the exchange.")           \
+  X(UnknownInstrument, "unknown_instrument", "No instrument with that symbol is listed.")                 \
+  X(UnknownOrder, "unknown_order", "No open order with that id exists.")                                  \
+  X(NotOwner, "not_owner", "The order belongs to another participant.")                                   \
+  X(RoleMissing, "role_missing", "The participant does not hold the role this request needs.")            \
+  X(InstrumentNotOpen, "instrument_not_open", "The instrument is not open for trading yet.")              \
+  X(InstrumentHalted, "instrument_halted", "Trading in the instrument is halted.")                        \
+  X(InstrumentClosed, "instrument_closed", "The instrument has passed gate closure and no longer trades.") \
+  X(InvalidPrice, "invalid_price", "The price must be positive.")                                         \
+  X(TickSize, "tick_size", "The price is not a multiple of the instrument's tick size.")                  \
+  X(InvalidQuantity, "invalid_quantity", "The quantity must be a positive number of devices.")            \
+  X(LotSize, "lot_size", "The quantity is not a multiple of the instrument's lot size.")                  \
+  X(MaxOrderQty, "max_order_qty", "The quantity exceeds the maximum order quantity.")                     \
+  X(MaxOpenOrders, "max_open_orders", "The participant already has the maximum number of open orders.")   \
+  X(PriceBand, "price_band", "The price is outside the band around the instrument's reference price.")    \
+  X(CapacityExceeded, "capacity_exceeded",                                                                 \
+    "Open and sold quantity would exceed the devices registered for this region, class and window.")      \
+  X(CreditExceeded, "credit_exceeded", "Open and unsettled buy notional would exceed the available credit.") \
+  X(NotionalOverflow, "notional_overflow", "Price times quantity times hours is too large to represent.")  \
+  X(PostOnlyWouldCross, "post_only_would_cross", "A post-only order would have traded on arrival.")        \
+  X(InvalidOrderType, "invalid_order_type", "That combination of order type, time in force and flags is not allowed.") \
+  X(InvalidExpiry, "invalid_expiry", "A GTD order needs an expiry time in the future; other orders take none.") \
+  X(QtyBelowFilled, "qty_below_filled", "The new quantity must exceed the quantity already filled.")      \
+  X(NothingToChange, "nothing_to_change", "The replace changes neither price nor quantity.")              \
+  X(DuplicateCode, "duplicate_code", "An entry with that code already exists.")                           \
+  X(InvalidCode, "invalid_code", "Codes are 1 to 16 characters of A-Z, 0-9 and '-'.")                     \
+  X(UnknownRegion, "unknown_region", "The region is not known to the exchange.")                          \
+  X(UnknownChipClass, "unknown_chip_class", "The chip class is not known to the exchange.")               \
+  X(InvalidValue, "invalid_value", "A value in the request is out of range.")                             \
+  X(ListingTooLate, "listing_too_late", "The instrument's gate closure has already passed.")              \
+  X(InvalidWindow, "invalid_window", "The window must end after it starts.")                              \
+  X(InvalidStateChange, "invalid_state_change", "The instrument cannot make that state change now.")      \
+  X(CapacityInUse, "capacity_in_use", "The devices cannot be deregistered: they are offered or sold.")    \
+  X(BadSymbol, "bad_symbol", "The symbol does not follow REGION.CLASS.TENOR.START.")                      \
+  X(MalformedRequest, "malformed_request", "The request could not be parsed.")
+
+enum class RejectReason : uint8_t {
+#define CPX_X(name, code, text) name,
+  CPX_REJECT_REASONS(CPX_X)
+#undef CPX_X
+};
+
+std::string_view reason_code(RejectReason r);
+std::string_view reason_text(RejectReason r);
+bool parse_reject_reason(std::string_view code, RejectReason& out);
+
+// Why an order left the book (or never rested). `is_expiry` tells cancelled from expired.
+enum class DoneReason : uint8_t {
+  Cancelled,          // cancelled by its owner
+  MassCancelled,      // mass cancel by owner or operator
+  Replaced,           // not used in events: internal
+  SelfTrade,          // self-trade prevention
+  ImmediateRemainder, // IOC / market remainder that found no more liquidity
+  FokNotFilled,       // FOK that could not fill completely: no trade happened
+  PriceBandReached,   // market order stopped at the price band
+  CreditLimit,        // market buy stopped when credit ran out
+  ExpiredGtd,         // GTD expiry time reached
+  ExpiredDay,         // DAY order at the end of the CST trading day
+  GateClosure,        // instrument passed gate closure
+};
+std::string_view done_reason_code(DoneReason r);
+std::string_view done_reason_text(DoneReason r);
+bool done_is_expiry(DoneReason r);
+
+}  // namespace cpx
