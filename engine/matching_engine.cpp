@@ -129,8 +129,10 @@ class MatchingEngine::Impl {
       return reject(RejectReason::CreditExceeded);
     }
     if (c.post_only) {
-      const PriceLevel* best = book.side(opposite(c.side)).best();
-      if (best && crosses(c.side, c.price, best->price)) return reject(RejectReason::PostOnlyWouldCross);
+      Price best = 0;
+      if (book.side(opposite(c.side)).best_price(best) && crosses(c.side, c.price, best)) {
+        return reject(RejectReason::PostOnlyWouldCross);
+      }
     }
     if (c.side == Side::Sell &&
         !capacity_.commit(capacity_key(c.participant, book), book.info.start, book.info.end, c.qty)) {
@@ -218,8 +220,10 @@ class MatchingEngine::Impl {
       return reject(RejectReason::CreditExceeded);
     }
     if (o->post_only && new_price != o->price) {
-      const PriceLevel* best = book.side(opposite(o->side)).best();
-      if (best && crosses(o->side, new_price, best->price)) return reject(RejectReason::PostOnlyWouldCross);
+      Price best = 0;
+      if (book.side(opposite(o->side)).best_price(best) && crosses(o->side, new_price, best)) {
+        return reject(RejectReason::PostOnlyWouldCross);
+      }
     }
     const Quantity more = new_remaining - o->remaining;
     if (o->side == Side::Sell && more > 0 &&
@@ -707,11 +711,11 @@ class MatchingEngine::Impl {
     ParticipantState& taker = participants_[o.participant];
     const bool market = o.type == OrderType::Market;
     while (o.remaining > 0) {
+      Price price = 0;
+      if (!opp.best_price(price)) return Stop::None;
+      if (!market && !crosses(o.side, o.price, price)) return Stop::None;
+      if (market && outside_band(book, price)) return Stop::PriceBand;
       PriceLevel* lvl = opp.best();
-      if (!lvl) return Stop::None;
-      if (!market && !crosses(o.side, o.price, lvl->price)) return Stop::None;
-      if (market && outside_band(book, lvl->price)) return Stop::PriceBand;
-      const Price price = lvl->price;
       for (Order* r = lvl->head; r && o.remaining > 0;) {
         Order* next = r->next;
         if (r->participant == o.participant) {
@@ -844,14 +848,11 @@ class MatchingEngine::Impl {
   // Puts an order at the back of its price level. A new order also joins the id index, its owner's list
   // and (for DAY/GTD) the expiry timers; a replaced order is already in all three.
   void rest(OrderBook& book, Order* o, bool is_new) {
-    BookSide& side = book.side(o->side);
-    PriceLevel* fresh = nullptr;
-    PriceLevel* lvl = side.find(o->price);
-    if (!lvl) {
-      fresh = levels_.acquire();
+    PriceLevel* lvl = book.side(o->side).find_or_insert(o->price, [&] {
+      PriceLevel* fresh = levels_.acquire();
       fresh->price = o->price;
-      lvl = side.find_or_insert(o->price, fresh);
-    }
+      return fresh;
+    });
     lvl->push_back(o);
     touch(book, o->side, o->price);
     if (is_new) {

@@ -13,8 +13,8 @@ class ObjectPool {
   explicit ObjectPool(size_t chunk_size = 4096) : chunk_size_(chunk_size) {}
 
   void reserve(size_t n) {
+    free_.reserve(n);
     while (capacity_ < n) grow();
-    free_.reserve(capacity_);
   }
 
   T* acquire() {
@@ -35,8 +35,7 @@ class ObjectPool {
 
  private:
   void grow() {
-    auto chunk = std::make_unique<Slot[]>(chunk_size_);
-    free_.reserve(capacity_ + chunk_size_);
+    auto chunk = std::make_unique_for_overwrite<Slot[]>(chunk_size_);  // no zero-fill: acquire() constructs
     // Push in reverse so the first acquire takes the chunk's first slot: neighbouring orders stay close.
     for (size_t i = chunk_size_; i-- > 0;) free_.push_back(reinterpret_cast<T*>(&chunk[i]));
     chunks_.push_back(std::move(chunk));

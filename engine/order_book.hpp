@@ -14,7 +14,8 @@ namespace cpx::detail {
 
 struct PriceLevel;
 
-struct Order {
+// Two cache lines: everything matching and cancelling touch sits in the first.
+struct alignas(64) Order {
   // Touched while matching.
   OrderId id = 0;
   Order* prev = nullptr;  // FIFO neighbours in the level
@@ -71,6 +72,12 @@ class BookSide {
   Side side() const { return side_; }
   bool empty() const { return levels_.empty(); }
   PriceLevel* best() const { return levels_.empty() ? nullptr : levels_.back().second; }
+  // Best price without touching the level itself (the price is kept beside the pointer).
+  bool best_price(Price& out) const {
+    if (levels_.empty()) return false;
+    out = levels_.back().first;
+    return true;
+  }
   size_t level_count() const { return levels_.size(); }
   // i-th level from the best (0 = best).
   PriceLevel* from_best(size_t i) const { return levels_[levels_.size() - 1 - i].second; }
@@ -83,10 +90,12 @@ class BookSide {
     return (it != levels_.end() && it->first == price) ? it->second : nullptr;
   }
 
-  // Inserts `fresh` (already holding `price`) unless the level exists; returns the level to use.
-  PriceLevel* find_or_insert(Price price, PriceLevel* fresh) {
+  // The level at `price`, created with make() when there is none (one search either way).
+  template <class Make>
+  PriceLevel* find_or_insert(Price price, Make&& make) {
     auto it = lower(price);
     if (it != levels_.end() && it->first == price) return it->second;
+    PriceLevel* fresh = make();
     levels_.insert(it, {price, fresh});
     return fresh;
   }
