@@ -661,8 +661,8 @@ class MatchingEngine::Impl {
   }
 
   // Band: |price - ref| / ref > band. Integer form: |price - ref| * 10000 > ref * band_bps.
-  static bool outside_band(const OrderBook& b, Price price) {
-    const Price ref = b.reference_price;
+  static bool outside_band(const OrderBook& b, Price price) { return outside_band(b, b.reference_price, price); }
+  static bool outside_band(const OrderBook& b, Price ref, Price price) {
     if (ref <= 0 || b.info.rules.price_band_bps <= 0) return false;
     __int128 diff = price > ref ? price - ref : ref - price;
     return diff * 10'000 > static_cast<__int128>(ref) * b.info.rules.price_band_bps;
@@ -710,11 +710,14 @@ class MatchingEngine::Impl {
     BookSide& opp = book.side(opposite(o.side));
     ParticipantState& taker = participants_[o.participant];
     const bool market = o.type == OrderType::Market;
+    // The band is measured from the reference price when the order arrived: its own fills move the
+    // reference but must not widen the band it is held to.
+    const Price band_ref = book.reference_price;
     while (o.remaining > 0) {
       Price price = 0;
       if (!opp.best_price(price)) return Stop::None;
       if (!market && !crosses(o.side, o.price, price)) return Stop::None;
-      if (market && outside_band(book, price)) return Stop::PriceBand;
+      if (market && outside_band(book, band_ref, price)) return Stop::PriceBand;
       PriceLevel* lvl = opp.best();
       for (Order* r = lvl->head; r && o.remaining > 0;) {
         Order* next = r->next;

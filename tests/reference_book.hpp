@@ -293,12 +293,13 @@ class ReferenceExchange {
   // `o` is not in resting_ while it matches.
   Stop match(RBook& b, ROrder& o) {
     const bool market = o.type == OrderType::Market;
+    RBook at_arrival = b;  // the band is measured from the reference when the order arrived
     while (o.remaining > 0) {
       auto opp = side_orders(o.instrument, opposite(o.side));
       if (opp.empty()) return Stop::None;
       ROrder r = opp.front();
       if (!market && !crosses(o.side, o.price, r.price)) return Stop::None;
-      if (market && outside_band(b, r.price)) return Stop::PriceBand;
+      if (market && outside_band(at_arrival, r.price)) return Stop::PriceBand;
       if (r.participant == o.participant) {
         switch (o.stp) {
           case SelfTradePrevention::CancelNewest: return Stop::SelfTrade;

@@ -26,22 +26,31 @@ class ClientOrderIds final : public EventListener {
   }
   void on_done(const OrderDone& e) override { on_closed(e.order_id, e.participant); }
   void on_replaced(const OrderReplaced& e) override {
+    if (e.cl_ord_id.empty()) return;
     auto it = by_order_.find(e.order_id);
-    if (it != by_order_.end() && it->second != e.cl_ord_id) {
-      ids_.erase(key(e.participant, it->second));
+    if (it != by_order_.end()) {
+      if (it->second == e.cl_ord_id) return;
+      forget(e.participant, it->second, e.order_id);
       it->second = std::string(e.cl_ord_id);
-      ids_[key(e.participant, e.cl_ord_id)] = e.order_id;
+    } else {
+      by_order_.emplace(e.order_id, std::string(e.cl_ord_id));
     }
+    ids_[key(e.participant, e.cl_ord_id)] = e.order_id;
   }
   void on_closed(OrderId id, ParticipantId p) {
     auto it = by_order_.find(id);
     if (it == by_order_.end()) return;
-    ids_.erase(key(p, it->second));
+    forget(p, it->second, id);
     by_order_.erase(it);
   }
   size_t size() const { return ids_.size(); }
 
  private:
+  // A client id names the newest open order that took it: an older order closing must not unmap it.
+  void forget(ParticipantId p, const std::string& cl, OrderId id) {
+    auto it = ids_.find(key(p, cl));
+    if (it != ids_.end() && it->second == id) ids_.erase(it);
+  }
   static std::string key(ParticipantId p, std::string_view cl) {
     std::string k = std::to_string(p);
     k += '\x1f';

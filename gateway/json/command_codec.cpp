@@ -297,9 +297,12 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
     c.rules.lot = in.integer("lot", false, c.rules.lot);
     c.rules.max_order_qty = in.integer("max_order_qty", false, c.rules.max_order_qty);
     c.rules.price_band_bps = in.decimal("price_band_pct", false, c.rules.price_band_bps, 2);
-    c.rules.gate_closure_ns =
-        in.integer("gate_closure_minutes", false, c.rules.gate_closure_ns / (60 * kNanosPerSecond)) * 60 *
-        kNanosPerSecond;
+    const int64_t gate_minutes =
+        in.integer("gate_closure_minutes", false, c.rules.gate_closure_ns / (60 * kNanosPerSecond));
+    if (gate_minutes < 0 || gate_minutes > 60 * 24 * 366) {
+      in.fail(RejectReason::InvalidValue, "field \"gate_closure_minutes\" must be between 0 and 527040 (one year)");
+    }
+    c.rules.gate_closure_ns = gate_minutes * 60 * kNanosPerSecond;
     c.open_at = in.time("open_at", false, 0);
     out = c;
   } else if (cmd == "halt" || cmd == "resume") {
