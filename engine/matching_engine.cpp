@@ -75,7 +75,7 @@ class MatchingEngine::Impl {
             lvl->unlink(o);
             orders_.release(o);
           }
-          side.erase(lvl->price);
+          side.erase(lvl->price, book->info.rules.tick);
           levels_.release(lvl);
         }
       }
@@ -851,7 +851,7 @@ class MatchingEngine::Impl {
   // Puts an order at the back of its price level. A new order also joins the id index, its owner's list
   // and (for DAY/GTD) the expiry timers; a replaced order is already in all three.
   void rest(OrderBook& book, Order* o, bool is_new) {
-    PriceLevel* lvl = book.side(o->side).find_or_insert(o->price, [&] {
+    PriceLevel* lvl = book.side(o->side).find_or_insert(o->price, book.info.rules.tick, [&] {
       PriceLevel* fresh = levels_.acquire();
       fresh->price = o->price;
       return fresh;
@@ -875,7 +875,7 @@ class MatchingEngine::Impl {
     lvl->unlink(o);
     touch(book, o->side, lvl->price);
     if (lvl->count == 0) {
-      book.side(o->side).erase(lvl->price);
+      book.side(o->side).erase(lvl->price, book.info.rules.tick);
       levels_.release(lvl);
     }
   }
@@ -927,7 +927,8 @@ class MatchingEngine::Impl {
   // One book change per touched level per command, in the order the levels were first touched.
   void flush() {
     for (const Touched& t : touched_) {
-      const PriceLevel* lvl = books_[t.instrument]->side(t.side).find(t.price);
+      const OrderBook& book = *books_[t.instrument];
+      const PriceLevel* lvl = book.side(t.side).find(t.price, book.info.rules.tick);
       out_.on_book_change(BookChange{now_, t.instrument, t.side, t.price, lvl ? lvl->qty : 0,
                                      lvl ? lvl->count : 0});
     }

@@ -2,6 +2,7 @@
 // Fixed-address object pool: objects live in chunks that never move, freed slots are reused LIFO, so
 // steady-state order flow allocates nothing.
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -35,7 +36,10 @@ class ObjectPool {
 
  private:
   void grow() {
-    auto chunk = std::make_unique_for_overwrite<Slot[]>(chunk_size_);  // no zero-fill: acquire() constructs
+    auto chunk = std::make_unique_for_overwrite<Slot[]>(chunk_size_);
+    // Touch every page now, while reserving, so the first use of a slot on the hot path never takes a
+    // page fault.
+    std::memset(static_cast<void*>(chunk.get()), 0, chunk_size_ * sizeof(Slot));
     // Push in reverse so the first acquire takes the chunk's first slot: neighbouring orders stay close.
     for (size_t i = chunk_size_; i-- > 0;) free_.push_back(reinterpret_cast<T*>(&chunk[i]));
     chunks_.push_back(std::move(chunk));

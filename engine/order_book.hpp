@@ -85,40 +85,47 @@ class BookSide {
   // True when a price on this side is better than (strictly ahead of) `other`.
   bool better(Price a, Price b) const { return side_ == Side::Buy ? a > b : a < b; }
 
-  PriceLevel* find(Price price) const {
-    auto it = lower(price);
-    return (it != levels_.end() && it->first == price) ? it->second : nullptr;
+  PriceLevel* find(Price price, Price tick) const {
+    size_t i = lower(price, tick);
+    return (i < levels_.size() && levels_[i].first == price) ? levels_[i].second : nullptr;
   }
 
   // The level at `price`, created with make() when there is none (one search either way).
   template <class Make>
-  PriceLevel* find_or_insert(Price price, Make&& make) {
-    auto it = lower(price);
-    if (it != levels_.end() && it->first == price) return it->second;
+  PriceLevel* find_or_insert(Price price, Price tick, Make&& make) {
+    size_t i = lower(price, tick);
+    if (i < levels_.size() && levels_[i].first == price) return levels_[i].second;
     PriceLevel* fresh = make();
-    levels_.insert(it, {price, fresh});
+    levels_.insert(levels_.begin() + static_cast<std::ptrdiff_t>(i), {price, fresh});
     return fresh;
   }
 
-  void erase(Price price) {
-    auto it = lower(price);
-    if (it != levels_.end() && it->first == price) levels_.erase(it);
+  void erase(Price price, Price tick) {
+    size_t i = lower(price, tick);
+    if (i < levels_.size() && levels_[i].first == price) levels_.erase(levels_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 
  private:
   using Entry = std::pair<Price, PriceLevel*>;
-  // Entries run worst to best: ascending for bids, descending for asks.
-  std::vector<Entry>::const_iterator lower(Price price) const {
-    if (side_ == Side::Buy) {
-      return std::lower_bound(levels_.begin(), levels_.end(), price,
-                              [](const Entry& e, Price p) { return e.first < p; });
+  bool worse(Price a, Price b) const { return side_ == Side::Buy ? a < b : a > b; }
+
+  // Index of the first entry not worse than `price` (entries run worst to best). Prices sit on a tick
+  // grid and a level `d` ticks behind the best has at most `d` levels after it, so the search starts at
+  // size-1-d and walks towards the best: exact for a dense book, a few steps for a sparse one. A long
+  // walk falls back to binary search.
+  size_t lower(Price price, Price tick) const {
+    const size_t n = levels_.size();
+    if (n == 0) return 0;
+    const Price best = levels_[n - 1].first;
+    if (!worse(price, best)) return price == best ? n - 1 : n;
+    const Price distance = (side_ == Side::Buy ? best - price : price - best) / tick;
+    size_t i = distance >= static_cast<Price>(n) ? 0 : n - 1 - static_cast<size_t>(distance);
+    for (int steps = 0; steps < 8; ++steps, ++i) {
+      if (!worse(levels_[i].first, price)) return i;
     }
-    return std::lower_bound(levels_.begin(), levels_.end(), price,
-                            [](const Entry& e, Price p) { return e.first > p; });
-  }
-  std::vector<Entry>::iterator lower(Price price) {
-    auto cit = static_cast<const BookSide*>(this)->lower(price);
-    return levels_.begin() + (cit - levels_.cbegin());
+    auto it = std::lower_bound(levels_.begin() + static_cast<std::ptrdiff_t>(i), levels_.end(), price,
+                               [this](const Entry& e, Price p) { return worse(e.first, p); });
+    return static_cast<size_t>(it - levels_.begin());
   }
 
   Side side_;

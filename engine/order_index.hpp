@@ -1,6 +1,7 @@
 #pragma once
-// Order id -> order. Open addressing with linear probing and backward-shift deletion. Order ids are
-// sequential, so the identity hash spreads them perfectly and neighbouring ids share cache lines.
+// Order id -> order. Open addressing with linear probing and backward-shift deletion. Ids are sequential;
+// Fibonacci hashing scatters them, because with the identity hash a book full of consecutive live ids
+// forms one long run and every delete would shift-scan to the end of it.
 #include <cstdint>
 #include <vector>
 
@@ -14,7 +15,7 @@ class OrderIndex {
   explicit OrderIndex(size_t expected = 1024) { rehash(capacity_for(expected)); }
 
   V* find(OrderId id) const {
-    for (size_t i = id & mask_;; i = (i + 1) & mask_) {
+    for (size_t i = home(id);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.key == id) return s.value;
       if (s.key == 0) return nullptr;
@@ -28,7 +29,7 @@ class OrderIndex {
   }
 
   void erase(OrderId id) {
-    size_t i = id & mask_;
+    size_t i = home(id);
     while (slots_[i].key != id) {
       if (slots_[i].key == 0) return;
       i = (i + 1) & mask_;
@@ -36,9 +37,9 @@ class OrderIndex {
     // Backward shift: pull later entries of the probe run into the hole so no tombstones build up.
     size_t hole = i;
     for (size_t j = (hole + 1) & mask_; slots_[j].key != 0; j = (j + 1) & mask_) {
-      size_t home = slots_[j].key & mask_;
+      size_t h = home(slots_[j].key);
       // The entry may fill the hole when its home is not inside the cyclic range (hole, j].
-      if (((j - home) & mask_) >= ((j - hole) & mask_)) {
+      if (((j - h) & mask_) >= ((j - hole) & mask_)) {
         slots_[hole] = slots_[j];
         hole = j;
       }
@@ -61,8 +62,10 @@ class OrderIndex {
     return c;
   }
 
+  size_t home(OrderId id) const { return static_cast<size_t>((id * 0x9E3779B97F4A7C15ULL) >> shift_); }
+
   void place(OrderId id, V* value) {
-    size_t i = id & mask_;
+    size_t i = home(id);
     while (slots_[i].key != 0) i = (i + 1) & mask_;
     slots_[i] = Slot{id, value};
   }
@@ -72,6 +75,7 @@ class OrderIndex {
     old.swap(slots_);
     slots_.assign(capacity, Slot{});
     mask_ = capacity - 1;
+    shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(capacity));
     for (const Slot& s : old) {
       if (s.key != 0) place(s.key, s.value);
     }
@@ -79,6 +83,7 @@ class OrderIndex {
 
   std::vector<Slot> slots_;
   size_t mask_ = 0;
+  unsigned shift_ = 64;
   size_t size_ = 0;
 };
 

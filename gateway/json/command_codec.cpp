@@ -145,14 +145,22 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
   const Timestamp ts = in.time("ts", false, default_ts);
 
   auto participant = [&](const char* field, bool required, ParticipantId fallback) -> ParticipantId {
+    const bool present = in.field(field, false) != nullptr;
     std::string code = in.str(field, required);
+    if (!in.failed() && present && code.empty()) {
+      in.fail(RejectReason::MalformedRequest, std::string("field \"") + field + "\" must not be empty");
+    }
     if (in.failed() || code.empty()) return fallback;
     ParticipantId id = names_.participant(code);
     if (id == kNoParticipant) in.fail(RejectReason::UnknownParticipant, "participant '" + code + "' is not known");
     return id;
   };
   auto instrument = [&](const char* field, bool required) -> InstrumentId {
+    const bool present = in.field(field, false) != nullptr;
     std::string symbol = in.str(field, required);
+    if (!in.failed() && present && symbol.empty()) {
+      in.fail(RejectReason::MalformedRequest, std::string("field \"") + field + "\" must not be empty");
+    }
     if (in.failed() || symbol.empty()) return kNoInstrument;
     InstrumentId id = names_.instrument(symbol);
     if (id == kNoInstrument) {
