@@ -36,25 +36,38 @@ bool CapacityRegistry::add_registered(Key key, Timestamp from, Timestamp to, Qua
   return true;
 }
 
+// Adds delta over [from, to) in one search and one walk, splitting steps at the ends when needed.
+void CapacityRegistry::add_over(Steps& steps, size_t first, Timestamp from, Timestamp to, Quantity delta) {
+  size_t i = first;
+  if (steps[i].first != from) {
+    steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(i) + 1, {from, steps[i].second});
+    ++i;
+  }
+  for (; i < steps.size() && steps[i].first < to; ++i) {
+    if (i + 1 == steps.size() || steps[i + 1].first > to) {
+      // The step runs past `to`: split it so the part after `to` keeps its value.
+      steps.insert(steps.begin() + static_cast<std::ptrdiff_t>(i) + 1, {to, steps[i].second});
+    }
+    steps[i].second += delta;
+  }
+}
+
 bool CapacityRegistry::commit(Key key, Timestamp from, Timestamp to, Quantity qty) {
   auto it = lines_.find(pack(key));
   if (it == lines_.end()) return false;
   Steps& steps = it->second;
-  // Check before splitting so a refused commit leaves the line untouched.
-  for (size_t i = locate(steps, from); i < steps.size() && steps[i].first < to; ++i) {
+  // Check before changing anything so a refused commit leaves the line untouched.
+  const size_t first = locate(steps, from);
+  for (size_t i = first; i < steps.size() && steps[i].first < to; ++i) {
     if (steps[i].second < qty) return false;
   }
-  size_t a = split(steps, from);
-  size_t b = split(steps, to);
-  for (size_t i = a; i < b; ++i) steps[i].second -= qty;
+  add_over(steps, first, from, to, -qty);
   return true;
 }
 
 void CapacityRegistry::release(Key key, Timestamp from, Timestamp to, Quantity qty) {
   Steps& steps = lines_.at(pack(key));
-  size_t a = split(steps, from);
-  size_t b = split(steps, to);
-  for (size_t i = a; i < b; ++i) steps[i].second += qty;
+  add_over(steps, locate(steps, from), from, to, qty);
 }
 
 Quantity CapacityRegistry::headroom(Key key, Timestamp from, Timestamp to) const {

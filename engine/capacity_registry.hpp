@@ -49,6 +49,7 @@ class CapacityRegistry {
     return (static_cast<uint64_t>(k.supplier) << 32) | (static_cast<uint64_t>(k.region) << 16) | k.chip_class;
   }
   static size_t split(Steps& steps, Timestamp t);  // index of the step starting exactly at t
+  static void add_over(Steps& steps, size_t first, Timestamp from, Timestamp to, Quantity delta);
   static size_t locate(const Steps& steps, Timestamp t);  // index of the step containing t
   Steps& line(Key key);
 

@@ -69,13 +69,4 @@ std::optional<int64_t> mul_div_round(int64_t a, int64_t b, int64_t divisor) {
   return static_cast<int64_t>(negative ? -q : q);
 }
 
-std::optional<int64_t> checked_mul3(int64_t a, int64_t b, int64_t c) {
-  __int128 ab = static_cast<__int128>(a) * b;
-  constexpr __int128 kMax = std::numeric_limits<int64_t>::max();
-  if (ab > kMax || ab < -kMax) return std::nullopt;
-  __int128 abc = ab * c;
-  if (abc > kMax || abc < -kMax) return std::nullopt;
-  return static_cast<int64_t>(abc);
-}
-
 }  // namespace cpx

@@ -38,6 +38,7 @@ struct Touched {
   InstrumentId instrument;
   Side side;
   Price price;
+  PriceLevel* level;  // nullptr once the level is gone
 };
 
 constexpr RegionId kNoRegion = UINT16_MAX;
@@ -242,7 +243,7 @@ class MatchingEngine::Impl {
       lvl->qty -= o->remaining - new_remaining;
       o->remaining = new_remaining;
       o->qty = new_qty;
-      touch(book, o->side, lvl->price);
+      touch(book, o->side, lvl);
       emit_replaced(*o, true);
       flush();
       return;
@@ -768,7 +769,7 @@ class MatchingEngine::Impl {
     resting->remaining -= q;
     resting->filled += q;
     resting->level->qty -= q;
-    touch(book, resting->side, price);
+    touch(book, resting->side, resting->level);
     Order& buy = aggressor.side == Side::Buy ? aggressor : *resting;
     Order& sell = aggressor.side == Side::Buy ? *resting : aggressor;
     ParticipantState& buyer = participants_[buy.participant];
@@ -796,7 +797,7 @@ class MatchingEngine::Impl {
       r->remaining -= d;
       r->qty -= d;
       release_open(book, *r, d);
-      touch(book, r->side, r->price);
+      touch(book, r->side, r->level);
       out_.on_restated(OrderRestated{now_, r->id, r->participant, r->instrument, r->cl_ord_id.view(), r->side,
                                      d, r->remaining});
     }
@@ -857,7 +858,7 @@ class MatchingEngine::Impl {
       return fresh;
     });
     lvl->push_back(o);
-    touch(book, o->side, o->price);
+    touch(book, o->side, lvl);
     if (is_new) {
       index_.insert(o->id, o);
       ParticipantState& p = participants_[o->participant];
@@ -873,9 +874,13 @@ class MatchingEngine::Impl {
   void detach_from_level(OrderBook& book, Order* o) {
     PriceLevel* lvl = o->level;
     lvl->unlink(o);
-    touch(book, o->side, lvl->price);
+    touch(book, o->side, lvl);
     if (lvl->count == 0) {
       book.side(o->side).erase(lvl->price, book.info.rules.tick);
+      // The touched entry must not keep a pointer to a freed level: it now reports (0, 0).
+      for (Touched& t : touched_) {
+        if (t.level == lvl) t.level = nullptr;
+      }
       levels_.release(lvl);
     }
   }
@@ -917,18 +922,21 @@ class MatchingEngine::Impl {
 
   // ---------------------------------------------------------------- events
 
-  void touch(const OrderBook& book, Side side, Price price) {
-    for (const Touched& t : touched_) {
-      if (t.price == price && t.side == side && t.instrument == book.info.id) return;
+  // Remembers a level the command changed; `lvl` is the live level at that price.
+  void touch(const OrderBook& book, Side side, PriceLevel* lvl) {
+    for (Touched& t : touched_) {
+      if (t.price == lvl->price && t.side == side && t.instrument == book.info.id) {
+        t.level = lvl;
+        return;
+      }
     }
-    touched_.push_back(Touched{book.info.id, side, price});
+    touched_.push_back(Touched{book.info.id, side, lvl->price, lvl});
   }
 
   // One book change per touched level per command, in the order the levels were first touched.
   void flush() {
     for (const Touched& t : touched_) {
-      const OrderBook& book = *books_[t.instrument];
-      const PriceLevel* lvl = book.side(t.side).find(t.price, book.info.rules.tick);
+      const PriceLevel* lvl = t.level;
       out_.on_book_change(BookChange{now_, t.instrument, t.side, t.price, lvl ? lvl->qty : 0,
                                      lvl ? lvl->count : 0});
     }

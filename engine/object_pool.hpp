@@ -6,12 +6,15 @@
 #include <memory>
 #include <vector>
 
+#include "huge_pages.hpp"
+
 namespace cpx::detail {
 
 template <class T>
 class ObjectPool {
  public:
-  explicit ObjectPool(size_t chunk_size = 4096) : chunk_size_(chunk_size) {}
+  // A chunk of 16 Ki slots: whole huge pages for orders.
+  explicit ObjectPool(size_t chunk_size = 16384) : chunk_size_(chunk_size) {}
 
   void reserve(size_t n) {
     free_.reserve(n);
@@ -36,13 +39,13 @@ class ObjectPool {
 
  private:
   void grow() {
-    auto chunk = std::make_unique_for_overwrite<Slot[]>(chunk_size_);
+    auto* chunk = static_cast<Slot*>(alloc_huge(chunk_size_ * sizeof(Slot)));
     // Touch every page now, while reserving, so the first use of a slot on the hot path never takes a
     // page fault.
-    std::memset(static_cast<void*>(chunk.get()), 0, chunk_size_ * sizeof(Slot));
+    std::memset(static_cast<void*>(chunk), 0, chunk_size_ * sizeof(Slot));
     // Push in reverse so the first acquire takes the chunk's first slot: neighbouring orders stay close.
     for (size_t i = chunk_size_; i-- > 0;) free_.push_back(reinterpret_cast<T*>(&chunk[i]));
-    chunks_.push_back(std::move(chunk));
+    chunks_.emplace_back(chunk);
     capacity_ += chunk_size_;
   }
 
@@ -53,7 +56,7 @@ class ObjectPool {
   size_t chunk_size_;
   size_t capacity_ = 0;
   size_t live_ = 0;
-  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<std::unique_ptr<Slot, HugeDeleter>> chunks_;
   std::vector<T*> free_;
 };
 

@@ -1,9 +1,14 @@
 #pragma once
-// Order id -> order. Open addressing with linear probing and backward-shift deletion. Ids are sequential;
-// Fibonacci hashing scatters them, because with the identity hash a book full of consecutive live ids
-// forms one long run and every delete would shift-scan to the end of it.
+// Order id -> order. Open addressing with linear probing and backward-shift deletion.
+// Ids are sequential, so the identity hash puts each new order in the slot next to the previous one
+// (inserts stay in cache) and never collides until ids wrap around the table. Long runs of occupied
+// slots are normal here, so a delete does not scan a run to its end: no entry sits further than
+// max_probe_ from its home, which bounds the backward-shift scan.
 #include <cstdint>
-#include <vector>
+#include <memory>
+#include <new>
+
+#include "huge_pages.hpp"
 
 #include "cpx/domain.hpp"
 
@@ -15,42 +20,45 @@ class OrderIndex {
   explicit OrderIndex(size_t expected = 1024) { rehash(capacity_for(expected)); }
 
   V* find(OrderId id) const {
-    for (size_t i = home(id);; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
+    for (size_t i = id & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_.get()[i];
       if (s.key == id) return s.value;
       if (s.key == 0) return nullptr;
     }
   }
 
   void insert(OrderId id, V* value) {
-    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    if ((size_ + 1) * 2 > capacity_ || max_probe_ > kMaxProbe) rehash(capacity_ * 2);
     place(id, value);
     ++size_;
   }
 
   void erase(OrderId id) {
-    size_t i = home(id);
-    while (slots_[i].key != id) {
-      if (slots_[i].key == 0) return;
+    size_t i = id & mask_;
+    while (slots_.get()[i].key != id) {
+      if (slots_.get()[i].key == 0) return;
       i = (i + 1) & mask_;
     }
-    // Backward shift: pull later entries of the probe run into the hole so no tombstones build up.
     size_t hole = i;
-    for (size_t j = (hole + 1) & mask_; slots_[j].key != 0; j = (j + 1) & mask_) {
-      size_t h = home(slots_[j].key);
+    for (size_t j = (hole + 1) & mask_; slots_.get()[j].key != 0 && ((j - hole) & mask_) <= max_probe_;
+         j = (j + 1) & mask_) {
       // The entry may fill the hole when its home is not inside the cyclic range (hole, j].
-      if (((j - h) & mask_) >= ((j - hole) & mask_)) {
-        slots_[hole] = slots_[j];
+      if (((j - slots_.get()[j].key) & mask_) >= ((j - hole) & mask_)) {
+        slots_.get()[hole] = slots_.get()[j];
         hole = j;
       }
     }
-    slots_[hole] = Slot{};
+    slots_.get()[hole] = Slot{};
     --size_;
   }
 
   size_t size() const { return size_; }
+  size_t max_probe() const { return max_probe_; }
 
  private:
+  // Past this displacement the table doubles: lookups and deletes stay short after ids wrap.
+  static constexpr size_t kMaxProbe = 64;
+
   struct Slot {
     OrderId key = 0;  // 0 = empty; order ids start at 1
     V* value = nullptr;
@@ -62,28 +70,35 @@ class OrderIndex {
     return c;
   }
 
-  size_t home(OrderId id) const { return static_cast<size_t>((id * 0x9E3779B97F4A7C15ULL) >> shift_); }
-
   void place(OrderId id, V* value) {
-    size_t i = home(id);
-    while (slots_[i].key != 0) i = (i + 1) & mask_;
-    slots_[i] = Slot{id, value};
+    size_t i = id & mask_;
+    size_t probe = 0;
+    while (slots_.get()[i].key != 0) {
+      i = (i + 1) & mask_;
+      ++probe;
+    }
+    if (probe > max_probe_) max_probe_ = probe;
+    slots_.get()[i] = Slot{id, value};
   }
 
   void rehash(size_t capacity) {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    slots_.assign(capacity, Slot{});
+    std::unique_ptr<Slot, HugeDeleter> old(slots_.release());
+    const size_t old_capacity = capacity_;
+    slots_.reset(static_cast<Slot*>(alloc_huge(capacity * sizeof(Slot))));
+    for (size_t i = 0; i < capacity; ++i) new (&slots_.get()[i]) Slot{};
+    capacity_ = capacity;
     mask_ = capacity - 1;
-    shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(capacity));
-    for (const Slot& s : old) {
+    max_probe_ = 0;
+    for (size_t i = 0; i < old_capacity; ++i) {
+      const Slot& s = old.get()[i];
       if (s.key != 0) place(s.key, s.value);
     }
   }
 
-  std::vector<Slot> slots_;
+  std::unique_ptr<Slot, HugeDeleter> slots_;
+  size_t capacity_ = 0;
   size_t mask_ = 0;
-  unsigned shift_ = 64;
+  size_t max_probe_ = 0;
   size_t size_ = 0;
 };
 

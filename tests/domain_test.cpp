@@ -184,6 +184,35 @@ TEST(OrderIndex, MatchesUnorderedMapUnderRandomInsertErase) {
   }
 }
 
+TEST(OrderIndex, StaysCorrectWhenIdsWrapAroundTheTable) {
+  // Long-lived low ids and a stream of new ids far beyond the table size collide on purpose.
+  detail::OrderIndex<int> index(16);
+  std::unordered_map<OrderId, int*> model;
+  int value = 0;
+  std::mt19937_64 rng(11);
+  for (OrderId id = 1; id <= 20; ++id) {
+    index.insert(id, &value);
+    model[id] = &value;
+  }
+  std::vector<OrderId> young;
+  for (OrderId id = 1000; id < 60000; ++id) {
+    index.insert(id, &value);
+    model[id] = &value;
+    young.push_back(id);
+    if (young.size() > 24) {
+      size_t k = rng() % young.size();
+      index.erase(young[k]);
+      model.erase(young[k]);
+      young.erase(young.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+    if (id % 101 == 0) {
+      for (const auto& [key, v] : model) ASSERT_EQ(index.find(key), v) << key;
+    }
+  }
+  EXPECT_LE(index.max_probe(), 64u);
+  EXPECT_EQ(index.size(), model.size());
+}
+
 TEST(CapacityRegistry, HeadroomIsRegisteredMinusCommittedAtEveryInstant) {
   // Checked against an hour-by-hour array model over random registrations, commits and releases.
   detail::CapacityRegistry reg;

@@ -27,7 +27,14 @@ std::string format_fixed(int64_t value, int decimals = 4);
 
 // a * b / divisor rounded half away from zero; nullopt on int64 overflow of the result.
 std::optional<int64_t> mul_div_round(int64_t a, int64_t b, int64_t divisor);
-// a * b * c as int64, nullopt on overflow (checked in 128-bit).
-std::optional<int64_t> checked_mul3(int64_t a, int64_t b, int64_t c);
+// a * b * c as int64, nullopt on overflow (checked in 128-bit). Inline: it runs for every order.
+inline std::optional<int64_t> checked_mul3(int64_t a, int64_t b, int64_t c) {
+  constexpr __int128 kMax = INT64_MAX;
+  const __int128 ab = static_cast<__int128>(a) * b;
+  if (ab > kMax || ab < -kMax) return std::nullopt;
+  const __int128 abc = ab * c;
+  if (abc > kMax || abc < -kMax) return std::nullopt;
+  return static_cast<int64_t>(abc);
+}
 
 }  // namespace cpx
