@@ -8,10 +8,10 @@ namespace {
 constexpr Timestamp kMinusInfinity = std::numeric_limits<Timestamp>::min();
 }
 
-CapacityRegistry::Steps& CapacityRegistry::line(Key key) {
+CapacityRegistry::Steps* CapacityRegistry::line_for(Key key) {
   auto [it, inserted] = lines_.try_emplace(pack(key));
   if (inserted) it->second.emplace_back(kMinusInfinity, 0);
-  return it->second;
+  return &it->second;
 }
 
 size_t CapacityRegistry::locate(const Steps& steps, Timestamp t) {
@@ -28,7 +28,7 @@ size_t CapacityRegistry::split(Steps& steps, Timestamp t) {
 }
 
 bool CapacityRegistry::add_registered(Key key, Timestamp from, Timestamp to, Quantity devices) {
-  Steps& steps = line(key);
+  Steps& steps = *line_for(key);
   if (devices < 0 && headroom(key, from, to) < -devices) return false;
   size_t a = split(steps, from);
   size_t b = split(steps, to);
@@ -54,8 +54,14 @@ void CapacityRegistry::add_over(Steps& steps, size_t first, Timestamp from, Time
 
 bool CapacityRegistry::commit(Key key, Timestamp from, Timestamp to, Quantity qty) {
   auto it = lines_.find(pack(key));
-  if (it == lines_.end()) return false;
-  Steps& steps = it->second;
+  return it != lines_.end() && commit(it->second, from, to, qty);
+}
+
+void CapacityRegistry::release(Key key, Timestamp from, Timestamp to, Quantity qty) {
+  release(lines_.at(pack(key)), from, to, qty);
+}
+
+bool CapacityRegistry::commit(Steps& steps, Timestamp from, Timestamp to, Quantity qty) {
   // Check before changing anything so a refused commit leaves the line untouched.
   const size_t first = locate(steps, from);
   for (size_t i = first; i < steps.size() && steps[i].first < to; ++i) {
@@ -65,8 +71,7 @@ bool CapacityRegistry::commit(Key key, Timestamp from, Timestamp to, Quantity qt
   return true;
 }
 
-void CapacityRegistry::release(Key key, Timestamp from, Timestamp to, Quantity qty) {
-  Steps& steps = lines_.at(pack(key));
+void CapacityRegistry::release(Steps& steps, Timestamp from, Timestamp to, Quantity qty) {
   add_over(steps, locate(steps, from), from, to, qty);
 }
 

@@ -31,6 +31,15 @@ class CapacityRegistry {
   // Smallest headroom over [from, to); 0 for an unknown key.
   Quantity headroom(Key key, Timestamp from, Timestamp to) const;
 
+  // steps[i] = (t_i, headroom on [t_i, t_{i+1})); steps[0].first is -infinity.
+  using Steps = std::vector<std::pair<Timestamp, Quantity>>;
+
+  // The line of one key, created empty on first use. Its address never changes, so the hot path keeps
+  // it (per participant, per sell order) instead of hashing the key for every order.
+  Steps* line_for(Key key);
+  static bool commit(Steps& steps, Timestamp from, Timestamp to, Quantity qty);
+  static void release(Steps& steps, Timestamp from, Timestamp to, Quantity qty);
+
   // Deterministic visit in key order (for the state hash and snapshots).
   template <class F>
   void for_each(F&& f) const {
@@ -41,9 +50,6 @@ class CapacityRegistry {
     for (uint64_t k : keys) f(k, lines_.at(k));
   }
 
-  // steps[i] = (t_i, headroom on [t_i, t_{i+1})); steps[0].first is -infinity.
-  using Steps = std::vector<std::pair<Timestamp, Quantity>>;
-
  private:
   static uint64_t pack(Key k) {
     return (static_cast<uint64_t>(k.supplier) << 32) | (static_cast<uint64_t>(k.region) << 16) | k.chip_class;
@@ -51,7 +57,6 @@ class CapacityRegistry {
   static size_t split(Steps& steps, Timestamp t);  // index of the step starting exactly at t
   static void add_over(Steps& steps, size_t first, Timestamp from, Timestamp to, Quantity delta);
   static size_t locate(const Steps& steps, Timestamp t);  // index of the step containing t
-  Steps& line(Key key);
 
   std::unordered_map<uint64_t, Steps> lines_;
 };

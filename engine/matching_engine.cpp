@@ -29,6 +29,18 @@ struct ParticipantState {
   Money credit_limit = 0;
   Money open_buy = 0;
   Money unsettled_bought = 0;
+  // [region][class] -> this supplier's capacity line (nullptr: nothing registered there).
+  std::vector<std::vector<CapacityRegistry::Steps*>> capacity_lines;
+
+  CapacityRegistry::Steps* capacity_line(RegionId r, ChipClassId c) const {
+    if (r >= capacity_lines.size() || c >= capacity_lines[r].size()) return nullptr;
+    return capacity_lines[r][c];
+  }
+  void set_capacity_line(RegionId r, ChipClassId c, CapacityRegistry::Steps* line) {
+    if (r >= capacity_lines.size()) capacity_lines.resize(r + 1);
+    if (c >= capacity_lines[r].size()) capacity_lines[r].resize(c + 1, nullptr);
+    capacity_lines[r][c] = line;
+  }
 };
 
 // Why matching stopped before the order was filled (None: no more crossing liquidity).
@@ -135,9 +147,11 @@ class MatchingEngine::Impl {
         return reject(RejectReason::PostOnlyWouldCross);
       }
     }
-    if (c.side == Side::Sell &&
-        !capacity_.commit(capacity_key(c.participant, book), book.info.start, book.info.end, c.qty)) {
-      return reject(RejectReason::CapacityExceeded);
+    if (c.side == Side::Sell) {
+      CapacityRegistry::Steps* capacity = who.capacity_line(book.info.region, book.info.chip_class);
+      if (!capacity || !CapacityRegistry::commit(*capacity, book.info.start, book.info.end, c.qty)) {
+        return reject(RejectReason::CapacityExceeded);
+      }
     }
 
     Order* o = orders_.acquire();
@@ -204,7 +218,7 @@ class MatchingEngine::Impl {
     if (new_price == o->price && new_qty == o->qty && !new_id) return reject(RejectReason::NothingToChange);
     if (new_price < 0) return reject(RejectReason::InvalidPrice);
     if (new_qty < 0) return reject(RejectReason::InvalidQuantity);
-    if (new_qty <= o->filled) return reject(RejectReason::QtyBelowFilled);
+    if (new_qty <= o->filled()) return reject(RejectReason::QtyBelowFilled);
     if (new_price != o->price) {
       if (new_price % rules.tick != 0) return reject(RejectReason::TickSize);
       if (outside_band(book, new_price)) return reject(RejectReason::PriceBand);
@@ -213,7 +227,7 @@ class MatchingEngine::Impl {
     if (new_qty > rules.max_order_qty || new_qty > who.info.limits.max_order_qty) {
       return reject(RejectReason::MaxOrderQty);
     }
-    const Quantity new_remaining = new_qty - o->filled;
+    const Quantity new_remaining = new_qty - o->filled();
     auto new_reserved = checked_mul3(new_price, new_remaining, book.info.hours);
     if (!new_reserved) return reject(RejectReason::NotionalOverflow);
     const Money old_reserved = o->price * o->remaining * book.info.hours;
@@ -228,11 +242,13 @@ class MatchingEngine::Impl {
     }
     const Quantity more = new_remaining - o->remaining;
     if (o->side == Side::Sell && more > 0 &&
-        !capacity_.commit(capacity_key(o->participant, book), book.info.start, book.info.end, more)) {
+        !CapacityRegistry::commit(*who.capacity_line(book.info.region, book.info.chip_class), book.info.start,
+                                  book.info.end, more)) {
       return reject(RejectReason::CapacityExceeded);
     }
     if (o->side == Side::Sell && more < 0) {
-      capacity_.release(capacity_key(o->participant, book), book.info.start, book.info.end, -more);
+      CapacityRegistry::release(*who.capacity_line(book.info.region, book.info.chip_class), book.info.start,
+                                book.info.end, -more);
     }
     if (o->side == Side::Buy) who.open_buy += *new_reserved - old_reserved;
     if (new_id) o->cl_ord_id = c.cl_ord_id;
@@ -443,6 +459,10 @@ class MatchingEngine::Impl {
     if (!capacity_.add_registered(key, c.from, c.to, c.devices)) {
       return admin_reject(kind, c.actor, RejectReason::CapacityInUse);
     }
+    ParticipantState& supplier = participants_[c.supplier];
+    if (!supplier.capacity_line(key.region, key.chip_class)) {
+      supplier.set_capacity_line(key.region, key.chip_class, capacity_.line_for(key));
+    }
     out_.on_admin(AdminDone{now_, kind, c.actor, participants_[c.supplier].info.code});
   }
 
@@ -511,7 +531,7 @@ class MatchingEngine::Impl {
 
   static OrderView view(const Order& o) {
     return OrderView{o.id, o.participant, o.instrument, o.cl_ord_id.view(), o.side, o.tif, o.price,
-                     o.qty, o.remaining, o.filled, o.expire_at};
+                     o.qty, o.remaining, o.filled(), o.expire_at};
   }
 
   Quantity capacity_headroom(ParticipantId supplier, RegionId region, ChipClassId cls, Timestamp from,
@@ -582,7 +602,7 @@ class MatchingEngine::Impl {
             h.add_signed(o->price);
             h.add_signed(o->remaining);
             h.add_signed(o->qty);
-            h.add_signed(o->filled);
+            h.add_signed(o->filled());
             h.add_signed(o->expire_at);
             h.add((static_cast<uint64_t>(o->type) << 24) | (static_cast<uint64_t>(o->tif) << 16) |
                   (static_cast<uint64_t>(o->stp) << 8) | static_cast<uint64_t>(o->post_only));
@@ -673,9 +693,6 @@ class MatchingEngine::Impl {
     return static_cast<__int128>(p.open_buy) + p.unsettled_bought + more <= p.credit_limit;
   }
 
-  static CapacityRegistry::Key capacity_key(ParticipantId p, const OrderBook& b) {
-    return {p, b.info.region, b.info.chip_class};
-  }
 
   // ---------------------------------------------------------------- matching
 
@@ -765,9 +782,7 @@ class MatchingEngine::Impl {
     const int64_t hours = book.info.hours;
     const Money notional = price * q * hours;
     aggressor.remaining -= q;
-    aggressor.filled += q;
     resting->remaining -= q;
-    resting->filled += q;
     resting->level->qty -= q;
     touch(book, resting->side, resting->level);
     Order& buy = aggressor.side == Side::Buy ? aggressor : *resting;
@@ -845,7 +860,10 @@ class MatchingEngine::Impl {
     if (o.side == Side::Buy) {
       if (o.type == OrderType::Limit) participants_[o.participant].open_buy -= o.price * qty * book.info.hours;
     } else {
-      capacity_.release(capacity_key(o.participant, book), book.info.start, book.info.end, qty);
+      // An accepted sell always has its seller's line: acceptance committed capacity on it.
+      const auto* seller = &participants_[o.participant];
+      CapacityRegistry::release(*seller->capacity_line(book.info.region, book.info.chip_class), book.info.start,
+                                book.info.end, qty);
     }
   }
 
@@ -950,7 +968,7 @@ class MatchingEngine::Impl {
 
   void emit_done(const Order& o, Quantity cancelled, DoneReason why) {
     out_.on_done(OrderDone{now_, o.id, o.participant, o.instrument, o.cl_ord_id.view(), o.side, o.price,
-                           cancelled, o.filled, why});
+                           cancelled, o.filled(), why});
   }
 
   void emit_replaced(const Order& o, bool kept) {

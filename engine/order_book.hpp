@@ -14,7 +14,7 @@ namespace cpx::detail {
 
 struct PriceLevel;
 
-// Two cache lines: everything matching and cancelling touch sits in the first.
+// Two cache lines (128 bytes): everything matching and cancelling touch sits in the first.
 struct alignas(64) Order {
   // Touched while matching.
   OrderId id = 0;
@@ -33,8 +33,8 @@ struct alignas(64) Order {
   // Touched on accept, cancel and reports.
   Order* owner_prev = nullptr;  // the participant's open orders (mass cancel, cancel-on-disconnect)
   Order* owner_next = nullptr;
-  Quantity qty = 0;  // total, filled included
-  Quantity filled = 0;
+  Quantity qty = 0;  // total, filled included (self-trade decrements shrink it)
+  Quantity filled() const { return qty - remaining; }
   Timestamp expire_at = 0;
   ClOrdId cl_ord_id;
 };

@@ -523,7 +523,11 @@ TEST_F(CodecErrors, ClientOrderIdAtMost32Bytes) {
   std::string id33(33, 'a');
   auto e = bad(order("BUY", id33.c_str(), "buy", "1", 1));
   EXPECT_EQ(e.reason, RejectReason::MalformedRequest);
-  EXPECT_EQ(e.text, R"(field "cl_ord_id" is longer than 32 bytes)");
+  EXPECT_EQ(e.text, R"(field "cl_ord_id" must be at most 32 bytes with no NUL character)");
+  // Ids are stored zero-padded, so a NUL inside one is refused rather than silently cut short.
+  EXPECT_EQ(bad(R"({"cmd":"new_order","participant":"BUY","symbol":"NM.H100.D.2026-12-01","side":"buy",)"
+                R"("price":"1","qty":1,"cl_ord_id":"a\u0000b"})").reason,
+            RejectReason::MalformedRequest);
   // Bytes, not characters: 11 three-byte characters are 33 bytes.
   std::string cjk;
   for (int i = 0; i < 11; ++i) cjk += "\xe7\xae\x97";  // 算
@@ -840,15 +844,15 @@ TEST_F(CodecEvents, MarketOrderHasNoPriceAndPostOnlyIsShown) {
 }
 
 TEST_F(CodecEvents, StringsAreEscaped) {
-  // cl_ord_id with a quote, a backslash, tab, newline, carriage return and control characters, NUL included.
+  // cl_ord_id with a quote, a backslash, tab, newline, carriage return and control characters.
   std::string ev = run(R"({"cmd":"new_order","participant":"SUP","symbol":"NM.H100.D.2026-12-01","side":"sell",)"
-                       R"("price":"20","qty":1,"cl_ord_id":"q\"b\\s\t\n\r\u0001\u001f\u0000z"})");
-  EXPECT_TRUE(contains(ev, R"("cl_ord_id":"q\"b\\s\t\n\r\u0001\u001f\u0000z")")) << ev;
+                       R"("price":"20","qty":1,"cl_ord_id":"q\"b\\s\t\n\r\u0001\u001fz"})");
+  EXPECT_TRUE(contains(ev, R"("cl_ord_id":"q\"b\\s\t\n\r\u0001\u001fz")")) << ev;
   // Every line is valid JSON and gives the original string back.
   size_t nl = ev.find('\n');
   ASSERT_NE(nl, std::string::npos);
   auto j = nlohmann::json::parse(ev.substr(0, nl));
-  EXPECT_EQ(j["cl_ord_id"].get<std::string>(), std::string("q\"b\\s\t\n\r\x01\x1f", 10) + std::string(1, '\0') + "z");
+  EXPECT_EQ(j["cl_ord_id"].get<std::string>(), std::string("q\"b\\s\t\n\r\x01\x1f", 10) + "z");
 
   std::string s;
   append_json_string(s, std::string("a\x7f\xc3\xa9/<", 6));

@@ -177,7 +177,8 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
     std::string s = in.str(field, false);
     if (!out.assign(s)) {
       in.fail(RejectReason::MalformedRequest,
-              std::string("field \"") + field + "\" is longer than " + std::to_string(ClOrdId::kMax) + " bytes");
+              std::string("field \"") + field + "\" must be at most " + std::to_string(ClOrdId::kMax) +
+                  " bytes with no NUL character");
     }
     if (err.cl_ord_id.empty()) err.cl_ord_id = std::string(out.view());
   };

@@ -46,26 +46,25 @@ enum Role : uint8_t {
 };
 using RoleSet = uint8_t;
 
-// Client order id: at most 32 bytes, stored inline so an order never allocates.
+// Client order id: at most 32 bytes, stored inline so an order never allocates. Zero-padded with no
+// separate length (an order fits in two cache lines), so the id itself may not contain a NUL byte.
 class ClOrdId {
  public:
   static constexpr size_t kMax = 32;
   ClOrdId() { bytes_.fill(0); }
-  // Returns false (and stores nothing) when the text is longer than kMax.
+  // Returns false (and stores nothing) when the text is longer than kMax or contains a NUL byte.
   bool assign(std::string_view s) {
-    if (s.size() > kMax) return false;
+    if (s.size() > kMax || s.find('\0') != std::string_view::npos) return false;
     bytes_.fill(0);
     std::memcpy(bytes_.data(), s.data(), s.size());
-    size_ = static_cast<uint8_t>(s.size());
     return true;
   }
-  std::string_view view() const { return {bytes_.data(), size_}; }
-  bool empty() const { return size_ == 0; }
-  friend bool operator==(const ClOrdId& a, const ClOrdId& b) { return a.view() == b.view(); }
+  std::string_view view() const { return {bytes_.data(), strnlen(bytes_.data(), kMax)}; }
+  bool empty() const { return bytes_[0] == 0; }
+  friend bool operator==(const ClOrdId& a, const ClOrdId& b) { return a.bytes_ == b.bytes_; }
 
  private:
   std::array<char, kMax> bytes_;
-  uint8_t size_ = 0;
 };
 
 struct Region {
