@@ -153,6 +153,27 @@ void build_market(MatchingEngine& e, const Setup& s, uint64_t seed) {
   }
 }
 
+inline void run_op(MatchingEngine& e, const Op& op, NewOrder& n, Timestamp ts) {
+  switch (op.kind) {
+    case Op::Place:
+    case Op::Ioc:
+      n.participant = op.participant;
+      n.instrument = op.instrument;
+      n.side = op.side;
+      n.price = op.price;
+      n.qty = op.qty;
+      n.tif = op.kind == Op::Ioc ? TimeInForce::IOC : TimeInForce::GTC;
+      e.new_order(n);
+      break;
+    case Op::Cancel:
+      e.cancel(CancelOrder{ts, op.participant, op.order_id, {}});
+      break;
+    case Op::Replace:
+      e.replace(ReplaceOrder{ts, op.participant, op.order_id, {}, op.price, op.qty});
+      break;
+  }
+}
+
 std::vector<Op> generate(const Setup& s, size_t count, uint64_t seed) {
   LiveOrders live;
   MatchingEngine e(live, EngineConfig{static_cast<size_t>(s.instruments) * s.orders_per_instrument * 2, 1024});
@@ -203,47 +224,9 @@ std::vector<Op> generate(const Setup& s, size_t count, uint64_t seed) {
     }
     ops.push_back(op);
     // Apply on the generation engine so the live set stays true.
-    switch (op.kind) {
-      case Op::Place:
-      case Op::Ioc:
-        n.participant = op.participant;
-        n.instrument = op.instrument;
-        n.side = op.side;
-        n.price = op.price;
-        n.qty = op.qty;
-        n.tif = op.kind == Op::Ioc ? TimeInForce::IOC : TimeInForce::GTC;
-        e.new_order(n);
-        break;
-      case Op::Cancel:
-        e.cancel(CancelOrder{n.ts, op.participant, op.order_id, {}});
-        break;
-      case Op::Replace:
-        e.replace(ReplaceOrder{n.ts, op.participant, op.order_id, {}, op.price, op.qty});
-        break;
-    }
+    run_op(e, op, n, n.ts);
   }
   return ops;
-}
-
-inline void run_op(MatchingEngine& e, const Op& op, NewOrder& n, Timestamp ts) {
-  switch (op.kind) {
-    case Op::Place:
-    case Op::Ioc:
-      n.participant = op.participant;
-      n.instrument = op.instrument;
-      n.side = op.side;
-      n.price = op.price;
-      n.qty = op.qty;
-      n.tif = op.kind == Op::Ioc ? TimeInForce::IOC : TimeInForce::GTC;
-      e.new_order(n);
-      break;
-    case Op::Cancel:
-      e.cancel(CancelOrder{ts, op.participant, op.order_id, {}});
-      break;
-    case Op::Replace:
-      e.replace(ReplaceOrder{ts, op.participant, op.order_id, {}, op.price, op.qty});
-      break;
-  }
 }
 
 uint64_t now_ns() {
