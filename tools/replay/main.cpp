@@ -1,9 +1,12 @@
 // cpx-replay: JSON-lines commands in, JSON-lines events out (docs/API.md). With --depth N the top N levels
-// of every book a command touched follow its events. The last line is the engine's state hash.
+// of every book a command touched follow its events. The last line is the engine's state hash. With
+// --journal DIR every command is made durable before it is applied, and a restart recovers from DIR.
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <span>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +17,7 @@
 #include "json/config_loader.hpp"
 #include "json/event_codec.hpp"
 #include "json/event_fanout.hpp"
+#include "journal.hpp"
 
 namespace {
 
@@ -23,7 +27,9 @@ void usage() {
                "  Reads JSON-lines commands from FILE (or stdin), writes JSON-lines events to stdout.\n"
                "  --config DIR   load regions and chip classes from DIR (default: the project's config/)\n"
                "  --no-config    start with no reference data\n"
-               "  --depth N      after each command, print the top N levels of every book it touched\n");
+               "  --depth N      after each command, print the top N levels of every book it touched\n"
+               "  --journal DIR  durable mode: recover the engine from the RocksDB journal in DIR, then make\n"
+               "                 every command durable there (synced) before applying it\n");
 }
 
 // Remembers which books a command touched, for --depth.
@@ -57,10 +63,13 @@ int main(int argc, char** argv) {
   bool load_config = true;
   size_t depth = 0;
   std::string input_path;
+  std::string journal_dir;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
       config_dir = argv[++i];
+    } else if (a == "--journal" && i + 1 < argc) {
+      journal_dir = argv[++i];
     } else if (a == "--no-config") {
       load_config = false;
     } else if (a == "--depth" && i + 1 < argc) {
@@ -103,6 +112,40 @@ int main(int argc, char** argv) {
   cpx::api::CommandDecoder decoder(names, &client_ids);
   fanout.add(&client_ids);
 
+  // Durable mode: whatever the journal holds is replayed first (its events are not printed again).
+  std::unique_ptr<cpx::persistence::Journal> journal;
+  if (!journal_dir.empty()) {
+    auto opened = cpx::persistence::Journal::open({journal_dir});
+    if (!opened) {
+      std::fprintf(stderr, "cpx-replay: %s\n", opened.error().text.c_str());
+      return 2;
+    }
+    journal = std::move(*opened);
+    auto recovered = journal->replay(1, [&](uint64_t, const cpx::Command& c) { engine.apply(c); });
+    if (!recovered) {
+      std::fprintf(stderr, "cpx-replay: recovery failed: %s\n", recovered.error().text.c_str());
+      return 2;
+    }
+    if (*recovered > 0) {
+      load_config = false;  // the reference data is in the journal already
+      char hash[32];
+      std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine.state_hash()));
+      out += "{\"ev\":\"recovered\",\"commands\":" + std::to_string(*recovered) + ",\"hash\":\"" + hash + "\"}\n";
+    }
+  }
+  // Every command goes through here: durable first (in durable mode), then applied.
+  auto submit = [&](const cpx::Command& c) -> bool {
+    if (journal) {
+      auto seq = journal->append(std::span<const cpx::Command>(&c, 1));
+      if (!seq) {
+        std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
+        return false;
+      }
+    }
+    engine.apply(c);
+    return true;
+  };
+
   // Reference data first, through the same decoder and engine path as any admin request; its events are
   // not printed, but a rejected entry stops the replay.
   if (load_config) {
@@ -119,7 +162,7 @@ int main(int argc, char** argv) {
     }
     for (const std::string& r : *requests) {
       auto cmd = decoder.decode(r, engine.now());
-      if (cmd) engine.apply(*cmd);
+      if (cmd && !submit(*cmd)) return 2;
       if (!cmd || catcher.rejected) {
         std::string why = cmd ? std::string(cpx::reason_text(catcher.reason)) : cmd.error().text;
         std::fprintf(stderr, "cpx-replay: config entry rejected: %s\n  %s\n", why.c_str(), r.c_str());
@@ -161,7 +204,10 @@ int main(int argc, char** argv) {
     } else {
       ++commands;
       touched.ids.clear();
-      engine.apply(*cmd);
+      if (!submit(*cmd)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        return 2;
+      }
       if (depth > 0) {
         for (cpx::InstrumentId id : touched.ids) write_depth(engine, id, depth, out);
       }

@@ -1,0 +1,326 @@
+#include "command_codec.hpp"
+
+#include <cstring>
+
+namespace cpx::persistence {
+
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void u64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void u32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void str(std::string_view s) {
+    u32(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+  }
+
+ private:
+  std::string& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == in_.size(); }
+  uint8_t u8() {
+    if (!need(1)) return 0;
+    return static_cast<uint8_t>(in_[pos_++]);
+  }
+  uint64_t u64() {
+    if (!need(8)) return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    return v;
+  }
+  int64_t i64() { return static_cast<int64_t>(u64()); }
+  uint32_t u32() {
+    if (!need(4)) return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+    pos_ += 4;
+    return v;
+  }
+  std::string str() {
+    uint32_t n = u32();
+    if (!need(n)) return {};
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  template <class E>
+  E small_enum(uint8_t count) {
+    uint8_t v = u8();
+    if (v >= count) ok_ = false;
+    return static_cast<E>(v);
+  }
+  void cl_ord_id(ClOrdId& out) {
+    std::string s = str();
+    if (!out.assign(s)) ok_ = false;
+  }
+
+ private:
+  bool need(size_t n) {
+    if (!ok_ || in_.size() - pos_ < n) {
+      ok_ = false;
+      return false;
+    }
+    return true;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void put(Writer& w, const Region& r) {
+  w.str(r.code);
+  w.str(r.name);
+  w.u8(static_cast<uint8_t>(r.side));
+  w.str(r.jurisdiction);
+  w.i64(r.power_price);
+  w.i64(r.green_share);
+  w.i64(r.pue);
+}
+
+void get(Reader& r, Region& out) {
+  out.code = r.str();
+  out.name = r.str();
+  out.side = r.small_enum<RegionSide>(2);
+  out.jurisdiction = r.str();
+  out.power_price = r.i64();
+  out.green_share = r.i64();
+  out.pue = r.i64();
+}
+
+void put(Writer& w, const ChipClass& c) {
+  w.str(c.code);
+  w.u8(static_cast<uint8_t>(c.family));
+  w.str(c.device);
+  w.i64(c.memory_gb);
+  w.str(c.interconnect);
+  w.i64(c.scu_per_device);
+}
+
+void get(Reader& r, ChipClass& out) {
+  out.code = r.str();
+  out.family = r.small_enum<ChipFamily>(2);
+  out.device = r.str();
+  out.memory_gb = r.i64();
+  out.interconnect = r.str();
+  out.scu_per_device = r.i64();
+}
+
+void put(Writer& w, const InstrumentRules& x) {
+  w.i64(x.tick);
+  w.i64(x.lot);
+  w.i64(x.max_order_qty);
+  w.i64(x.price_band_bps);
+  w.i64(x.gate_closure_ns);
+}
+
+void get(Reader& r, InstrumentRules& out) {
+  out.tick = r.i64();
+  out.lot = r.i64();
+  out.max_order_qty = r.i64();
+  out.price_band_bps = r.i64();
+  out.gate_closure_ns = r.i64();
+}
+
+}  // namespace
+
+void encode_command(const Command& command, std::string& out) {
+  Writer w(out);
+  w.u8(kCommandCodecVersion);
+  w.u8(static_cast<uint8_t>(command.index()));
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        w.i64(c.ts);
+        if constexpr (std::is_same_v<T, NewOrder>) {
+          w.u32(c.participant);
+          w.u32(c.instrument);
+          w.str(c.cl_ord_id.view());
+          w.u8(static_cast<uint8_t>(c.side));
+          w.u8(static_cast<uint8_t>(c.type));
+          w.u8(static_cast<uint8_t>(c.tif));
+          w.u8(static_cast<uint8_t>(c.stp));
+          w.u8(c.post_only ? 1 : 0);
+          w.i64(c.price);
+          w.i64(c.qty);
+          w.i64(c.expire_at);
+        } else if constexpr (std::is_same_v<T, CancelOrder>) {
+          w.u32(c.participant);
+          w.u64(c.order_id);
+          w.str(c.cl_ord_id.view());
+        } else if constexpr (std::is_same_v<T, ReplaceOrder>) {
+          w.u32(c.participant);
+          w.u64(c.order_id);
+          w.str(c.cl_ord_id.view());
+          w.i64(c.price);
+          w.i64(c.qty);
+        } else if constexpr (std::is_same_v<T, MassCancel>) {
+          w.u32(c.participant);
+          w.u32(c.target);
+          w.u32(c.instrument);
+        } else if constexpr (std::is_same_v<T, AddRegion>) {
+          w.u32(c.actor);
+          put(w, c.region);
+        } else if constexpr (std::is_same_v<T, AddChipClass>) {
+          w.u32(c.actor);
+          put(w, c.chip_class);
+        } else if constexpr (std::is_same_v<T, AddParticipant>) {
+          w.u32(c.actor);
+          w.str(c.participant.code);
+          w.str(c.participant.name);
+          w.u8(static_cast<uint8_t>(c.participant.kind));
+          w.u8(c.participant.roles);
+          w.i64(c.participant.limits.max_open_orders);
+          w.i64(c.participant.limits.max_order_qty);
+        } else if constexpr (std::is_same_v<T, ListInstrument>) {
+          w.u32(c.actor);
+          w.str(c.symbol);
+          put(w, c.rules);
+          w.i64(c.open_at);
+        } else if constexpr (std::is_same_v<T, SetInstrumentState>) {
+          w.u32(c.actor);
+          w.u32(c.instrument);
+          w.u8(static_cast<uint8_t>(c.action));
+        } else if constexpr (std::is_same_v<T, RegisterCapacity>) {
+          w.u32(c.actor);
+          w.u32(c.supplier);
+          w.str(c.region);
+          w.str(c.chip_class);
+          w.i64(c.from);
+          w.i64(c.to);
+          w.i64(c.devices);
+        } else if constexpr (std::is_same_v<T, SetCredit>) {
+          w.u32(c.actor);
+          w.u32(c.participant);
+          w.i64(c.limit);
+        } else if constexpr (std::is_same_v<T, SetReferencePrice>) {
+          w.u32(c.actor);
+          w.u32(c.instrument);
+          w.i64(c.price);
+        } else {
+          static_assert(std::is_same_v<T, AdvanceTime>);
+        }
+      },
+      command);
+}
+
+namespace {
+
+// One alternative of Command by its index, default-constructed.
+template <size_t I = 0>
+bool make_alternative(size_t index, Command& out) {
+  if constexpr (I < std::variant_size_v<Command>) {
+    if (index == I) {
+      out.emplace<I>();
+      return true;
+    }
+    return make_alternative<I + 1>(index, out);
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Command> decode_command(std::string_view bytes) {
+  Reader r(bytes);
+  uint8_t version = r.u8();
+  if (r.ok() && version != kCommandCodecVersion) {
+    return make_error("journal_version", "journal record has codec version " + std::to_string(version) +
+                                             "; this build reads version " + std::to_string(kCommandCodecVersion));
+  }
+  uint8_t kind = r.u8();
+  Command out;
+  if (!r.ok() || !make_alternative(kind, out)) {
+    return make_error("journal_corrupt", "journal record has an unknown command kind " + std::to_string(kind));
+  }
+  std::visit(
+      [&](auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        c.ts = r.i64();
+        if constexpr (std::is_same_v<T, NewOrder>) {
+          c.participant = r.u32();
+          c.instrument = r.u32();
+          r.cl_ord_id(c.cl_ord_id);
+          c.side = r.small_enum<Side>(2);
+          c.type = r.small_enum<OrderType>(2);
+          c.tif = r.small_enum<TimeInForce>(5);
+          c.stp = r.small_enum<SelfTradePrevention>(4);
+          c.post_only = r.u8() != 0;
+          c.price = r.i64();
+          c.qty = r.i64();
+          c.expire_at = r.i64();
+        } else if constexpr (std::is_same_v<T, CancelOrder>) {
+          c.participant = r.u32();
+          c.order_id = r.u64();
+          r.cl_ord_id(c.cl_ord_id);
+        } else if constexpr (std::is_same_v<T, ReplaceOrder>) {
+          c.participant = r.u32();
+          c.order_id = r.u64();
+          r.cl_ord_id(c.cl_ord_id);
+          c.price = r.i64();
+          c.qty = r.i64();
+        } else if constexpr (std::is_same_v<T, MassCancel>) {
+          c.participant = r.u32();
+          c.target = r.u32();
+          c.instrument = r.u32();
+        } else if constexpr (std::is_same_v<T, AddRegion>) {
+          c.actor = r.u32();
+          get(r, c.region);
+        } else if constexpr (std::is_same_v<T, AddChipClass>) {
+          c.actor = r.u32();
+          get(r, c.chip_class);
+        } else if constexpr (std::is_same_v<T, AddParticipant>) {
+          c.actor = r.u32();
+          c.participant.code = r.str();
+          c.participant.name = r.str();
+          c.participant.kind = r.small_enum<ParticipantKind>(5);
+          c.participant.roles = r.u8();
+          c.participant.limits.max_open_orders = r.i64();
+          c.participant.limits.max_order_qty = r.i64();
+        } else if constexpr (std::is_same_v<T, ListInstrument>) {
+          c.actor = r.u32();
+          c.symbol = r.str();
+          get(r, c.rules);
+          c.open_at = r.i64();
+        } else if constexpr (std::is_same_v<T, SetInstrumentState>) {
+          c.actor = r.u32();
+          c.instrument = r.u32();
+          c.action = r.small_enum<StateAction>(2);
+        } else if constexpr (std::is_same_v<T, RegisterCapacity>) {
+          c.actor = r.u32();
+          c.supplier = r.u32();
+          c.region = r.str();
+          c.chip_class = r.str();
+          c.from = r.i64();
+          c.to = r.i64();
+          c.devices = r.i64();
+        } else if constexpr (std::is_same_v<T, SetCredit>) {
+          c.actor = r.u32();
+          c.participant = r.u32();
+          c.limit = r.i64();
+        } else if constexpr (std::is_same_v<T, SetReferencePrice>) {
+          c.actor = r.u32();
+          c.instrument = r.u32();
+          c.price = r.i64();
+        }
+      },
+      out);
+  if (!r.ok()) return make_error("journal_corrupt", "journal record is truncated or has a field out of range");
+  if (!r.done()) return make_error("journal_corrupt", "journal record has trailing bytes");
+  return out;
+}
+
+}  // namespace cpx::persistence
