@@ -1,0 +1,118 @@
+// cpx-bench-journal: the durable path (DESIGN.md §5, §9). Appends the benchmark order flow to a RocksDB
+// journal in batches of several sizes, each batch one atomic WriteBatch synced once (group commit), and
+// measures commands/s and the fsyncs it took; then reopens a journal of --recovery-commands commands and
+// replays it into a fresh engine (recovery without a snapshot). One JSON object per scenario.
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "journal.hpp"
+#include "order_flow.hpp"
+
+using namespace cpx;
+using namespace cpx::bench;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The first `count` commands of the benchmark market and its order flow.
+std::vector<Command> command_stream(const Setup& s, size_t count, uint64_t seed) {
+  std::vector<Command> out = market_commands(s, seed);
+  if (out.size() < count) {
+    auto ops = generate(s, count - out.size(), seed);
+    out.reserve(count);
+    for (const Op& op : ops) out.push_back(to_command(op, t0()));
+  }
+  out.resize(std::min(out.size(), count));
+  return out;
+}
+
+void append_scenario(const std::string& dir, const std::vector<Command>& stream, size_t batch, size_t count) {
+  fs::remove_all(dir);
+  auto j = persistence::Journal::open({dir});
+  if (!j) {
+    std::fprintf(stderr, "%s\n", j.error().text.c_str());
+    std::exit(1);
+  }
+  count = std::min(count, stream.size());
+  uint64_t start = now_ns();
+  for (size_t at = 0; at < count; at += batch) {
+    size_t n = std::min(batch, count - at);
+    auto r = (*j)->append(std::span<const Command>(stream.data() + at, n));
+    if (!r) {
+      std::fprintf(stderr, "%s\n", r.error().text.c_str());
+      std::exit(1);
+    }
+  }
+  uint64_t elapsed = now_ns() - start;
+  std::printf("{\"scenario\":\"journal_append\",\"batch\":%zu,\"commands\":%zu,\"fsyncs\":%" PRIu64
+              ",\"commands_per_s\":%.0f,\"us_per_fsync_batch\":%.1f}\n",
+              batch, count, (*j)->syncs(), static_cast<double>(count) * 1e9 / static_cast<double>(elapsed),
+              static_cast<double>(elapsed) / 1e3 / static_cast<double>((*j)->syncs()));
+  std::fflush(stdout);
+}
+
+void recovery_scenario(const std::string& dir, const Setup& s, size_t count, uint64_t seed) {
+  fs::remove_all(dir);
+  {
+    auto stream = command_stream(s, count, seed);
+    auto j = persistence::Journal::open({dir});
+    for (size_t at = 0; at < stream.size(); at += 4096) {
+      size_t n = std::min<size_t>(4096, stream.size() - at);
+      if (!(*j)->append(std::span<const Command>(stream.data() + at, n))) std::exit(1);
+    }
+  }
+  // Decoding alone, then decoding and applying: what recovery from the journal costs.
+  auto j = persistence::Journal::open({dir});
+  uint64_t start = now_ns();
+  uint64_t sum = 0;
+  auto decoded = (*j)->replay(1, [&](uint64_t seq, const Command&) { sum += seq; });
+  uint64_t decode_ns = now_ns() - start;
+  CountingSink sink;
+  MatchingEngine engine(sink, EngineConfig{static_cast<size_t>(s.instruments) * s.orders_per_instrument * 2, 1024});
+  start = now_ns();
+  auto applied = (*j)->replay(1, [&](uint64_t, const Command& c) { engine.apply(c); });
+  uint64_t replay_ns = now_ns() - start;
+  if (!decoded || !applied) std::exit(1);
+  std::printf("{\"scenario\":\"journal_recovery\",\"commands\":%" PRIu64 ",\"read_decode_per_s\":%.0f,"
+              "\"replay_per_s\":%.0f,\"recovery_s\":%.2f,\"open_orders_after\":%zu,\"trades\":%" PRIu64 "}\n",
+              *applied, static_cast<double>(*decoded) * 1e9 / static_cast<double>(decode_ns),
+              static_cast<double>(*applied) * 1e9 / static_cast<double>(replay_ns), static_cast<double>(replay_ns) / 1e9,
+              engine.open_order_count(), sink.trades);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "var/bench-journal";
+  size_t recovery_commands = 2'000'000;
+  size_t scale = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--recovery-commands") && i + 1 < argc) recovery_commands = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--scale") && i + 1 < argc) scale = std::strtoull(argv[++i], nullptr, 10);
+    else {
+      std::fprintf(stderr, "usage: cpx-bench-journal [--dir DIR] [--recovery-commands N] [--scale K]\n");
+      return 2;
+    }
+  }
+  const Setup s{1000, 1000, 50};
+  const uint64_t seed = 42;
+  auto stream = command_stream(s, 1'100'000 * scale, seed);
+  // Bigger batches get more commands so each scenario runs long enough to measure.
+  append_scenario(dir, stream, 1, 3'000 * scale);
+  append_scenario(dir, stream, 16, 30'000 * scale);
+  append_scenario(dir, stream, 128, 200'000 * scale);
+  append_scenario(dir, stream, 1024, 1'000'000 * scale);
+  append_scenario(dir, stream, 4096, 1'000'000 * scale);
+  recovery_scenario(dir, s, recovery_commands, seed);
+  fs::remove_all(dir);
+  return 0;
+}
