@@ -50,6 +50,11 @@ class CapacityRegistry {
     for (uint64_t k : keys) f(k, lines_.at(k));
   }
 
+  static Key unpack(uint64_t k) {
+    return {static_cast<ParticipantId>(k >> 32), static_cast<RegionId>((k >> 16) & 0xFFFF),
+            static_cast<ChipClassId>(k & 0xFFFF)};
+  }
+
  private:
   static uint64_t pack(Key k) {
     return (static_cast<uint64_t>(k.supplier) << 32) | (static_cast<uint64_t>(k.region) << 16) | k.chip_class;

@@ -34,6 +34,16 @@ class TimerQueue {
   }
   size_t size() const { return heap_.size(); }
 
+  // Snapshots keep the heap as it is (entries and the insertion counter), so equal-time timers fire in
+  // the same order after a restore as they would have without one.
+  const std::vector<Timer>& entries() const { return heap_; }
+  uint64_t next_seq() const { return next_seq_; }
+  void restore(std::vector<Timer> entries, uint64_t next_seq) {
+    heap_ = std::move(entries);
+    std::make_heap(heap_.begin(), heap_.end(), later);
+    next_seq_ = next_seq;
+  }
+
  private:
   static bool later(const Timer& a, const Timer& b) { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
   std::vector<Timer> heap_;

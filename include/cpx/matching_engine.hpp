@@ -4,11 +4,13 @@
 // same state hash. Ordinary rejects are events, never exceptions.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "cpx/commands.hpp"
 #include "cpx/events.hpp"
+#include "cpx/result.hpp"
 
 namespace cpx {
 
@@ -92,6 +94,11 @@ class MatchingEngine {
                              Timestamp to) const;
   // A hash over the whole engine state; equal states give equal hashes.
   uint64_t state_hash() const;
+
+  // The whole engine state as bytes. restore() loads such bytes into a newly constructed engine (no
+  // commands applied yet); damaged bytes give an error and leave an engine that must be discarded.
+  std::string snapshot() const;
+  Result<bool> restore(std::string_view bytes);
 
   class Impl;
 

@@ -1,0 +1,287 @@
+// Engine snapshots: the complete state of MatchingEngine::Impl as bytes, and back. Recovery loads the
+// latest snapshot and replays the journal after it; the state hash after a restore equals the hash the
+// engine had when the snapshot was taken.
+#include "engine_impl.hpp"
+
+namespace cpx {
+
+namespace {
+
+constexpr uint32_t kMagic = 0x53585043;  // "CPXS"
+constexpr uint8_t kVersion = 1;
+
+void put_order(ByteWriter& w, const Order& o) {
+  w.u64(o.id);
+  w.u32(o.participant);
+  w.u8(static_cast<uint8_t>(o.type));
+  w.u8(static_cast<uint8_t>(o.tif));
+  w.u8(static_cast<uint8_t>(o.stp));
+  w.u8(o.post_only ? 1 : 0);
+  w.i64(o.price);
+  w.i64(o.remaining);
+  w.i64(o.qty);
+  w.i64(o.expire_at);
+  w.str(o.cl_ord_id.view());
+}
+
+}  // namespace
+
+void MatchingEngine::Impl::save(ByteWriter& w) const {
+  w.u32(kMagic);
+  w.u8(kVersion);
+  w.i64(now_);
+  w.u64(next_order_id_);
+  w.u64(next_trade_id_);
+
+  w.u64(regions_.size());
+  for (const Region& r : regions_) {
+    w.str(r.code);
+    w.str(r.name);
+    w.u8(static_cast<uint8_t>(r.side));
+    w.str(r.jurisdiction);
+    w.i64(r.power_price);
+    w.i64(r.green_share);
+    w.i64(r.pue);
+  }
+  w.u64(classes_.size());
+  for (const ChipClass& c : classes_) {
+    w.str(c.code);
+    w.u8(static_cast<uint8_t>(c.family));
+    w.str(c.device);
+    w.i64(c.memory_gb);
+    w.str(c.interconnect);
+    w.i64(c.scu_per_device);
+  }
+  w.u64(participants_.size());
+  for (const ParticipantState& p : participants_) {
+    w.str(p.info.code);
+    w.str(p.info.name);
+    w.u8(static_cast<uint8_t>(p.info.kind));
+    w.u8(p.info.roles);
+    w.i64(p.info.limits.max_open_orders);
+    w.i64(p.info.limits.max_order_qty);
+    w.i64(p.credit_limit);
+    w.i64(p.open_buy);
+    w.i64(p.unsettled_bought);
+  }
+  w.u64(books_.size());
+  for (const auto& bp : books_) {
+    const OrderBook& b = *bp;
+    w.str(b.info.symbol);
+    w.u32(b.info.region);
+    w.u32(b.info.chip_class);
+    w.u8(static_cast<uint8_t>(b.info.tenor));
+    w.i64(b.info.start);
+    w.i64(b.info.end);
+    w.i64(b.info.hours);
+    w.i64(b.info.scu_per_device);
+    w.i64(b.info.open_at);
+    w.i64(b.info.rules.tick);
+    w.i64(b.info.rules.lot);
+    w.i64(b.info.rules.max_order_qty);
+    w.i64(b.info.rules.price_band_bps);
+    w.i64(b.info.rules.gate_closure_ns);
+    w.u8(static_cast<uint8_t>(b.state));
+    w.i64(b.reference_price);
+    for (Side s : {Side::Buy, Side::Sell}) {
+      const BookSide& side = b.side(s);
+      uint64_t n = 0;
+      for (size_t i = 0; i < side.level_count(); ++i) n += side.from_best(i)->count;
+      w.u64(n);
+      for (size_t i = 0; i < side.level_count(); ++i) {
+        for (const Order* o = side.from_best(i)->head; o; o = o->next) put_order(w, *o);
+      }
+    }
+  }
+  // Each participant's open orders in list order (mass cancel walks them in this order).
+  for (const ParticipantState& p : participants_) {
+    w.u64(static_cast<uint64_t>(p.open_orders));
+    for (const Order* o = p.orders; o; o = o->owner_next) w.u64(o->id);
+  }
+  uint64_t lines = 0;
+  capacity_.for_each([&](uint64_t, const CapacityRegistry::Steps&) { ++lines; });
+  w.u64(lines);
+  capacity_.for_each([&](uint64_t key, const CapacityRegistry::Steps& steps) {
+    w.u64(key);
+    w.u64(steps.size());
+    for (const auto& [t, q] : steps) {
+      w.i64(t);
+      w.i64(q);
+    }
+  });
+  const auto& timers = timers_.entries();
+  w.u64(timers_.next_seq());
+  w.u64(timers.size());
+  for (const detail::Timer& t : timers) {
+    w.i64(t.at);
+    w.u64(t.seq);
+    w.u8(static_cast<uint8_t>(t.kind));
+    w.u64(t.id);
+  }
+}
+
+Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
+  auto bad = [](const std::string& what) { return make_error("snapshot_corrupt", "snapshot " + what); };
+  if (participants_.size() != 1 || !books_.empty() || !regions_.empty() || !classes_.empty()) {
+    return make_error("snapshot_target", "a snapshot can only be restored into a new engine");
+  }
+  if (r.u32() != kMagic) return bad("does not start with the CPX snapshot marker");
+  if (const uint8_t v = r.u8(); v != kVersion) return bad("has version " + std::to_string(v));
+  now_ = r.i64();
+  next_order_id_ = r.u64();
+  next_trade_id_ = r.u64();
+
+  for (uint64_t n = r.count(8), i = 0; i < n; ++i) {
+    Region x;
+    x.code = r.str();
+    x.name = r.str();
+    x.side = r.small_enum<RegionSide>(2);
+    x.jurisdiction = r.str();
+    x.power_price = r.i64();
+    x.green_share = r.i64();
+    x.pue = r.i64();
+    region_by_code_.emplace(x.code, static_cast<RegionId>(regions_.size()));
+    regions_.push_back(std::move(x));
+  }
+  for (uint64_t n = r.count(8), i = 0; i < n; ++i) {
+    ChipClass x;
+    x.code = r.str();
+    x.family = r.small_enum<ChipFamily>(2);
+    x.device = r.str();
+    x.memory_gb = r.i64();
+    x.interconnect = r.str();
+    x.scu_per_device = r.i64();
+    class_by_code_.emplace(x.code, static_cast<ChipClassId>(classes_.size()));
+    classes_.push_back(std::move(x));
+  }
+  const uint64_t participant_count = r.count(8);
+  if (participant_count == 0) return bad("has no participants");
+  participants_.clear();
+  participant_by_code_.clear();
+  for (uint64_t i = 0; i < participant_count; ++i) {
+    ParticipantState p;
+    p.info.code = r.str();
+    p.info.name = r.str();
+    p.info.kind = r.small_enum<ParticipantKind>(5);
+    p.info.roles = r.u8();
+    p.info.limits.max_open_orders = r.i64();
+    p.info.limits.max_order_qty = r.i64();
+    p.credit_limit = r.i64();
+    p.open_buy = r.i64();
+    p.unsettled_bought = r.i64();
+    participant_by_code_.emplace(p.info.code, static_cast<ParticipantId>(participants_.size()));
+    participants_.push_back(std::move(p));
+  }
+  for (uint64_t n = r.count(8), i = 0; i < n && r.ok(); ++i) {
+    InstrumentInfo info;
+    info.id = static_cast<InstrumentId>(books_.size());
+    info.symbol = r.str();
+    info.region = static_cast<RegionId>(r.u32());
+    info.chip_class = static_cast<ChipClassId>(r.u32());
+    info.tenor = r.small_enum<Tenor>(4);
+    info.start = r.i64();
+    info.end = r.i64();
+    info.hours = r.i64();
+    info.scu_per_device = r.i64();
+    info.open_at = r.i64();
+    info.rules.tick = r.i64();
+    info.rules.lot = r.i64();
+    info.rules.max_order_qty = r.i64();
+    info.rules.price_band_bps = r.i64();
+    info.rules.gate_closure_ns = r.i64();
+    if (!r.ok() || info.region >= regions_.size() || info.chip_class >= classes_.size() || info.rules.tick <= 0) {
+      return bad("has an instrument with bad reference data");
+    }
+    auto book = std::make_unique<OrderBook>(std::move(info));
+    book->state = r.small_enum<InstrumentState>(5);
+    book->reference_price = r.i64();
+    for (Side s : {Side::Buy, Side::Sell}) {
+      for (uint64_t k = r.count(40), j = 0; j < k; ++j) {
+        Order* o = orders_.acquire();
+        o->id = r.u64();
+        o->participant = r.u32();
+        o->instrument = book->info.id;
+        o->side = s;
+        o->type = r.small_enum<OrderType>(2);
+        o->tif = r.small_enum<TimeInForce>(5);
+        o->stp = r.small_enum<SelfTradePrevention>(4);
+        o->post_only = r.u8() != 0;
+        o->price = r.i64();
+        o->remaining = r.i64();
+        o->qty = r.i64();
+        o->expire_at = r.i64();
+        r.cl_ord_id(o->cl_ord_id);
+        if (!r.ok() || o->participant >= participants_.size() || o->remaining <= 0 || o->qty < o->remaining ||
+            index_.find(o->id) != nullptr || o->id == 0) {
+          orders_.release(o);
+          return bad("has a damaged order");
+        }
+        PriceLevel* lvl = book->side(s).find_or_insert(o->price, book->info.rules.tick, [&] {
+          PriceLevel* fresh = levels_.acquire();
+          fresh->price = o->price;
+          return fresh;
+        });
+        lvl->push_back(o);
+        index_.insert(o->id, o);
+      }
+    }
+    book_by_symbol_.emplace(book->info.symbol, book->info.id);
+    books_.push_back(std::move(book));
+  }
+  for (ParticipantState& p : participants_) {
+    const uint64_t n = r.count(8);
+    Order* prev = nullptr;
+    for (uint64_t i = 0; i < n; ++i) {
+      Order* o = index_.find(r.u64());
+      if (!o || &participants_[o->participant] != &p) return bad("has an owner list naming an unknown order");
+      o->owner_prev = prev;
+      o->owner_next = nullptr;
+      if (prev) prev->owner_next = o; else p.orders = o;
+      prev = o;
+    }
+    p.open_orders = static_cast<int64_t>(n);
+  }
+  for (uint64_t n = r.count(16), i = 0; i < n && r.ok(); ++i) {
+    const auto key = CapacityRegistry::unpack(r.u64());
+    CapacityRegistry::Steps* line = capacity_.line_for(key);
+    line->clear();
+    for (uint64_t k = r.count(16), j = 0; j < k; ++j) {
+      const Timestamp t = r.i64();
+      const Quantity q = r.i64();
+      line->emplace_back(t, q);
+    }
+    if (key.supplier >= participants_.size() || line->empty()) return bad("has a damaged capacity line");
+    participants_[key.supplier].set_capacity_line(key.region, key.chip_class, line);
+  }
+  const uint64_t timer_seq = r.u64();
+  std::vector<detail::Timer> timers;
+  for (uint64_t n = r.count(25), i = 0; i < n; ++i) {
+    detail::Timer t{};
+    t.at = r.i64();
+    t.seq = r.u64();
+    t.kind = r.small_enum<TimerKind>(4);
+    t.id = r.u64();
+    timers.push_back(t);
+  }
+  timers_.restore(std::move(timers), timer_seq);
+  if (!r.ok()) return bad("is truncated or has a value out of range");
+  if (!r.done()) return bad("has trailing bytes");
+  uint64_t counted = 0;
+  for (const ParticipantState& p : participants_) counted += static_cast<uint64_t>(p.open_orders);
+  if (counted != index_.size()) return bad("owner lists do not cover every open order");
+  return true;
+}
+
+std::string MatchingEngine::snapshot() const {
+  std::string out;
+  ByteWriter w(out);
+  impl_->save(w);
+  return out;
+}
+
+Result<bool> MatchingEngine::restore(std::string_view bytes) {
+  ByteReader r(bytes);
+  return impl_->load(r);
+}
+
+}  // namespace cpx
