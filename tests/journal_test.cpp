@@ -12,6 +12,8 @@
 #include "cpx/matching_engine.hpp"
 #include "event_text.hpp"
 #include "journal.hpp"
+#include "recovery.hpp"
+#include "snapshot_store.hpp"
 #include "json/event_fanout.hpp"
 #include "random_stream.hpp"
 
@@ -201,6 +203,115 @@ TEST(Journal, RecoveryByReplayGivesTheSameStateAndEvents) {
     EXPECT_EQ(replayed_events.lines, live_events.lines) << "seed " << seed;
     EXPECT_GT(live.open_order_count() + live_events.lines.size(), 0u);
   }
+}
+
+// A journaled run with a snapshot after every few batches; returns the live engine's final hash.
+uint64_t run_with_snapshots(const std::string& dir, uint32_t seed, int commands, std::vector<uint64_t>& snapshot_seqs) {
+  EventText sink;
+  KnownOrders known;
+  api::EventFanout fan{&sink, &known};
+  MatchingEngine live(fan, EngineConfig{256, 16});
+  auto j = Journal::open({dir});
+  EXPECT_TRUE(j.ok());
+  persistence::SnapshotStore store(**j);
+  std::mt19937_64 rng(seed);
+  Generator gen(seed, known);
+  std::vector<Command> batch = market_setup();
+  for (int i = 0; i < commands;) {
+    EXPECT_TRUE((*j)->append(batch).ok());
+    for (const Command& c : batch) live.apply(c);
+    if (rng() % 8 == 0) {
+      const uint64_t seq = (*j)->next_seq() - 1;
+      EXPECT_TRUE(store.save(seq, live.snapshot()).ok());
+      snapshot_seqs.push_back(seq);
+    }
+    batch.clear();
+    for (size_t k = 0, n = 1 + rng() % 40; k < n && i < commands; ++k, ++i) batch.push_back(gen.next());
+  }
+  EXPECT_TRUE((*j)->append(batch).ok());
+  for (const Command& c : batch) live.apply(c);
+  return live.state_hash();
+}
+
+struct Recovered {
+  persistence::RecoveryReport report;
+  uint64_t hash = 0;
+};
+
+Recovered recover_from(const std::string& dir) {
+  auto j = Journal::open({dir});
+  EXPECT_TRUE(j.ok()) << j.error().text;
+  persistence::SnapshotStore store(**j);
+  EventText sink;
+  std::unique_ptr<MatchingEngine> engine;
+  auto report = persistence::recover(**j, store, [&] { return std::make_unique<MatchingEngine>(sink, EngineConfig{256, 16}); },
+                                     engine);
+  EXPECT_TRUE(report.ok()) << report.error().text;
+  return {report.ok() ? *report : persistence::RecoveryReport{}, engine ? engine->state_hash() : 0};
+}
+
+void corrupt_snapshot(const std::string& dir, uint64_t seq) {
+  auto j = Journal::open({dir});
+  ASSERT_TRUE(j.ok());
+  std::string value;
+  ASSERT_TRUE((*j)->db()->Get(rocksdb::ReadOptions(), (*j)->state_family(), persistence::seq_key(seq), &value).ok());
+  value[value.size() / 2] ^= 0x5a;
+  ASSERT_TRUE((*j)->db()->Put(rocksdb::WriteOptions(), (*j)->state_family(), persistence::seq_key(seq), value).ok());
+}
+
+TEST(Recovery, NewestSnapshotPlusJournalTailGivesTheLiveHash) {
+  for (uint32_t seed = 1; seed <= 5; ++seed) {
+    TempDir dir;
+    std::vector<uint64_t> snaps;
+    const uint64_t live = run_with_snapshots(dir.str(), seed, 2500, snaps);
+    ASSERT_FALSE(snaps.empty()) << "seed " << seed;
+    Recovered r = recover_from(dir.str());
+    EXPECT_EQ(r.hash, live) << "seed " << seed;
+    EXPECT_EQ(r.report.snapshot_seq, snaps.back());
+    EXPECT_TRUE(r.report.skipped.empty());
+    auto j = Journal::open({dir.str()});
+    EXPECT_EQ(r.report.replayed, (*j)->next_seq() - 1 - snaps.back());
+  }
+}
+
+TEST(Recovery, ACorruptSnapshotFallsBackToAnOlderOne) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  const uint64_t live = run_with_snapshots(dir.str(), 11, 3000, snaps);
+  ASSERT_GE(snaps.size(), 2u);
+  corrupt_snapshot(dir.str(), snaps.back());
+  Recovered r = recover_from(dir.str());
+  EXPECT_EQ(r.hash, live);
+  EXPECT_EQ(r.report.snapshot_seq, snaps[snaps.size() - 2]);
+  ASSERT_EQ(r.report.skipped.size(), 1u);
+  EXPECT_EQ(r.report.skipped[0], "snapshot " + std::to_string(snaps.back()) + " fails its checksum");
+}
+
+TEST(Recovery, WithNoUsableSnapshotTheWholeJournalIsReplayed) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  const uint64_t live = run_with_snapshots(dir.str(), 12, 2000, snaps);
+  ASSERT_FALSE(snaps.empty());
+  for (uint64_t seq : snaps) corrupt_snapshot(dir.str(), seq);
+  Recovered r = recover_from(dir.str());
+  EXPECT_EQ(r.hash, live);
+  EXPECT_EQ(r.report.snapshot_seq, 0u);
+  EXPECT_EQ(r.report.skipped.size(), snaps.size());
+  auto j = Journal::open({dir.str()});
+  EXPECT_EQ(r.report.replayed, (*j)->next_seq() - 1);
+}
+
+TEST(Recovery, PruneKeepsTheNewestSnapshots) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  run_with_snapshots(dir.str(), 13, 3000, snaps);
+  ASSERT_GE(snaps.size(), 3u);
+  auto j = Journal::open({dir.str()});
+  persistence::SnapshotStore store(**j);
+  ASSERT_TRUE(store.prune(2).ok());
+  auto left = store.list();
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(*left, (std::vector<uint64_t>{snaps[snaps.size() - 1], snaps[snaps.size() - 2]}));
 }
 
 }  // namespace

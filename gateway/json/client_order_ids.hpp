@@ -15,10 +15,12 @@ class ClientOrderIds final : public EventListener {
     auto it = ids_.find(key(p, cl_ord_id));
     return it == ids_.end() ? 0 : it->second;
   }
-  void on_accepted(const OrderAccepted& e) override {
-    if (e.cl_ord_id.empty()) return;
-    ids_[key(e.participant, e.cl_ord_id)] = e.order_id;
-    by_order_[e.order_id] = std::string(e.cl_ord_id);
+  void on_accepted(const OrderAccepted& e) override { add(e.participant, e.cl_ord_id, e.order_id); }
+  // Records an open order directly (used after recovery, from the engine's books).
+  void add(ParticipantId p, std::string_view cl_ord_id, OrderId id) {
+    if (cl_ord_id.empty()) return;
+    ids_[key(p, cl_ord_id)] = id;
+    by_order_[id] = std::string(cl_ord_id);
   }
   void on_trade(const Trade& t) override {
     if (t.buy_remaining == 0) on_closed(t.buy_order_id, t.buyer);

@@ -18,6 +18,8 @@
 #include "json/event_codec.hpp"
 #include "json/event_fanout.hpp"
 #include "journal.hpp"
+#include "recovery.hpp"
+#include "snapshot_store.hpp"
 
 namespace {
 
@@ -29,7 +31,10 @@ void usage() {
                "  --no-config    start with no reference data\n"
                "  --depth N      after each command, print the top N levels of every book it touched\n"
                "  --journal DIR  durable mode: recover the engine from the RocksDB journal in DIR, then make\n"
-               "                 every command durable there (synced) before applying it\n");
+               "                 every command durable there (synced) before applying it and printing its events\n"
+               "  --snapshot-every N  with --journal: save an engine snapshot every N commands (default 100000, 0 = never)\n"
+               "  --replay-events with --journal: replay the whole journal, print every event, exit\n"
+               "  --flush        write and flush the events of each command as soon as it is done\n");
 }
 
 // Remembers which books a command touched, for --depth.
@@ -64,12 +69,21 @@ int main(int argc, char** argv) {
   size_t depth = 0;
   std::string input_path;
   std::string journal_dir;
+  uint64_t snapshot_every = 100000;
+  bool replay_events = false;
+  bool flush_each = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
       config_dir = argv[++i];
     } else if (a == "--journal" && i + 1 < argc) {
       journal_dir = argv[++i];
+    } else if (a == "--snapshot-every" && i + 1 < argc) {
+      snapshot_every = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--replay-events") {
+      replay_events = true;
+    } else if (a == "--flush") {
+      flush_each = true;
     } else if (a == "--no-config") {
       load_config = false;
     } else if (a == "--depth" && i + 1 < argc) {
@@ -106,14 +120,14 @@ int main(int argc, char** argv) {
   std::string out;
   out.reserve(1 << 20);
   cpx::api::EventFanout fanout;
-  cpx::MatchingEngine engine(fanout);
-  cpx::api::EngineNames names(engine);
   cpx::api::ClientOrderIds client_ids;
-  cpx::api::CommandDecoder decoder(names, &client_ids);
-  fanout.add(&client_ids);
+  TouchedBooks touched;
+  std::unique_ptr<cpx::MatchingEngine> engine;
 
-  // Durable mode: whatever the journal holds is replayed first (its events are not printed again).
+  // Durable mode: recover from the journal (newest usable snapshot plus the journal after it), or with
+  // --replay-events replay the whole journal and print every event it gives.
   std::unique_ptr<cpx::persistence::Journal> journal;
+  std::unique_ptr<cpx::persistence::SnapshotStore> snapshots;
   if (!journal_dir.empty()) {
     auto opened = cpx::persistence::Journal::open({journal_dir});
     if (!opened) {
@@ -121,19 +135,67 @@ int main(int argc, char** argv) {
       return 2;
     }
     journal = std::move(*opened);
-    auto recovered = journal->replay(1, [&](uint64_t, const cpx::Command& c) { engine.apply(c); });
-    if (!recovered) {
-      std::fprintf(stderr, "cpx-replay: recovery failed: %s\n", recovered.error().text.c_str());
+    snapshots = std::make_unique<cpx::persistence::SnapshotStore>(*journal);
+  }
+  std::unique_ptr<cpx::api::EngineNames> names;
+  std::unique_ptr<cpx::api::JsonEventWriter> writer;
+  if (journal && replay_events) {
+    engine = std::make_unique<cpx::MatchingEngine>(fanout);
+    names = std::make_unique<cpx::api::EngineNames>(*engine);
+    writer = std::make_unique<cpx::api::JsonEventWriter>(*names, out);
+    fanout.add(writer.get());
+    auto replayed = journal->replay(1, [&](uint64_t, const cpx::Command& c) {
+      engine->apply(c);
+      if (out.size() > (1 << 20)) {
+        std::fwrite(out.data(), 1, out.size(), stdout);
+        out.clear();
+      }
+    });
+    if (!replayed) {
+      std::fprintf(stderr, "cpx-replay: %s\n", replayed.error().text.c_str());
       return 2;
     }
-    if (*recovered > 0) {
+    char hash[32];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine->state_hash()));
+    out += "{\"ev\":\"state_hash\",\"hash\":\"" + std::string(hash) + "\",\"commands\":" + std::to_string(*replayed) + "}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
+  if (journal) {
+    auto report = cpx::persistence::recover(*journal, *snapshots, [&] { return std::make_unique<cpx::MatchingEngine>(fanout); },
+                                            engine);
+    if (!report) {
+      std::fprintf(stderr, "cpx-replay: recovery failed: %s\n", report.error().text.c_str());
+      return 2;
+    }
+    for (const std::string& why : report->skipped) std::fprintf(stderr, "cpx-replay: recovery skipped %s\n", why.c_str());
+    if (journal->next_seq() > 1) {
       load_config = false;  // the reference data is in the journal already
       char hash[32];
-      std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine.state_hash()));
-      out += "{\"ev\":\"recovered\",\"commands\":" + std::to_string(*recovered) + ",\"hash\":\"" + hash + "\"}\n";
+      std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine->state_hash()));
+      out += "{\"ev\":\"recovered\",\"commands\":" + std::to_string(journal->next_seq() - 1) +
+             ",\"snapshot_seq\":" + std::to_string(report->snapshot_seq) + ",\"replayed\":" +
+             std::to_string(report->replayed) + ",\"hash\":\"" + hash + "\"}\n";
+    }
+  } else {
+    engine = std::make_unique<cpx::MatchingEngine>(fanout);
+  }
+  // Client ids of the open orders, rebuilt from the engine (a snapshot does not carry them).
+  {
+    std::vector<cpx::OrderView> open;
+    for (cpx::InstrumentId i = 0; i < engine->instrument_count(); ++i) {
+      for (cpx::Side side : {cpx::Side::Buy, cpx::Side::Sell}) {
+        engine->orders_in_book(i, side, open);
+        for (const cpx::OrderView& o : open) client_ids.add(o.participant, o.cl_ord_id, o.id);
+      }
     }
   }
-  // Every command goes through here: durable first (in durable mode), then applied.
+  names = std::make_unique<cpx::api::EngineNames>(*engine);
+  cpx::api::CommandDecoder decoder(*names, &client_ids);
+  fanout.add(&client_ids);
+
+  // Every command goes through here: durable first (in durable mode), then applied; every
+  // --snapshot-every commands the engine state is saved too (the newest three are kept).
   auto submit = [&](const cpx::Command& c) -> bool {
     if (journal) {
       auto seq = journal->append(std::span<const cpx::Command>(&c, 1));
@@ -141,8 +203,18 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
         return false;
       }
+      engine->apply(c);
+      if (snapshot_every > 0 && *seq % snapshot_every == 0) {
+        auto saved = snapshots->save(*seq, engine->snapshot());
+        if (saved) saved = snapshots->prune(3);
+        if (!saved) {
+          std::fprintf(stderr, "cpx-replay: %s\n", saved.error().text.c_str());
+          return false;
+        }
+      }
+      return true;
     }
-    engine.apply(c);
+    engine->apply(c);
     return true;
   };
 
@@ -160,22 +232,37 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cpx-replay: %s\n", requests.error().text.c_str());
       return 2;
     }
+    // All of it is one journal batch: a crash during the first start leaves all or none of it.
+    std::vector<cpx::Command> config;
     for (const std::string& r : *requests) {
-      auto cmd = decoder.decode(r, engine.now());
-      if (cmd && !submit(*cmd)) return 2;
-      if (!cmd || catcher.rejected) {
-        std::string why = cmd ? std::string(cpx::reason_text(catcher.reason)) : cmd.error().text;
-        std::fprintf(stderr, "cpx-replay: config entry rejected: %s\n  %s\n", why.c_str(), r.c_str());
+      auto cmd = decoder.decode(r, engine->now());
+      if (!cmd) {
+        std::fprintf(stderr, "cpx-replay: config entry rejected: %s\n  %s\n", cmd.error().text.c_str(), r.c_str());
+        return 2;
+      }
+      config.push_back(*cmd);
+    }
+    if (journal) {
+      auto seq = journal->append(config);
+      if (!seq) {
+        std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
+        return 2;
+      }
+    }
+    for (size_t k = 0; k < config.size(); ++k) {
+      engine->apply(config[k]);
+      if (catcher.rejected) {
+        std::fprintf(stderr, "cpx-replay: config entry rejected: %s\n  %s\n",
+                     std::string(cpx::reason_text(catcher.reason)).c_str(), (*requests)[k].c_str());
         return 2;
       }
     }
     fanout.remove(&catcher);
   }
 
-  TouchedBooks touched;
-  cpx::api::JsonEventWriter writer(names, out);
+  writer = std::make_unique<cpx::api::JsonEventWriter>(*names, out);
   fanout.add(&touched);
-  fanout.add(&writer);
+  fanout.add(writer.get());
 
   std::string line;
   uint64_t line_no = 0, commands = 0, errors = 0;
@@ -183,7 +270,7 @@ int main(int argc, char** argv) {
     ++line_no;
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;  // blank lines and comments
-    auto cmd = decoder.decode(line, engine.now());
+    auto cmd = decoder.decode(line, engine->now());
     if (!cmd) {
       ++errors;
       const auto& e = cmd.error();
@@ -209,19 +296,20 @@ int main(int argc, char** argv) {
         return 2;
       }
       if (depth > 0) {
-        for (cpx::InstrumentId id : touched.ids) write_depth(engine, id, depth, out);
+        for (cpx::InstrumentId id : touched.ids) write_depth(*engine, id, depth, out);
       }
     }
-    if (out.size() > (1 << 20)) {
+    if (out.size() > (1 << 20) || flush_each) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();
+      if (flush_each) std::fflush(stdout);
     }
   }
   char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine.state_hash()));
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine->state_hash()));
   out += "{\"ev\":\"state_hash\",\"hash\":\"" + std::string(hash) + "\",\"lines\":" + std::to_string(line_no) +
          ",\"commands\":" + std::to_string(commands) + ",\"errors\":" + std::to_string(errors) +
-         ",\"open_orders\":" + std::to_string(engine.open_order_count()) + "}\n";
+         ",\"open_orders\":" + std::to_string(engine->open_order_count()) + "}\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
