@@ -164,6 +164,7 @@ std::string_view to_string(CommandKind k) {
     case CommandKind::SetCredit: return "set_credit";
     case CommandKind::SetReferencePrice: return "set_reference_price";
     case CommandKind::AdvanceTime: return "advance_time";
+    case CommandKind::SetFees: return "set_fees";
   }
   return "?";
 }

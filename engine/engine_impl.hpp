@@ -150,7 +150,7 @@ class MatchingEngine::Impl {
     if (!immediate && who.open_orders >= who.info.limits.max_open_orders) {
       return reject(RejectReason::MaxOpenOrders);
     }
-    if (c.side == Side::Buy && !is_market && !credit_allows(who, notional)) {
+    if (c.side == Side::Buy && !is_market && !credit_allows(who, reserve(book, c.price, c.qty))) {
       return reject(RejectReason::CreditExceeded);
     }
     if (c.post_only) {
@@ -180,7 +180,7 @@ class MatchingEngine::Impl {
     o->remaining = c.qty;
     o->expire_at = c.tif == TimeInForce::DAY ? next_cst_midnight(now_) : c.expire_at;
     o->cl_ord_id = c.cl_ord_id;
-    if (c.side == Side::Buy && !is_market) who.open_buy += notional;
+    if (c.side == Side::Buy && !is_market) who.open_buy += reserve(book, c.price, c.qty);
 
     out_.on_accepted(OrderAccepted{now_, o->id, o->participant, o->instrument, o->cl_ord_id.view(), o->side,
                                    o->type, o->tif, o->post_only, o->price, o->qty, o->expire_at});
@@ -240,10 +240,10 @@ class MatchingEngine::Impl {
       return reject(RejectReason::MaxOrderQty);
     }
     const Quantity new_remaining = new_qty - o->filled();
-    auto new_reserved = checked_mul3(new_price, new_remaining, book.info.hours);
-    if (!new_reserved) return reject(RejectReason::NotionalOverflow);
-    const Money old_reserved = o->price * o->remaining * book.info.hours;
-    if (o->side == Side::Buy && *new_reserved > old_reserved && !credit_allows(who, *new_reserved - old_reserved)) {
+    if (!checked_mul3(new_price, new_remaining, book.info.hours)) return reject(RejectReason::NotionalOverflow);
+    const Money new_reserved = reserve(book, new_price, new_remaining);
+    const Money old_reserved = reserve(book, o->price, o->remaining);
+    if (o->side == Side::Buy && new_reserved > old_reserved && !credit_allows(who, new_reserved - old_reserved)) {
       return reject(RejectReason::CreditExceeded);
     }
     if (o->post_only && new_price != o->price) {
@@ -262,7 +262,7 @@ class MatchingEngine::Impl {
       CapacityRegistry::release(*who.capacity_line(book.info.region, book.info.chip_class), book.info.start,
                                 book.info.end, -more);
     }
-    if (o->side == Side::Buy) who.open_buy += *new_reserved - old_reserved;
+    if (o->side == Side::Buy) who.open_buy += new_reserved - old_reserved;
     if (new_id) o->cl_ord_id = c.cl_ord_id;
 
     PriceLevel* lvl = o->level;
@@ -502,6 +502,34 @@ class MatchingEngine::Impl {
     out_.on_admin(AdminDone{now_, kind, c.actor, b.info.symbol});
   }
 
+  void set_fees(const SetFees& c) {
+    begin(c.ts);
+    constexpr auto kind = CommandKind::SetFees;
+    if (!admin_allowed(kind, c.actor, kNoInstrument)) return;
+    if (c.maker_bps < 0 || c.taker_bps < 0 || c.maker_bps > 1'000 || c.taker_bps > 1'000) {
+      return admin_reject(kind, c.actor, RejectReason::InvalidValue);
+    }
+    maker_fee_bps_ = c.maker_bps;
+    taker_fee_bps_ = c.taker_bps;
+    // Open buy reservations depend on the fee: recompute them all under the new rates.
+    for (ParticipantState& p : participants_) p.open_buy = 0;
+    for (const auto& book : books_) {
+      const BookSide& bids = book->bids;
+      for (size_t i = 0; i < bids.level_count(); ++i) {
+        for (const Order* o = bids.from_best(i)->head; o; o = o->next) {
+          participants_[o->participant].open_buy += reserve(*book, o->price, o->remaining);
+        }
+      }
+    }
+    out_.on_admin(AdminDone{now_, kind, c.actor, "fees"});
+  }
+
+  void adjust_credit(ParticipantId p, Money limit_delta, Money unsettled_delta) {
+    ParticipantState& s = participants_.at(p);
+    s.credit_limit += limit_delta;
+    s.unsettled_bought += unsettled_delta;
+  }
+
   void advance_time(const AdvanceTime& c) { begin(c.ts); }
 
   // ---------------------------------------------------------------- views
@@ -556,6 +584,8 @@ class MatchingEngine::Impl {
     h.add_signed(now_);
     h.add(next_order_id_);
     h.add(next_trade_id_);
+    h.add_signed(maker_fee_bps_);
+    h.add_signed(taker_fee_bps_);
     h.add(regions_.size());
     for (const Region& r : regions_) {
       h.add(r.code);
@@ -709,6 +739,39 @@ class MatchingEngine::Impl {
     return static_cast<__int128>(p.open_buy) + p.unsettled_bought + more <= p.credit_limit;
   }
 
+  // Exchange fee on a notional: basis points, rounded half up.
+  static Money fee_of(Money notional, int64_t bps) {
+    return static_cast<Money>((static_cast<__int128>(notional) * bps + 5'000) / 10'000);
+  }
+
+  // Credit held by `qty` open devices of a limit buy at `price`: the notional plus the larger of the two
+  // fees rounded up, plus one unit (0.0001 CNY) per device when fees are charged. The per-device unit
+  // absorbs rounding, so every fill's actual cost (notional at the trade price + fee rounded half up) is
+  // covered by what the fill releases: reserve(R) - reserve(R - q). Exact, and recomputable from the book.
+  Money reserve(const OrderBook& b, Price price, Quantity qty) const {
+    const Money notional = price * qty * b.info.hours;
+    const int64_t bps = std::max(maker_fee_bps_, taker_fee_bps_);
+    if (bps == 0) return notional;
+    return notional + static_cast<Money>((static_cast<__int128>(notional) * bps + 9'999) / 10'000) + qty;
+  }
+
+  // What a buyer pays for a fill: notional at the trade price plus its fee.
+  Money buyer_cost(Price price, Quantity q, int64_t hours, bool buyer_is_taker) const {
+    const Money notional = price * q * hours;
+    return notional + fee_of(notional, buyer_is_taker ? taker_fee_bps_ : maker_fee_bps_);
+  }
+
+  // The largest q <= want whose cost fits in `room` (a market buy spends what is left, fee included).
+  Quantity affordable(Price price, Quantity want, int64_t hours, __int128 room) const {
+    if (room <= 0) return 0;
+    if (buyer_cost(price, want, hours, true) <= room) return want;
+    const __int128 per_device = static_cast<__int128>(price) * hours * (10'000 + taker_fee_bps_);
+    Quantity q = static_cast<Quantity>(std::min<__int128>(want, room * 10'000 / per_device));
+    while (q > 0 && buyer_cost(price, q, hours, true) > room) --q;
+    while (q < want && buyer_cost(price, q + 1, hours, true) <= room) ++q;
+    return q;
+  }
+
 
   // ---------------------------------------------------------------- matching
 
@@ -730,7 +793,7 @@ class MatchingEngine::Impl {
         }
         Quantity q = std::min(need, r->remaining);
         if (o.side == Side::Buy && o.type == OrderType::Market) {
-          spend += static_cast<__int128>(lvl->price) * q * book.info.hours;
+          spend += buyer_cost(lvl->price, q, book.info.hours, true);
           if (static_cast<__int128>(who.open_buy) + who.unsettled_bought + spend > who.credit_limit) return false;
         }
         need -= q;
@@ -775,12 +838,11 @@ class MatchingEngine::Impl {
         Quantity q = std::min(o.remaining, r->remaining);
         bool credit_short = false;
         if (market && o.side == Side::Buy) {
-          // A market buy reserves nothing up front: each fill must fit in the credit that is left.
-          __int128 room = static_cast<__int128>(taker.credit_limit) - taker.open_buy - taker.unsettled_bought;
-          __int128 per_device = static_cast<__int128>(price) * book.info.hours;
-          __int128 affordable = room > 0 ? room / per_device : 0;
-          if (affordable < q) {
-            q = static_cast<Quantity>(affordable);
+          // A market buy reserves nothing up front: each fill, fee included, must fit in the credit left.
+          const __int128 room = static_cast<__int128>(taker.credit_limit) - taker.open_buy - taker.unsettled_bought;
+          const Quantity fits = affordable(price, q, book.info.hours, room);
+          if (fits < q) {
+            q = fits;
             credit_short = true;
           }
           if (q == 0) return Stop::Credit;
@@ -797,20 +859,24 @@ class MatchingEngine::Impl {
   void execute(OrderBook& book, Order& aggressor, Order* resting, Price price, Quantity q) {
     const int64_t hours = book.info.hours;
     const Money notional = price * q * hours;
+    Order& buy = aggressor.side == Side::Buy ? aggressor : *resting;
+    Order& sell = aggressor.side == Side::Buy ? *resting : aggressor;
+    ParticipantState& buyer = participants_[buy.participant];
+    if (buy.type == OrderType::Limit) release_open(book, buy, q);  // before the remaining shrinks
     aggressor.remaining -= q;
     resting->remaining -= q;
     resting->level->qty -= q;
     touch(book, resting->side, resting->level);
-    Order& buy = aggressor.side == Side::Buy ? aggressor : *resting;
-    Order& sell = aggressor.side == Side::Buy ? *resting : aggressor;
-    ParticipantState& buyer = participants_[buy.participant];
-    if (buy.type == OrderType::Limit) buyer.open_buy -= buy.price * q * hours;
-    buyer.unsettled_bought += notional;
+    const bool buyer_is_taker = aggressor.side == Side::Buy;
+    const Money buyer_fee = fee_of(notional, buyer_is_taker ? taker_fee_bps_ : maker_fee_bps_);
+    const Money seller_fee = fee_of(notional, buyer_is_taker ? maker_fee_bps_ : taker_fee_bps_);
+    buyer.unsettled_bought += notional + buyer_fee;
     book.reference_price = price;
     const int64_t per_scu = *mul_div_round(price, kScuPriceScale / kScale, book.info.scu_per_device);
     out_.on_trade(Trade{now_, next_trade_id_++, book.info.id, price, q, buy.id, sell.id, buy.participant,
                         sell.participant, buy.cl_ord_id.view(), sell.cl_ord_id.view(), aggressor.side,
-                        buy.remaining, sell.remaining, hours, q * book.info.scu_per_device, per_scu, notional});
+                        buy.remaining, sell.remaining, hours, q * book.info.scu_per_device, per_scu, notional,
+                        buyer_fee, seller_fee, book.info.start, book.info.end});
     if (resting->remaining == 0) {
       detach_from_level(book, resting);
       forget(*resting);
@@ -824,17 +890,17 @@ class MatchingEngine::Impl {
     if (r->remaining == d) {
       remove_resting(book, r, DoneReason::SelfTrade);
     } else {
+      release_open(book, *r, d);
       r->level->qty -= d;
       r->remaining -= d;
       r->qty -= d;
-      release_open(book, *r, d);
       touch(book, r->side, r->level);
       out_.on_restated(OrderRestated{now_, r->id, r->participant, r->instrument, r->cl_ord_id.view(), r->side,
                                      d, r->remaining});
     }
+    release_open(book, o, d);
     o.remaining -= d;
     o.qty -= d;
-    release_open(book, o, d);
     if (o.remaining == 0) {
       emit_done(o, d, DoneReason::SelfTrade);
     } else {
@@ -870,11 +936,13 @@ class MatchingEngine::Impl {
     orders_.release(&o);
   }
 
-  // Returns credit or capacity held by `qty` open devices of `o`.
+  // Returns credit or capacity held by `qty` of the open devices of `o` (call before o.remaining shrinks).
   void release_open(OrderBook& book, const Order& o, Quantity qty) {
     if (qty == 0) return;
     if (o.side == Side::Buy) {
-      if (o.type == OrderType::Limit) participants_[o.participant].open_buy -= o.price * qty * book.info.hours;
+      if (o.type == OrderType::Limit) {
+        participants_[o.participant].open_buy -= reserve(book, o.price, o.remaining) - reserve(book, o.price, o.remaining - qty);
+      }
     } else {
       // An accepted sell always has its seller's line: acceptance committed capacity on it.
       const auto* seller = &participants_[o.participant];
@@ -996,6 +1064,8 @@ class MatchingEngine::Impl {
   Timestamp now_ = 0;
   OrderId next_order_id_ = 1;
   TradeId next_trade_id_ = 1;
+  int64_t maker_fee_bps_ = 0;
+  int64_t taker_fee_bps_ = 0;
   std::vector<Region> regions_;
   std::unordered_map<std::string, RegionId> region_by_code_;
   std::vector<ChipClass> classes_;

@@ -27,6 +27,7 @@ void MatchingEngine::apply(const Command& command) {
         else if constexpr (std::is_same_v<T, SetCredit>) impl_->set_credit(c);
         else if constexpr (std::is_same_v<T, SetReferencePrice>) impl_->set_reference_price(c);
         else if constexpr (std::is_same_v<T, AdvanceTime>) impl_->advance_time(c);
+        else if constexpr (std::is_same_v<T, SetFees>) impl_->set_fees(c);
       },
       command);
 }
@@ -44,6 +45,10 @@ void MatchingEngine::register_capacity(const RegisterCapacity& c) { impl_->regis
 void MatchingEngine::set_credit(const SetCredit& c) { impl_->set_credit(c); }
 void MatchingEngine::set_reference_price(const SetReferencePrice& c) { impl_->set_reference_price(c); }
 void MatchingEngine::advance_time(const AdvanceTime& c) { impl_->advance_time(c); }
+void MatchingEngine::set_fees(const SetFees& c) { impl_->set_fees(c); }
+void MatchingEngine::adjust_credit(ParticipantId p, Money limit_delta, Money unsettled_delta) {
+  impl_->adjust_credit(p, limit_delta, unsettled_delta);
+}
 
 Timestamp MatchingEngine::now() const { return impl_->now(); }
 InstrumentId MatchingEngine::find_instrument(std::string_view s) const { return impl_->find_instrument(s); }

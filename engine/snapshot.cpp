@@ -8,7 +8,7 @@ namespace cpx {
 namespace {
 
 constexpr uint32_t kMagic = 0x53585043;  // "CPXS"
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
 
 void put_order(ByteWriter& w, const Order& o) {
   w.u64(o.id);
@@ -32,6 +32,8 @@ void MatchingEngine::Impl::save(ByteWriter& w) const {
   w.i64(now_);
   w.u64(next_order_id_);
   w.u64(next_trade_id_);
+  w.i64(maker_fee_bps_);
+  w.i64(taker_fee_bps_);
 
   w.u64(regions_.size());
   for (const Region& r : regions_) {
@@ -130,6 +132,8 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
   now_ = r.i64();
   next_order_id_ = r.u64();
   next_trade_id_ = r.u64();
+  maker_fee_bps_ = r.i64();
+  taker_fee_bps_ = r.i64();
 
   for (uint64_t n = r.count(8), i = 0; i < n; ++i) {
     Region x;

@@ -140,6 +140,10 @@ void encode_command(const Command& command, std::string& out) {
           w.u32(c.actor);
           w.u32(c.instrument);
           w.i64(c.price);
+        } else if constexpr (std::is_same_v<T, SetFees>) {
+          w.u32(c.actor);
+          w.i64(c.maker_bps);
+          w.i64(c.taker_bps);
         } else {
           static_assert(std::is_same_v<T, AdvanceTime>);
         }
@@ -245,6 +249,10 @@ Result<Command> decode_command(std::string_view bytes) {
           c.actor = r.u32();
           c.instrument = r.u32();
           c.price = r.i64();
+        } else if constexpr (std::is_same_v<T, SetFees>) {
+          c.actor = r.u32();
+          c.maker_bps = r.i64();
+          c.taker_bps = r.i64();
         }
       },
       out);

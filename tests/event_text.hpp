@@ -21,7 +21,8 @@ class EventText final : public EventListener {
   void on_trade(const Trade& e) override {
     add("trade", e.ts, {e.trade_id, e.instrument, u(e.price), u(e.qty), e.buy_order_id, e.sell_order_id, e.buyer,
                         e.seller, u(e.aggressor), u(e.buy_remaining), u(e.sell_remaining), u(e.hours), u(e.scu),
-                        u(e.price_per_scu_hour), u(e.notional)},
+                        u(e.price_per_scu_hour), u(e.notional), u(e.buyer_fee), u(e.seller_fee), u(e.window_start),
+                        u(e.window_end)},
         std::string(e.buy_cl_ord_id) + "|" + std::string(e.sell_cl_ord_id));
   }
   void on_done(const OrderDone& e) override {

@@ -733,7 +733,7 @@ TEST_F(CodecEvents, AcceptedTradeCancelledExact) {
             R"({"ev":"trade","ts":"2026-11-30T09:30:00+08:00","trade_id":1,"symbol":"NM.H100.D.2026-12-01",)"
             R"("price":"18.5000","qty":2,"aggressor":"buy","buy_order_id":2,"sell_order_id":1,"buyer":"BUY",)"
             R"("seller":"SUP","buy_cl_ord_id":"b1","sell_cl_ord_id":"s1","buy_remaining":0,"sell_remaining":2,)"
-            R"("hours":24,"scu":1978,"price_per_scu_hour":"0.01870576","notional":"888.0000"})" "\n"
+            R"("hours":24,"scu":1978,"price_per_scu_hour":"0.01870576","notional":"888.0000","buyer_fee":"0.0000","seller_fee":"0.0000"})" "\n"
             R"({"ev":"book_change","ts":"2026-11-30T09:30:00+08:00","symbol":"NM.H100.D.2026-12-01","side":"ask",)"
             R"("price":"18.5000","qty":2,"orders":1})" "\n");
   EXPECT_EQ(run(R"({"cmd":"cancel","participant":"SUP","orig_cl_ord_id":"s1"})"),

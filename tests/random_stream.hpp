@@ -79,6 +79,7 @@ class Generator {
     if (what < 895) return reference_price();
     if (what < 910) return capacity();
     if (what < 920) return credit();
+    if (what < 924) return fees();
     return AdvanceTime{now};
   }
 
@@ -196,6 +197,15 @@ class Generator {
     c.from = base + pick(-2, 8 * 24) * kNanosPerHour;
     c.to = c.from + pick(1, 10 * 24) * kNanosPerHour;
     c.devices = chance(300) ? -pick(1, 20) : pick(1, 30);
+    return c;
+  }
+
+  Command fees() {
+    SetFees c;
+    c.ts = now;
+    c.actor = chance(900) ? OPS : B1;
+    c.maker_bps = pick(0, 30);
+    c.taker_bps = chance(50) ? 2000 : pick(0, 60);  // sometimes out of range
     return c;
   }
 

@@ -68,10 +68,21 @@ class ReferenceExchange {
     return v;
   }
 
+  // Credit held by an open limit buy (same rule as the engine, written out plainly).
+  Money reserve(const RBook& b, Price price, Quantity qty) const {
+    Money n = price * qty * b.hours;
+    int64_t bps = std::max(maker_bps_, taker_bps_);
+    if (bps == 0) return n;
+    __int128 fee_up = (static_cast<__int128>(n) * bps + 9999) / 10000;
+    return n + static_cast<Money>(fee_up) + qty;
+  }
+  Money fee(Money notional, int64_t bps) const {
+    return static_cast<Money>((static_cast<__int128>(notional) * bps + 5000) / 10000);
+  }
   Money open_buy(ParticipantId p) const {
     Money m = 0;
     for (const ROrder& o : resting_) {
-      if (o.participant == p && o.side == Side::Buy) m += o.price * o.remaining * books_[o.instrument].hours;
+      if (o.participant == p && o.side == Side::Buy) m += reserve(books_[o.instrument], o.price, o.remaining);
     }
     return m;
   }
@@ -281,7 +292,8 @@ class ReferenceExchange {
       }
       Quantity q = std::min(need, r.remaining);
       if (o.side == Side::Buy && o.type == OrderType::Market) {
-        spend += static_cast<__int128>(r.price) * q * b.hours;
+        Money n = r.price * q * b.hours;
+        spend += n + fee(n, taker_bps_);
         if (open_buy(o.participant) + unsettled(o.participant) + spend > credit_limit(o.participant)) return false;
       }
       need -= q;
@@ -330,10 +342,13 @@ class ReferenceExchange {
       Quantity q = std::min(o.remaining, r.remaining);
       bool short_credit = false;
       if (market && o.side == Side::Buy) {
+        // The most devices whose cost, fee included, fits in what is left (counted down one by one).
         __int128 room = static_cast<__int128>(credit_limit(o.participant)) - open_buy(o.participant) - unsettled(o.participant);
-        __int128 afford = room > 0 ? room / (static_cast<__int128>(r.price) * b.hours) : 0;
-        if (afford < q) {
-          q = static_cast<Quantity>(afford);
+        Quantity fits = q;
+        auto cost = [&](Quantity k) { Money n = r.price * k * b.hours; return static_cast<__int128>(n + fee(n, taker_bps_)); };
+        while (fits > 0 && cost(fits) > room) --fits;
+        if (fits < q) {
+          q = fits;
           short_credit = true;
         }
         if (q == 0) return Stop::Credit;
@@ -346,13 +361,16 @@ class ReferenceExchange {
       touch(o.instrument, rr.side, rr.price);
       const ROrder& buy = o.side == Side::Buy ? o : rr;
       const ROrder& sell = o.side == Side::Buy ? rr : o;
-      bought_[buy.participant] += r.price * q * b.hours;
+      const Money notional = r.price * q * b.hours;
+      const Money buyer_fee = fee(notional, o.side == Side::Buy ? taker_bps_ : maker_bps_);
+      const Money seller_fee = fee(notional, o.side == Side::Buy ? maker_bps_ : taker_bps_);
+      bought_[buy.participant] += notional + buyer_fee;
       sold_[{sell.participant, o.instrument}] += q;
       b.ref = r.price;
       auto per_scu = *mul_div_round(r.price, kScuPriceScale / kScale, b.scu);
       out_.on_trade(Trade{now_, next_trade_++, o.instrument, r.price, q, buy.id, sell.id, buy.participant,
                           sell.participant, buy.cl, sell.cl, o.side, buy.remaining, sell.remaining, b.hours,
-                          q * b.scu, per_scu, r.price * q * b.hours});
+                          q * b.scu, per_scu, notional, buyer_fee, seller_fee, b.start, b.end});
       if (rr.remaining == 0) erase(rr.id);
       if (short_credit) return Stop::Credit;
     }
@@ -392,7 +410,7 @@ class ReferenceExchange {
       if (c.price <= 0) return rej(RejectReason::InvalidPrice);
       if (c.price % b.rules.tick) return rej(RejectReason::TickSize);
       if (outside_band(b, c.price)) return rej(RejectReason::PriceBand);
-      notional = c.price * c.qty * b.hours;
+      notional = reserve(b, c.price, c.qty);
     }
     if (!immediate && open_count(c.participant) >= p.max_open) return rej(RejectReason::MaxOpenOrders);
     if (c.side == Side::Buy && !market &&
@@ -473,7 +491,7 @@ class ReferenceExchange {
     if (nq % b.rules.lot) return rej(RejectReason::LotSize);
     if (nq > b.rules.max_order_qty || nq > p.max_qty) return rej(RejectReason::MaxOrderQty);
     Quantity nrem = nq - o.filled;
-    Money new_res = np * nrem * b.hours, old_res = o.price * o.remaining * b.hours;
+    Money new_res = reserve(b, np, nrem), old_res = reserve(b, o.price, o.remaining);
     if (o.side == Side::Buy && new_res > old_res &&
         open_buy(o.participant) + unsettled(o.participant) + (new_res - old_res) > credit_limit(o.participant)) {
       return rej(RejectReason::CreditExceeded);
@@ -591,6 +609,17 @@ class ReferenceExchange {
   }
 
   void handle(const AdvanceTime& c) { begin(c.ts); }
+
+  void handle(const SetFees& c) {
+    begin(c.ts);
+    if (!admin_ok(CommandKind::SetFees, c.actor, kNoInstrument)) return;
+    if (c.maker_bps < 0 || c.taker_bps < 0 || c.maker_bps > 1000 || c.taker_bps > 1000) {
+      return reject(CommandKind::SetFees, c.actor, kNoInstrument, 0, "", RejectReason::InvalidValue);
+    }
+    maker_bps_ = c.maker_bps;
+    taker_bps_ = c.taker_bps;
+    out_.on_admin(AdminDone{now_, CommandKind::SetFees, c.actor, "fees"});
+  }
   template <class T>
   void handle(const T&) {}  // reference data commands are set up directly
 
@@ -600,6 +629,8 @@ class ReferenceExchange {
   TradeId next_trade_ = 1;
   uint64_t priority_ = 0;
   uint64_t timer_seq_ = 0;
+  int64_t maker_bps_ = 0;
+  int64_t taker_bps_ = 0;
   uint64_t join_seq_ = 0;
   std::vector<RParticipant> participants_;
   std::vector<RBook> books_;

@@ -346,6 +346,13 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
     c.instrument = instrument("symbol", true);
     c.price = in.decimal("price");
     out = c;
+  } else if (cmd == "set_fees") {
+    SetFees c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.maker_bps = in.integer("maker_bps");
+    c.taker_bps = in.integer("taker_bps");
+    out = c;
   } else if (cmd == "advance_time") {
     out = AdvanceTime{in.time("ts", true, default_ts)};
   } else {

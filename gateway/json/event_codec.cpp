@@ -126,6 +126,8 @@ void JsonEventWriter::on_trade(const Trade& e) {
   num("scu", e.scu);
   fixed("price_per_scu_hour", e.price_per_scu_hour, kScuPriceDecimals);
   fixed("notional", e.notional);
+  fixed("buyer_fee", e.buyer_fee);
+  fixed("seller_fee", e.seller_fee);
   end();
 }
 

@@ -116,6 +116,15 @@ struct SetReferencePrice {
   Price price = 0;
 };
 
+// Exchange fees in basis points of notional: maker (resting order) and taker (incoming order), charged to
+// both buyer and seller. 0 to 1000 (10 %).
+struct SetFees {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  int64_t maker_bps = 0;
+  int64_t taker_bps = 0;
+};
+
 // Moves time forward with no other effect: fires gate closures and expiries that are due.
 struct AdvanceTime {
   Timestamp ts = 0;
@@ -123,11 +132,11 @@ struct AdvanceTime {
 
 using Command = std::variant<NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass,
                              AddParticipant, ListInstrument, SetInstrumentState, RegisterCapacity, SetCredit,
-                             SetReferencePrice, AdvanceTime>;
+                             SetReferencePrice, AdvanceTime, SetFees>;
 
 enum class CommandKind : uint8_t {
   NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass, AddParticipant, ListInstrument,
-  SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime
+  SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime, SetFees
 };
 inline CommandKind kind_of(const Command& c) { return static_cast<CommandKind>(c.index()); }
 std::string_view to_string(CommandKind k);  // the JSON "cmd" name, e.g. "new_order"

@@ -55,6 +55,10 @@ struct Trade {
   int64_t scu;              // qty x SCU per device
   int64_t price_per_scu_hour; // CNY per SCU-hour, eight decimals: price / SCU per device, rounded half away from zero
   Money notional;           // price x qty x hours
+  Money buyer_fee;          // exchange fees on the notional (maker or taker rate, rounded half up)
+  Money seller_fee;
+  Timestamp window_start;   // the delivery window the devices are for
+  Timestamp window_end;
 };
 
 struct OrderDone {

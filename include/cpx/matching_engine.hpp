@@ -66,6 +66,12 @@ class MatchingEngine {
   void set_credit(const SetCredit& c);
   void set_reference_price(const SetReferencePrice& c);
   void advance_time(const AdvanceTime& c);
+  void set_fees(const SetFees& c);
+
+  // Settlement's effect on a buyer's credit (not a command: the exchange calls it while it applies a
+  // command that moved money, so replay repeats it): the limit and the unsettled bought amount move by
+  // the given deltas.
+  void adjust_credit(ParticipantId participant, Money limit_delta, Money unsettled_delta);
 
   // Read-only views for gateways, tools and tests.
   Timestamp now() const;
