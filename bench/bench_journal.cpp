@@ -89,7 +89,7 @@ void recovery_scenario(const std::string& dir, const Setup& s, size_t count, siz
     CountingSink sink;
     std::unique_ptr<MatchingEngine> engine;
     uint64_t start = now_ns();
-    auto report = persistence::recover(**j, store, [&] {
+    auto report = persistence::recover<MatchingEngine>(**j, store, [&] {
       return std::make_unique<MatchingEngine>(sink, EngineConfig{static_cast<size_t>(s.instruments) * s.orders_per_instrument * 2, 1024});
     }, engine);
     uint64_t elapsed = now_ns() - start;

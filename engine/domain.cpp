@@ -165,6 +165,12 @@ std::string_view to_string(CommandKind k) {
     case CommandKind::SetReferencePrice: return "set_reference_price";
     case CommandKind::AdvanceTime: return "advance_time";
     case CommandKind::SetFees: return "set_fees";
+    case CommandKind::Deposit: return "deposit";
+    case CommandKind::Withdraw: return "withdraw";
+    case CommandKind::SetRevenueShare: return "set_revenue_share";
+    case CommandKind::DeliveryReport: return "delivery_report";
+    case CommandKind::Dispute: return "dispute";
+    case CommandKind::ResolveDispute: return "resolve_dispute";
   }
   return "?";
 }

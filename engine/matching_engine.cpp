@@ -28,6 +28,8 @@ void MatchingEngine::apply(const Command& command) {
         else if constexpr (std::is_same_v<T, SetReferencePrice>) impl_->set_reference_price(c);
         else if constexpr (std::is_same_v<T, AdvanceTime>) impl_->advance_time(c);
         else if constexpr (std::is_same_v<T, SetFees>) impl_->set_fees(c);
+        // Settlement commands belong to the exchange around the engine; here they only move time.
+        else impl_->advance_time(AdvanceTime{c.ts});
       },
       command);
 }

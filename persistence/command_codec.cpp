@@ -144,6 +144,29 @@ void encode_command(const Command& command, std::string& out) {
           w.u32(c.actor);
           w.i64(c.maker_bps);
           w.i64(c.taker_bps);
+        } else if constexpr (std::is_same_v<T, Deposit> || std::is_same_v<T, Withdraw>) {
+          w.u32(c.actor);
+          w.u32(c.participant);
+          w.i64(c.amount);
+        } else if constexpr (std::is_same_v<T, SetRevenueShare>) {
+          w.u32(c.actor);
+          w.u32(c.supplier);
+          w.u32(static_cast<uint32_t>(c.shares.size()));
+          for (const auto& [p, bps] : c.shares) {
+            w.u32(p);
+            w.i64(bps);
+          }
+        } else if constexpr (std::is_same_v<T, DeliveryReport>) {
+          w.u32(c.participant);
+          w.u64(c.trade_id);
+          w.i64(c.delivered_device_hours);
+        } else if constexpr (std::is_same_v<T, Dispute>) {
+          w.u32(c.participant);
+          w.u64(c.trade_id);
+        } else if constexpr (std::is_same_v<T, ResolveDispute>) {
+          w.u32(c.actor);
+          w.u64(c.trade_id);
+          w.i64(c.delivered_device_hours);
         } else {
           static_assert(std::is_same_v<T, AdvanceTime>);
         }
@@ -253,6 +276,31 @@ Result<Command> decode_command(std::string_view bytes) {
           c.actor = r.u32();
           c.maker_bps = r.i64();
           c.taker_bps = r.i64();
+        } else if constexpr (std::is_same_v<T, Deposit> || std::is_same_v<T, Withdraw>) {
+          c.actor = r.u32();
+          c.participant = r.u32();
+          c.amount = r.i64();
+        } else if constexpr (std::is_same_v<T, SetRevenueShare>) {
+          c.actor = r.u32();
+          c.supplier = r.u32();
+          const uint32_t n = r.u32();
+          if (n > 1000) r.fail();
+          for (uint32_t i = 0; i < n && r.ok(); ++i) {
+            const ParticipantId p = r.u32();
+            const int64_t bps = r.i64();
+            c.shares.emplace_back(p, bps);
+          }
+        } else if constexpr (std::is_same_v<T, DeliveryReport>) {
+          c.participant = r.u32();
+          c.trade_id = r.u64();
+          c.delivered_device_hours = r.i64();
+        } else if constexpr (std::is_same_v<T, Dispute>) {
+          c.participant = r.u32();
+          c.trade_id = r.u64();
+        } else if constexpr (std::is_same_v<T, ResolveDispute>) {
+          c.actor = r.u32();
+          c.trade_id = r.u64();
+          c.delivered_device_hours = r.i64();
         }
       },
       out);

@@ -284,6 +284,37 @@ Result<bool> Ledger::load(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family) 
   return true;
 }
 
+void Ledger::save(ByteWriter& w) const {
+  auto accounts = accounts_sorted();
+  w.u64(accounts.size());
+  for (const Account* a : accounts) w.str(encode_account(*a));
+  auto transfers = transfers_sorted();
+  w.u64(transfers.size());
+  for (const Transfer* t : transfers) w.str(encode_transfer(*t));
+}
+
+Result<bool> Ledger::load(ByteReader& r) {
+  if (!accounts_.empty() || !transfers_.empty()) return make_error("ledger_target", "load needs an empty ledger");
+  for (uint64_t n = r.count(4), i = 0; i < n && r.ok(); ++i) {
+    auto a = decode_account(r.str());
+    if (!a) return a.error();
+    accounts_.emplace(a->id, *a);
+  }
+  for (uint64_t n = r.count(4), i = 0; i < n && r.ok(); ++i) {
+    auto t = decode_transfer(r.str());
+    if (!t) return t.error();
+    transfers_.emplace(t->id, *t);
+  }
+  if (!r.ok()) return make_error("ledger_corrupt", "the ledger in a snapshot is truncated");
+  for (const auto& [id, t] : transfers_) {
+    if (t.flags & kPending) pending_.emplace(id, PendingState{});
+  }
+  for (const auto& [id, t] : transfers_) {
+    if (t.flags & (kPostPending | kVoidPending)) pending_[t.pending_id].resolved = true;
+  }
+  return true;
+}
+
 std::vector<const Account*> Ledger::accounts_sorted() const {
   std::vector<const Account*> v;
   v.reserve(accounts_.size());

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cpx/bytes.hpp"
 #include "cpx/fixed_point.hpp"
 #include "cpx/result.hpp"
 #include "cpx/time.hpp"
@@ -104,6 +105,10 @@ class Ledger {
   void drain_to(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* family);
   // Loads a ledger written by drain_to (into an empty ledger).
   Result<bool> load(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family);
+
+  // The in-memory state for snapshots (accounts, transfers, which pending transfers are resolved).
+  void save(ByteWriter& w) const;
+  Result<bool> load(ByteReader& r);
 
   // Deterministic visit (by id) for statements and hashing.
   std::vector<const Account*> accounts_sorted() const;

@@ -9,22 +9,52 @@
 #include <string>
 #include <vector>
 
-#include "cpx/matching_engine.hpp"
 #include "journal.hpp"
 #include "snapshot_store.hpp"
 
 namespace cpx::persistence {
 
 struct RecoveryReport {
-  uint64_t snapshot_seq = 0;      // 0: no snapshot was used
-  uint64_t replayed = 0;          // journal commands applied after it
+  uint64_t snapshot_seq = 0;         // 0: no snapshot was used
+  uint64_t replayed = 0;             // journal commands applied after it
   std::vector<std::string> skipped;  // why newer snapshots were not used
 };
 
-// `make_engine` builds a new, empty engine (with the caller's listener); recovery may call it more than
-// once when a snapshot turns out to be unusable. On success `engine` holds the recovered engine.
+// `Machine` is anything with apply(const Command&) and restore(bytes) -> Result: the MatchingEngine or
+// the whole Exchange. `make` builds a new, empty one (with the caller's listener); recovery may call it
+// more than once when a snapshot turns out to be unusable. On success `out` holds the recovered machine.
+template <class Machine>
 Result<RecoveryReport> recover(const Journal& journal, const SnapshotStore& snapshots,
-                               const std::function<std::unique_ptr<MatchingEngine>()>& make_engine,
-                               std::unique_ptr<MatchingEngine>& engine);
+                               const std::function<std::unique_ptr<Machine>()>& make, std::unique_ptr<Machine>& out) {
+  RecoveryReport report;
+  auto seqs = snapshots.list();
+  if (!seqs) return seqs.error();
+  out.reset();
+  for (uint64_t seq : *seqs) {
+    if (seq >= journal.next_seq()) {
+      report.skipped.push_back("snapshot " + std::to_string(seq) + " is newer than the journal end");
+      continue;
+    }
+    auto bytes = snapshots.load(seq);
+    if (!bytes) {
+      report.skipped.push_back(bytes.error().text);
+      continue;
+    }
+    auto candidate = make();
+    auto loaded = candidate->restore(*bytes);
+    if (!loaded) {
+      report.skipped.push_back("snapshot " + std::to_string(seq) + ": " + loaded.error().text);
+      continue;
+    }
+    out = std::move(candidate);
+    report.snapshot_seq = seq;
+    break;
+  }
+  if (!out) out = make();
+  auto replayed = journal.replay(report.snapshot_seq + 1, [&](uint64_t, const Command& c) { out->apply(c); });
+  if (!replayed) return replayed.error();
+  report.replayed = *replayed;
+  return report;
+}
 
 }  // namespace cpx::persistence

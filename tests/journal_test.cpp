@@ -49,6 +49,13 @@ std::vector<Command> sample_commands(uint32_t seed, int n) {
   out.push_back(SetInstrumentState{6, 0, 2, StateAction::Resume});
   out.push_back(SetReferencePrice{7, 0, 1, 185000});
   out.push_back(AdvanceTime{8});
+  out.push_back(SetFees{9, 0, 5, 10});
+  out.push_back(Deposit{10, 6, 3, 123'456});
+  out.push_back(Withdraw{11, 6, 3, 654});
+  out.push_back(SetRevenueShare{12, 6, 1, {{1, 8000}, {2, 2000}}});
+  out.push_back(DeliveryReport{13, 1, 42, 240});
+  out.push_back(Dispute{14, 3, 42});
+  out.push_back(ResolveDispute{15, 6, 42, 120});
   return out;
 }
 
@@ -244,8 +251,8 @@ Recovered recover_from(const std::string& dir) {
   persistence::SnapshotStore store(**j);
   EventText sink;
   std::unique_ptr<MatchingEngine> engine;
-  auto report = persistence::recover(**j, store, [&] { return std::make_unique<MatchingEngine>(sink, EngineConfig{256, 16}); },
-                                     engine);
+  auto report = persistence::recover<MatchingEngine>(
+      **j, store, [&] { return std::make_unique<MatchingEngine>(sink, EngineConfig{256, 16}); }, engine);
   EXPECT_TRUE(report.ok()) << report.error().text;
   return {report.ok() ? *report : persistence::RecoveryReport{}, engine ? engine->state_hash() : 0};
 }

@@ -8,7 +8,9 @@ acknowledgements (events the process wrote, which it does only after the command
   * every acknowledged order and trade is in the journal's replay, with the same fields;
   * no order id, trade id or client order id appears twice;
   * the journal is gap-free and decodes (a full --replay-events succeeds);
-  * recovery from the newest snapshot gives the same state hash as a full replay.
+  * recovery from the newest snapshot gives the same state hash as a full replay;
+  * the ledger is balanced (debits = credits), no cash or escrow account is negative, engine credit equals
+    ledger cash for every participant, and the durable ledger equals the one a full replay rebuilds.
 
 Prints one JSON object with the figures; exits 1 on any violation. CI runs it with a small count.
 """
@@ -42,8 +44,28 @@ def setup_lines():
             lines.append({"cmd": "register_capacity", "supplier": sup, "region": region, "class": cls,
                           "from": "2026-12-01", "to": "2026-12-02", "devices": 1000000})
     for b in ["B1", "B2"]:
-        lines.append({"cmd": "set_credit", "target": b, "amount": "1000000000.00"})
+        lines.append({"cmd": "deposit", "target": b, "amount": "1000000000.00"})
     return [json.dumps(x) for x in lines]
+
+
+def settlement_lines(rng, trades):
+    """After the delivery window: reports (by either seller; the wrong one is refused), a dispute or two,
+    the dispute window passing, cash moving."""
+    lines = [json.dumps({"cmd": "advance_time", "ts": "2026-12-02T01:00:00+08:00"})]
+    for t in range(1, trades + 1):
+        for seller in ["S1", "S2"]:
+            lines.append(json.dumps({"cmd": "delivery_report", "participant": seller, "trade_id": t,
+                                     "delivered_device_hours": rng.choice([24, 48, 240, 480])}))
+        if rng.random() < 0.1:
+            lines.append(json.dumps({"cmd": "dispute", "participant": rng.choice(["B1", "B2"]), "trade_id": t}))
+        if rng.random() < 0.1:
+            lines.append(json.dumps({"cmd": "withdraw", "target": rng.choice(["S1", "S2", "B1", "B2"]),
+                                     "amount": "100.00"}))
+    return lines
+
+
+# Sent to the last run, which is never killed: the dispute window passes and reported contracts pay out.
+CLOSING = [json.dumps({"cmd": "advance_time", "ts": "2026-12-03T02:00:00+08:00"})]
 
 
 def order_lines(count, rng):
@@ -52,6 +74,10 @@ def order_lines(count, rng):
     base = 1795998000  # 2026-11-30T09:00+08:00 in seconds
     for n in range(count):
         ts = base + n // 10
+        if rng.random() < 0.02:
+            lines.append(json.dumps({"cmd": "deposit", "ts": ts, "target": rng.choice(["B1", "B2"]),
+                                     "amount": "1000.00"}))
+            continue
         if sent and rng.random() < 0.25:
             who, cl = rng.choice(sent)
             lines.append(json.dumps({"cmd": "cancel", "ts": ts, "participant": who, "orig_cl_ord_id": cl,
@@ -126,15 +152,16 @@ def main():
     rng = random.Random(args.seed)
     shutil.rmtree(args.dir, ignore_errors=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.dir)), exist_ok=True)
-    pending = setup_lines() + order_lines(args.commands, rng)
+    pending = setup_lines() + order_lines(args.commands, rng) + settlement_lines(rng, args.commands // 4)
     total = len(pending)
     acks = []
     kills_done = 0
     restarts = 0
     while True:
-        run = Run(args.replay, args.dir, pending, args.snapshot_every)
+        final_run = kills_done >= args.kills
+        run = Run(args.replay, args.dir, pending + (CLOSING if final_run else []), args.snapshot_every)
         restarts += 1
-        if kills_done < args.kills:
+        if not final_run:
             time.sleep(rng.uniform(0.05, 0.4))
             run.kill()
             kills_done += 1
@@ -185,7 +212,13 @@ def main():
             acked_trades += 1
             if trades.get(e["trade_id"]) != e:
                 problems.append(f"acknowledged trade {e['trade_id']} missing or different")
-    final_hash = replayed[-1]["hash"] if replayed and replayed[-1]["ev"] == "state_hash" else None
+    final = replayed[-1] if replayed and replayed[-1]["ev"] == "state_hash" else {}
+    final_hash = final.get("hash")
+    if not final.get("ledger_ok"):
+        problems.append("ledger check failed after recovery: " + full.stderr.strip()[-500:])
+    if not final.get("durable_ledger_matches"):
+        problems.append("the durable ledger differs from the replayed one")
+    settled = sum(1 for e in replayed if e["ev"] == "settled")
     again = subprocess.run([args.replay, "--journal", args.dir, "-"], input="", capture_output=True, text=True)
     recovered = [json.loads(l) for l in again.stdout.splitlines() if '"recovered"' in l]
     if not recovered or recovered[0]["hash"] != final_hash:
@@ -194,7 +227,8 @@ def main():
         "ok": not problems, "kills": kills_done, "runs": restarts, "lines_offered": total,
         "journaled_commands": replayed[-1].get("commands") if replayed else 0,
         "acknowledged_orders": acked_orders, "acknowledged_trades": acked_trades,
-        "orders_in_journal": len(accepted), "trades_in_journal": len(trades),
+        "orders_in_journal": len(accepted), "trades_in_journal": len(trades), "contracts_settled": settled,
+        "ledger_transfers": final.get("transfers"),
         "snapshot_seq": recovered[0].get("snapshot_seq") if recovered else None,
         "problems": problems[:20],
     }

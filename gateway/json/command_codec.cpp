@@ -353,6 +353,56 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
     c.maker_bps = in.integer("maker_bps");
     c.taker_bps = in.integer("taker_bps");
     out = c;
+  } else if (cmd == "deposit" || cmd == "withdraw") {
+    const ParticipantId actor = participant("participant", false, kExchangeParticipant);
+    const ParticipantId target = participant("target", true, kNoParticipant);
+    const Money amount = in.decimal("amount");
+    if (cmd == "deposit") out = Deposit{ts, actor, target, amount};
+    else out = Withdraw{ts, actor, target, amount};
+  } else if (cmd == "set_revenue_share") {
+    SetRevenueShare c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.supplier = participant("supplier", true, kNoParticipant);
+    const json* shares = in.field("shares", true);
+    if (shares && !shares->is_object()) {
+      in.fail(RejectReason::MalformedRequest, "field \"shares\" must be an object of participant code to basis points");
+    }
+    if (shares && shares->is_object()) {
+      for (const auto& [code, bps] : shares->items()) {
+        ParticipantId p = names_.participant(code);
+        if (p == kNoParticipant) {
+          in.fail(RejectReason::UnknownParticipant, "participant '" + code + "' in \"shares\" is not known");
+          break;
+        }
+        if (!bps.is_number_integer()) {
+          in.fail(RejectReason::MalformedRequest, "each share must be an integer number of basis points");
+          break;
+        }
+        c.shares.emplace_back(p, bps.get<int64_t>());
+      }
+    }
+    out = c;
+  } else if (cmd == "delivery_report") {
+    DeliveryReport c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    c.trade_id = static_cast<TradeId>(in.integer("trade_id"));
+    c.delivered_device_hours = in.integer("delivered_device_hours");
+    out = c;
+  } else if (cmd == "dispute") {
+    Dispute c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    c.trade_id = static_cast<TradeId>(in.integer("trade_id"));
+    out = c;
+  } else if (cmd == "resolve_dispute") {
+    ResolveDispute c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.trade_id = static_cast<TradeId>(in.integer("trade_id"));
+    c.delivered_device_hours = in.integer("delivered_device_hours");
+    out = c;
   } else if (cmd == "advance_time") {
     out = AdvanceTime{in.time("ts", true, default_ts)};
   } else {

@@ -206,4 +206,54 @@ void JsonEventWriter::on_admin(const AdminDone& e) {
   end();
 }
 
+void JsonEventWriter::on_settlement(const SettlementEvent& e) {
+  switch (e.kind) {
+    case SettlementKind::Deposit:
+    case SettlementKind::Withdrawal:
+      begin(e.kind == SettlementKind::Deposit ? "deposit" : "withdrawal", e.ts);
+      participant("participant", e.participant);
+      fixed("amount", e.amount);
+      fixed("cash_after", e.cash_after);
+      break;
+    case SettlementKind::RevenueShareSet:
+      begin("revenue_share", e.ts);
+      participant("supplier", e.participant);
+      out_ += ",\"shares\":{";
+      for (size_t i = 0; i < e.pieces.size(); ++i) {
+        if (i) out_ += ',';
+        append_json_string(out_, names_.participant_code(e.pieces[i].first));
+        out_ += ':' + std::to_string(e.pieces[i].second);
+      }
+      out_ += '}';
+      break;
+    default: {
+      const char* name = e.kind == SettlementKind::Escrowed           ? "escrowed"
+                         : e.kind == SettlementKind::DeliveryReported ? "delivery_reported"
+                         : e.kind == SettlementKind::Disputed         ? "disputed"
+                                                                      : "settled";
+      begin(name, e.ts);
+      num("trade_id", static_cast<int64_t>(e.trade_id));
+      participant("buyer", e.participant);
+      participant("seller", e.counterparty);
+      fixed("escrow", e.amount);
+      num("contracted_device_hours", e.contracted_device_hours);
+      if (e.kind != SettlementKind::Escrowed) num("delivered_device_hours", e.delivered_device_hours);
+      if (e.kind == SettlementKind::DeliveryReported) str("payout_due", format_iso_time(e.payout_due));
+      if (e.kind == SettlementKind::Settled) {
+        fixed("supplier_gross", e.supplier_gross);
+        fixed("fees", e.fees);
+        fixed("refund", e.refund);
+        out_ += ",\"payouts\":{";
+        for (size_t i = 0; i < e.pieces.size(); ++i) {
+          if (i) out_ += ',';
+          append_json_string(out_, names_.participant_code(e.pieces[i].first));
+          out_ += ":\"" + format_fixed(e.pieces[i].second) + '"';
+        }
+        out_ += '}';
+      }
+    }
+  }
+  end();
+}
+
 }  // namespace cpx::api

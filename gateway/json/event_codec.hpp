@@ -24,6 +24,7 @@ class JsonEventWriter final : public EventListener {
   void on_instrument_state(const InstrumentStateChanged& e) override;
   void on_mass_cancel(const MassCancelDone& e) override;
   void on_admin(const AdminDone& e) override;
+  void on_settlement(const SettlementEvent& e) override;
 
  private:
   void begin(std::string_view ev, Timestamp ts);

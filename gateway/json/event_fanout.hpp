@@ -23,6 +23,7 @@ class EventFanout final : public EventListener {
   void on_instrument_state(const InstrumentStateChanged& e) override { for (auto* l : to_) l->on_instrument_state(e); }
   void on_mass_cancel(const MassCancelDone& e) override { for (auto* l : to_) l->on_mass_cancel(e); }
   void on_admin(const AdminDone& e) override { for (auto* l : to_) l->on_admin(e); }
+  void on_settlement(const SettlementEvent& e) override { for (auto* l : to_) l->on_settlement(e); }
 
  private:
   std::vector<EventListener*> to_;

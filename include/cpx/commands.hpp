@@ -4,7 +4,9 @@
 // codes); admin commands carry codes because they create or refer to reference data.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "cpx/domain.hpp"
 #include "cpx/instrument.hpp"
@@ -125,6 +127,54 @@ struct SetFees {
   int64_t taker_bps = 0;
 };
 
+// Cash from outside into a participant's account, and back out (operators).
+struct Deposit {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  ParticipantId participant = kNoParticipant;
+  Money amount = 0;
+};
+
+struct Withdraw {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  ParticipantId participant = kNoParticipant;
+  Money amount = 0;
+};
+
+// A revenue-sharing agreement (operators): the compute revenue of everything `supplier` sells is split
+// among the parties in basis points (summing to 10000), e.g. a cloud vendor's servers in a state-owned
+// operator's data centre, 8000 / 2000. Replaces any earlier agreement of that supplier.
+struct SetRevenueShare {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  ParticipantId supplier = kNoParticipant;
+  std::vector<std::pair<ParticipantId, int64_t>> shares;
+};
+
+// The seller reports what it delivered on a contract (device-hours), after the delivery window.
+struct DeliveryReport {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  TradeId trade_id = 0;
+  int64_t delivered_device_hours = 0;
+};
+
+// The buyer disputes a delivery report within the dispute window.
+struct Dispute {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  TradeId trade_id = 0;
+};
+
+// An operator settles a disputed contract with the device-hours it finds delivered.
+struct ResolveDispute {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  TradeId trade_id = 0;
+  int64_t delivered_device_hours = 0;
+};
+
 // Moves time forward with no other effect: fires gate closures and expiries that are due.
 struct AdvanceTime {
   Timestamp ts = 0;
@@ -132,11 +182,13 @@ struct AdvanceTime {
 
 using Command = std::variant<NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass,
                              AddParticipant, ListInstrument, SetInstrumentState, RegisterCapacity, SetCredit,
-                             SetReferencePrice, AdvanceTime, SetFees>;
+                             SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw, SetRevenueShare,
+                             DeliveryReport, Dispute, ResolveDispute>;
 
 enum class CommandKind : uint8_t {
   NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass, AddParticipant, ListInstrument,
-  SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime, SetFees
+  SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw,
+  SetRevenueShare, DeliveryReport, Dispute, ResolveDispute
 };
 inline CommandKind kind_of(const Command& c) { return static_cast<CommandKind>(c.index()); }
 std::string_view to_string(CommandKind k);  // the JSON "cmd" name, e.g. "new_order"

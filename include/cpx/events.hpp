@@ -2,7 +2,9 @@
 // Events are the only way state leaves the engine. They are delivered synchronously through one listener;
 // string views inside an event are valid only during the callback.
 #include <cstdint>
+#include <span>
 #include <string_view>
+#include <utility>
 
 #include "cpx/commands.hpp"
 #include "cpx/domain.hpp"
@@ -131,6 +133,34 @@ struct AdminDone {
   std::string_view subject;
 };
 
+// Money and contract steps outside the book (DESIGN.md §4).
+enum class SettlementKind : uint8_t {
+  Deposit,           // participant, amount, cash after
+  Withdrawal,        // participant, amount, cash after
+  Escrowed,          // at a trade: buyer cash -> contract escrow (amount = notional + buyer fee)
+  DeliveryReported,  // seller's report; payout_due = end of the dispute window
+  Disputed,
+  Settled,           // escrow paid out: pieces to the supplier's parties, fees, refund to the buyer
+  RevenueShareSet,   // participant = supplier, pieces = the shares in basis points
+};
+
+struct SettlementEvent {
+  Timestamp ts;
+  SettlementKind kind;
+  TradeId trade_id;          // 0 for cash movements and agreements
+  ParticipantId participant; // the participant the event is about (buyer for contract events)
+  ParticipantId counterparty;// the seller for contract events
+  Money amount;              // the cash moved, or the escrow of the contract
+  Money cash_after;          // deposit / withdrawal: the participant's cash balance after it
+  int64_t delivered_device_hours;
+  int64_t contracted_device_hours;
+  Money supplier_gross;      // settled: what the supplier's parties receive together
+  Money fees;                // settled: buyer fee kept + seller fee due
+  Money refund;              // settled: back to the buyer for what was not delivered
+  Timestamp payout_due;      // reported: when the escrow pays out if nobody disputes
+  std::span<const std::pair<ParticipantId, Money>> pieces;  // settled: per party; agreements: bps
+};
+
 class EventListener {
  public:
   virtual ~EventListener() = default;
@@ -144,6 +174,7 @@ class EventListener {
   virtual void on_instrument_state(const InstrumentStateChanged&) {}
   virtual void on_mass_cancel(const MassCancelDone&) {}
   virtual void on_admin(const AdminDone&) {}
+  virtual void on_settlement(const SettlementEvent&) {}
 };
 
 }  // namespace cpx

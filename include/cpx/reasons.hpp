@@ -40,7 +40,15 @@ namespace cpx {
   X(InvalidStateChange, "invalid_state_change", "The instrument cannot make that state change now.")      \
   X(CapacityInUse, "capacity_in_use", "The devices cannot be deregistered: they are offered or sold.")    \
   X(BadSymbol, "bad_symbol", "The symbol does not follow REGION.CLASS.TENOR.START.")                      \
-  X(MalformedRequest, "malformed_request", "The request could not be parsed.")
+  X(MalformedRequest, "malformed_request", "The request could not be parsed.")                            \
+  X(InsufficientCash, "insufficient_cash", "Available cash (after open buy orders) does not cover the amount.") \
+  X(UnknownTrade, "unknown_trade", "No contract with that trade id exists.")                               \
+  X(NotCounterparty, "not_counterparty", "Only the contract's seller reports delivery and only its buyer disputes.") \
+  X(DeliveryTooEarly, "delivery_too_early", "Delivery can be reported only after the delivery window ends.") \
+  X(WrongContractState, "wrong_contract_state", "The contract is not in a state that allows this.")       \
+  X(DisputeWindowClosed, "dispute_window_closed", "The dispute window for this delivery report has closed.") \
+  X(BadShares, "bad_shares", "Revenue shares must name known participants once each and sum to 10000 basis points.") \
+  X(CreditFollowsCash, "credit_follows_cash", "With settlement, credit follows deposited cash: use deposit or withdraw.")
 
 enum class RejectReason : uint8_t {
 #define CPX_X(name, code, text) name,

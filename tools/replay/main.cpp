@@ -18,7 +18,10 @@
 #include "json/event_codec.hpp"
 #include "json/event_fanout.hpp"
 #include "journal.hpp"
+#include "exchange.hpp"
 #include "recovery.hpp"
+
+#include <rocksdb/write_batch.h>
 #include "snapshot_store.hpp"
 
 namespace {
@@ -122,7 +125,7 @@ int main(int argc, char** argv) {
   cpx::api::EventFanout fanout;
   cpx::api::ClientOrderIds client_ids;
   TouchedBooks touched;
-  std::unique_ptr<cpx::MatchingEngine> engine;
+  std::unique_ptr<cpx::persistence::Exchange> exchange;
 
   // Durable mode: recover from the journal (newest usable snapshot plus the journal after it), or with
   // --replay-events replay the whole journal and print every event it gives.
@@ -140,12 +143,12 @@ int main(int argc, char** argv) {
   std::unique_ptr<cpx::api::EngineNames> names;
   std::unique_ptr<cpx::api::JsonEventWriter> writer;
   if (journal && replay_events) {
-    engine = std::make_unique<cpx::MatchingEngine>(fanout);
-    names = std::make_unique<cpx::api::EngineNames>(*engine);
+    exchange = std::make_unique<cpx::persistence::Exchange>(fanout);
+    names = std::make_unique<cpx::api::EngineNames>(exchange->engine());
     writer = std::make_unique<cpx::api::JsonEventWriter>(*names, out);
     fanout.add(writer.get());
     auto replayed = journal->replay(1, [&](uint64_t, const cpx::Command& c) {
-      engine->apply(c);
+      exchange->apply(c);
       if (out.size() > (1 << 20)) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         out.clear();
@@ -156,14 +159,31 @@ int main(int argc, char** argv) {
       return 2;
     }
     char hash[32];
-    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine->state_hash()));
-    out += "{\"ev\":\"state_hash\",\"hash\":\"" + std::string(hash) + "\",\"commands\":" + std::to_string(*replayed) + "}\n";
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(exchange->state_hash()));
+    std::string why;
+    bool consistent = exchange->check(why);
+    // The durable ledger (written in the journal's batches) must equal the one the replay rebuilt.
+    cpx::persistence::Ledger durable;
+    auto loaded = durable.load(*journal->db(), journal->ledger_family());
+    bool durable_match = loaded.ok() && durable.account_count() == exchange->ledger().account_count() &&
+                         durable.transfer_count() == exchange->ledger().transfer_count();
+    for (const auto* a : exchange->ledger().accounts_sorted()) {
+      if (!durable_match) break;
+      const auto* d = durable.account(a->id);
+      durable_match = d && cpx::persistence::encode_account(*d) == cpx::persistence::encode_account(*a);
+    }
+    out += "{\"ev\":\"state_hash\",\"hash\":\"" + std::string(hash) + "\",\"commands\":" + std::to_string(*replayed) +
+           ",\"ledger_ok\":" + (consistent ? "true" : "false") + ",\"durable_ledger_matches\":" +
+           (durable_match ? "true" : "false") + ",\"accounts\":" + std::to_string(exchange->ledger().account_count()) +
+           ",\"transfers\":" + std::to_string(exchange->ledger().transfer_count()) + "}\n";
+    if (!consistent) std::fprintf(stderr, "cpx-replay: ledger check failed: %s\n", why.c_str());
+    if (!durable_match) std::fprintf(stderr, "cpx-replay: the durable ledger differs from the replayed one\n");
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }
   if (journal) {
-    auto report = cpx::persistence::recover(*journal, *snapshots, [&] { return std::make_unique<cpx::MatchingEngine>(fanout); },
-                                            engine);
+    auto report = cpx::persistence::recover<cpx::persistence::Exchange>(
+        *journal, *snapshots, [&] { return std::make_unique<cpx::persistence::Exchange>(fanout); }, exchange);
     if (!report) {
       std::fprintf(stderr, "cpx-replay: recovery failed: %s\n", report.error().text.c_str());
       return 2;
@@ -172,40 +192,44 @@ int main(int argc, char** argv) {
     if (journal->next_seq() > 1) {
       load_config = false;  // the reference data is in the journal already
       char hash[32];
-      std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine->state_hash()));
+      std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(exchange->state_hash()));
       out += "{\"ev\":\"recovered\",\"commands\":" + std::to_string(journal->next_seq() - 1) +
              ",\"snapshot_seq\":" + std::to_string(report->snapshot_seq) + ",\"replayed\":" +
              std::to_string(report->replayed) + ",\"hash\":\"" + hash + "\"}\n";
     }
   } else {
-    engine = std::make_unique<cpx::MatchingEngine>(fanout);
+    exchange = std::make_unique<cpx::persistence::Exchange>(fanout);
   }
+  const cpx::MatchingEngine& engine = exchange->engine();
   // Client ids of the open orders, rebuilt from the engine (a snapshot does not carry them).
   {
     std::vector<cpx::OrderView> open;
-    for (cpx::InstrumentId i = 0; i < engine->instrument_count(); ++i) {
+    for (cpx::InstrumentId i = 0; i < engine.instrument_count(); ++i) {
       for (cpx::Side side : {cpx::Side::Buy, cpx::Side::Sell}) {
-        engine->orders_in_book(i, side, open);
+        engine.orders_in_book(i, side, open);
         for (const cpx::OrderView& o : open) client_ids.add(o.participant, o.cl_ord_id, o.id);
       }
     }
   }
-  names = std::make_unique<cpx::api::EngineNames>(*engine);
+  names = std::make_unique<cpx::api::EngineNames>(engine);
   cpx::api::CommandDecoder decoder(*names, &client_ids);
   fanout.add(&client_ids);
 
-  // Every command goes through here: durable first (in durable mode), then applied; every
-  // --snapshot-every commands the engine state is saved too (the newest three are kept).
+  // Every command goes through here. In durable mode it is applied in memory, then the command and the
+  // ledger postings it caused are written in one synced batch, and only then can its events be written
+  // out; every --snapshot-every commands the exchange state is saved too (the newest three are kept).
   auto submit = [&](const cpx::Command& c) -> bool {
     if (journal) {
-      auto seq = journal->append(std::span<const cpx::Command>(&c, 1));
+      exchange->apply(c);
+      auto seq = journal->append(std::span<const cpx::Command>(&c, 1), [&](rocksdb::WriteBatch& batch) {
+        exchange->ledger().drain_to(batch, journal->ledger_family());
+      });
       if (!seq) {
         std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
         return false;
       }
-      engine->apply(c);
       if (snapshot_every > 0 && *seq % snapshot_every == 0) {
-        auto saved = snapshots->save(*seq, engine->snapshot());
+        auto saved = snapshots->save(*seq, exchange->snapshot());
         if (saved) saved = snapshots->prune(3);
         if (!saved) {
           std::fprintf(stderr, "cpx-replay: %s\n", saved.error().text.c_str());
@@ -214,7 +238,7 @@ int main(int argc, char** argv) {
       }
       return true;
     }
-    engine->apply(c);
+    exchange->apply(c);
     return true;
   };
 
@@ -235,25 +259,27 @@ int main(int argc, char** argv) {
     // All of it is one journal batch: a crash during the first start leaves all or none of it.
     std::vector<cpx::Command> config;
     for (const std::string& r : *requests) {
-      auto cmd = decoder.decode(r, engine->now());
+      auto cmd = decoder.decode(r, engine.now());
       if (!cmd) {
         std::fprintf(stderr, "cpx-replay: config entry rejected: %s\n  %s\n", cmd.error().text.c_str(), r.c_str());
         return 2;
       }
       config.push_back(*cmd);
     }
-    if (journal) {
-      auto seq = journal->append(config);
-      if (!seq) {
-        std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
-        return 2;
-      }
-    }
     for (size_t k = 0; k < config.size(); ++k) {
-      engine->apply(config[k]);
+      exchange->apply(config[k]);
       if (catcher.rejected) {
         std::fprintf(stderr, "cpx-replay: config entry rejected: %s\n  %s\n",
                      std::string(cpx::reason_text(catcher.reason)).c_str(), (*requests)[k].c_str());
+        return 2;
+      }
+    }
+    if (journal) {
+      auto seq = journal->append(config, [&](rocksdb::WriteBatch& batch) {
+        exchange->ledger().drain_to(batch, journal->ledger_family());
+      });
+      if (!seq) {
+        std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
         return 2;
       }
     }
@@ -270,7 +296,7 @@ int main(int argc, char** argv) {
     ++line_no;
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;  // blank lines and comments
-    auto cmd = decoder.decode(line, engine->now());
+    auto cmd = decoder.decode(line, engine.now());
     if (!cmd) {
       ++errors;
       const auto& e = cmd.error();
@@ -296,7 +322,7 @@ int main(int argc, char** argv) {
         return 2;
       }
       if (depth > 0) {
-        for (cpx::InstrumentId id : touched.ids) write_depth(*engine, id, depth, out);
+        for (cpx::InstrumentId id : touched.ids) write_depth(engine, id, depth, out);
       }
     }
     if (out.size() > (1 << 20) || flush_each) {
@@ -306,10 +332,10 @@ int main(int argc, char** argv) {
     }
   }
   char hash[32];
-  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(engine->state_hash()));
+  std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(exchange->state_hash()));
   out += "{\"ev\":\"state_hash\",\"hash\":\"" + std::string(hash) + "\",\"lines\":" + std::to_string(line_no) +
          ",\"commands\":" + std::to_string(commands) + ",\"errors\":" + std::to_string(errors) +
-         ",\"open_orders\":" + std::to_string(engine->open_order_count()) + "}\n";
+         ",\"open_orders\":" + std::to_string(engine.open_order_count()) + "}\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
