@@ -8,11 +8,16 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <span>
 #include <string>
 #include <vector>
 
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include "journal.hpp"
+#include "ledger.hpp"
 #include "recovery.hpp"
 #include "snapshot_store.hpp"
 #include "order_flow.hpp"
@@ -120,6 +125,66 @@ void recovery_scenario(const std::string& dir, const Setup& s, size_t count, siz
   std::fflush(stdout);
 }
 
+// Ledger postings in batches: transfers between 10,000 cash accounts (funded from a bank account), posted
+// in memory with every check, then the batch's changed accounts and new transfers written as one synced
+// RocksDB WriteBatch in the ledger column family.
+void ledger_scenario(const std::string& dir, size_t postings, size_t batch) {
+  fs::remove_all(dir);
+  auto j = persistence::Journal::open({dir});
+  if (!j) std::exit(1);
+  persistence::Ledger ledger;
+  constexpr persistence::AccountId kBank = 1;
+  constexpr size_t kAccounts = 10'000;
+  ledger.create_account({kBank, 1, 4, 0});
+  persistence::TransferId next = 1;
+  for (persistence::AccountId a = 2; a < 2 + kAccounts; ++a) {
+    ledger.create_account({a, 1, 1, persistence::kDebitsMustNotExceedCredits});
+    persistence::Transfer t;
+    t.id = next++;
+    t.debit_account = kBank;
+    t.credit_account = a;
+    t.amount = 1'000'000'000;
+    ledger.post(t);
+  }
+  {
+    rocksdb::WriteBatch wb;
+    ledger.drain_to(wb, (*j)->ledger_family());
+    (*j)->db()->Write(rocksdb::WriteOptions(), &wb);
+  }
+  std::mt19937_64 rng(1);
+  uint64_t refused = 0, syncs = 0, memory_ns = 0;
+  uint64_t start = now_ns();
+  for (size_t done = 0; done < postings; done += batch) {
+    uint64_t m0 = now_ns();
+    for (size_t k = 0; k < batch; ++k) {
+      persistence::Transfer t;
+      t.id = next++;
+      t.debit_account = 2 + rng() % kAccounts;
+      t.credit_account = 2 + rng() % kAccounts;
+      if (t.credit_account == t.debit_account) t.credit_account = kBank;
+      t.amount = 1 + static_cast<Money>(rng() % 10'000'000);
+      t.code = 3;
+      if (ledger.post(t) != persistence::LedgerResult::Ok) ++refused;
+    }
+    memory_ns += now_ns() - m0;
+    rocksdb::WriteBatch wb;
+    ledger.drain_to(wb, (*j)->ledger_family());
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (!(*j)->db()->Write(wo, &wb).ok()) std::exit(1);
+    ++syncs;
+  }
+  uint64_t elapsed = now_ns() - start;
+  std::string why;
+  const bool balanced = ledger.check_invariants(why);
+  std::printf("{\"scenario\":\"ledger_postings\",\"batch\":%zu,\"postings\":%zu,\"refused\":%" PRIu64
+              ",\"fsyncs\":%" PRIu64 ",\"durable_postings_per_s\":%.0f,\"in_memory_postings_per_s\":%.0f,"
+              "\"balanced\":%s}\n",
+              batch, postings, refused, syncs, static_cast<double>(postings) * 1e9 / static_cast<double>(elapsed),
+              static_cast<double>(postings) * 1e9 / static_cast<double>(memory_ns), balanced ? "true" : "false");
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,7 +211,9 @@ int main(int argc, char** argv) {
   append_scenario(dir, stream, 128, 200'000 * scale);
   append_scenario(dir, stream, 1024, 1'000'000 * scale);
   append_scenario(dir, stream, 4096, 1'000'000 * scale);
-  recovery_scenario(dir, s, recovery_commands, snapshot_every, seed);
+  ledger_scenario(dir, 2'000'000 * scale, 8192);
+  ledger_scenario(dir, 2'000'000 * scale, 65536);
+  if (recovery_commands > 0) recovery_scenario(dir, s, recovery_commands, snapshot_every, seed);
   fs::remove_all(dir);
   return 0;
 }

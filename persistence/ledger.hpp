@@ -100,10 +100,11 @@ class Ledger {
   // every pending transfer accounted for. Returns false with a sentence in `why`.
   bool check_invariants(std::string& why) const;
 
-  // Writes every account and transfer created or changed since the last drain into `batch` (keys
-  // "a"+id and "t"+id in `family`), and forgets the change list.
+  // Writes the accounts and transfers created since the last drain into `batch` (in `family`: "a"+id per
+  // account, "t"+first id per drain holding its transfers in order), and forgets them.
   void drain_to(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* family);
-  // Loads a ledger written by drain_to (into an empty ledger).
+  // Loads a ledger written by drain_to into an empty ledger: creates the accounts and replays every
+  // transfer through post(), so balances are recomputed and every rule is checked again.
   Result<bool> load(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family);
 
   // The in-memory state for snapshots (accounts, transfers, which pending transfers are resolved).
@@ -123,7 +124,7 @@ class Ledger {
   std::unordered_map<AccountId, Account> accounts_;
   std::unordered_map<TransferId, Transfer> transfers_;
   std::unordered_map<TransferId, PendingState> pending_;
-  std::vector<AccountId> dirty_accounts_;
+  std::vector<AccountId> new_accounts_;
   std::vector<TransferId> new_transfers_;
 };
 

@@ -208,5 +208,48 @@ TEST(Ledger, SurvivesARoundTripThroughRocksDb) {
   fs::remove_all(dir);
 }
 
+TEST(Ledger, TransfersWrittenAgainAfterARecoveryLoadOnce) {
+  // A snapshot taken after transfer 5; the live ledger goes on to 10 and writes them; after a crash the
+  // snapshot is restored and the journal tail posts 6..10 again (written in a later record) plus 11..12.
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("cpx-ledger-replay-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto j = Journal::open({dir.string()});
+  ASSERT_TRUE(j.ok());
+  auto write = [&](Ledger& l) {
+    rocksdb::WriteBatch b;
+    l.drain_to(b, (*j)->ledger_family());
+    ASSERT_TRUE((*j)->db()->Write(rocksdb::WriteOptions(), &b).ok());
+  };
+  Ledger live = basic();
+  ASSERT_EQ(live.post(tx(1, kBank, kCash, 1'000)), LedgerResult::Ok);
+  for (TransferId id = 2; id <= 5; ++id) ASSERT_EQ(live.post(tx(id, kCash, kEscrow, 10)), LedgerResult::Ok);
+  write(live);
+  std::string snapshot;
+  ByteWriter w(snapshot);
+  live.save(w);
+  for (TransferId id = 6; id <= 10; ++id) ASSERT_EQ(live.post(tx(id, kCash, kEscrow, 10)), LedgerResult::Ok);
+  write(live);
+  Ledger recovered;
+  ByteReader r(snapshot);
+  ASSERT_TRUE(recovered.load(r).ok());
+  for (TransferId id = 6; id <= 12; ++id) ASSERT_EQ(recovered.post(tx(id, kCash, kEscrow, 10)), LedgerResult::Ok);
+  write(recovered);
+  Ledger back;
+  auto loaded = back.load(*(*j)->db(), (*j)->ledger_family());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().text;
+  EXPECT_EQ(back.transfer_count(), 12u);
+  EXPECT_EQ(back.account(kCash)->balance(), 1'000 - 11 * 10);
+  // A different transfer under a stored id is corruption, not a retry.
+  Ledger evil = basic();
+  ASSERT_EQ(evil.post(tx(3, kBank, kFees, 999)), LedgerResult::Ok);
+  write(evil);
+  Ledger again;
+  auto bad = again.load(*(*j)->db(), (*j)->ledger_family());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "ledger_corrupt");
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cpx::persistence

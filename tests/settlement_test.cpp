@@ -3,6 +3,7 @@
 // command.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "event_text.hpp"
@@ -10,6 +11,7 @@
 #include "json/event_fanout.hpp"
 #include "random_stream.hpp"
 #include "revenue_split.hpp"
+#include "statement.hpp"
 
 namespace cpx::persistence {
 namespace {
@@ -244,6 +246,34 @@ TEST_F(SettlementTest, RevenueIsSplitAcrossTheAgreementsParties) {
   EXPECT_EQ(cash(kSup) + cash(kHost), gross);
 }
 
+TEST_F(SettlementTest, StatementsListEveryMovementAndReconcile) {
+  apply(SetRevenueShare{0, kOps, kSup, {{kSup, 8000}, {kHost, 2000}}});
+  apply(Deposit{at("2026-11-30T09:00:00+08:00"), kOps, kBuy, 10'000'000'000});
+  TradeId id = trade(10);
+  apply(DeliveryReport{at("2026-12-02T08:00:00+08:00"), kSup, id, 180});
+  apply(AdvanceTime{at("2026-12-03T09:00:00+08:00")});
+  apply(Withdraw{at("2026-12-03T10:00:00+08:00"), kOps, kBuy, 1'000'000});
+  auto code = [&](ParticipantId p) { return ex.engine().participant(p)->code; };
+  Statement buyer = build_statement(ex.ledger(), kBuy, "BUY", code);
+  ASSERT_EQ(buyer.lines.size(), 4u);  // deposit, escrow, refund, withdrawal
+  EXPECT_EQ(buyer.lines[0].kind, "deposit");
+  EXPECT_EQ(buyer.lines[1].kind, "trade_escrow");
+  EXPECT_EQ(buyer.lines[1].counterparty, "escrow:1");
+  EXPECT_EQ(buyer.lines[2].kind, "refund");
+  EXPECT_EQ(buyer.lines[3].kind, "withdrawal");
+  EXPECT_EQ(buyer.closing_balance, cash(kBuy));
+  EXPECT_EQ(buyer.lines.back().balance, cash(kBuy));
+  Statement host = build_statement(ex.ledger(), kHost, "HOST", code);
+  ASSERT_EQ(host.lines.size(), 1u);
+  EXPECT_EQ(host.lines[0].kind, "payout");
+  EXPECT_EQ(host.closing_balance, cash(kHost));
+  const std::string csv = statement_csv(buyer);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "ts,transfer_id,kind,counterparty,debit,credit,balance");
+  EXPECT_NE(csv.find("2026-11-30T09:00:00+08:00,1,deposit,bank,0.0000,1000000.0000,1000000.0000"), std::string::npos) << csv;
+  const std::string json = statement_json(buyer);
+  EXPECT_NE(json.find("\"closing_balance\":\"" + format_fixed(cash(kBuy)) + "\""), std::string::npos) << json;
+}
+
 TEST_F(SettlementTest, SnapshotsCarryContractsAgreementsAndTheLedger) {
   apply(SetRevenueShare{0, kOps, kSup, {{kSup, 7000}, {kHost, 3000}}});
   apply(Deposit{0, kOps, kBuy, 10'000'000'000});
@@ -308,6 +338,18 @@ TEST(SettlementRandom, EveryCommandKeepsCashCreditEscrowAndLedgerInStep) {
     }
     size_t settled = 0;
     for (TradeId id = 1; id <= ex.contract_count(); ++id) settled += ex.contract(id)->state == ContractState::Settled;
+    // Every participant's statement reconciles to its ledger account.
+    for (ParticipantId p = 0; p < ex.engine().participant_count(); ++p) {
+      Statement st = build_statement(ex.ledger(), p, ex.engine().participant(p)->code,
+                                     [&](ParticipantId q) { return ex.engine().participant(q)->code; });
+      const Account* a = ex.ledger().account(cash_account(p));
+      ASSERT_NE(a, nullptr);
+      EXPECT_EQ(st.closing_balance, a->balance()) << "seed " << seed << " participant " << p;
+      EXPECT_EQ(st.total_credits, a->credits_posted);
+      EXPECT_EQ(st.total_debits, a->debits_posted);
+      const std::string csv = statement_csv(st);
+      EXPECT_EQ(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')), st.lines.size() + 2);
+    }
     EXPECT_GT(ex.contract_count(), 10u) << "seed " << seed;
     EXPECT_GT(settled, 0u) << "seed " << seed;
 

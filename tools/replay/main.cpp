@@ -20,6 +20,7 @@
 #include "journal.hpp"
 #include "exchange.hpp"
 #include "recovery.hpp"
+#include "statement.hpp"
 
 #include <rocksdb/write_batch.h>
 #include "snapshot_store.hpp"
@@ -37,7 +38,8 @@ void usage() {
                "                 every command durable there (synced) before applying it and printing its events\n"
                "  --snapshot-every N  with --journal: save an engine snapshot every N commands (default 100000, 0 = never)\n"
                "  --replay-events with --journal: replay the whole journal, print every event, exit\n"
-               "  --flush        write and flush the events of each command as soon as it is done\n");
+               "  --flush        write and flush the events of each command as soon as it is done\n"
+               "  --statement CODE  after the input, print CODE's cash statement (JSON; --csv for CSV)\n");
 }
 
 // Remembers which books a command touched, for --depth.
@@ -75,6 +77,8 @@ int main(int argc, char** argv) {
   uint64_t snapshot_every = 100000;
   bool replay_events = false;
   bool flush_each = false;
+  std::string statement_of;
+  bool statement_csv = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
@@ -85,6 +89,10 @@ int main(int argc, char** argv) {
       snapshot_every = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--replay-events") {
       replay_events = true;
+    } else if (a == "--statement" && i + 1 < argc) {
+      statement_of = argv[++i];
+    } else if (a == "--csv") {
+      statement_csv = true;
     } else if (a == "--flush") {
       flush_each = true;
     } else if (a == "--no-config") {
@@ -336,6 +344,19 @@ int main(int argc, char** argv) {
   out += "{\"ev\":\"state_hash\",\"hash\":\"" + std::string(hash) + "\",\"lines\":" + std::to_string(line_no) +
          ",\"commands\":" + std::to_string(commands) + ",\"errors\":" + std::to_string(errors) +
          ",\"open_orders\":" + std::to_string(engine.open_order_count()) + "}\n";
+  if (!statement_of.empty()) {
+    const cpx::ParticipantId who = engine.find_participant(statement_of);
+    if (who == cpx::kNoParticipant) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fprintf(stderr, "cpx-replay: --statement: participant '%s' is not known\n", statement_of.c_str());
+      return 2;
+    }
+    auto st = cpx::persistence::build_statement(exchange->ledger(), who, statement_of, [&](cpx::ParticipantId p) {
+      const cpx::Participant* q = engine.participant(p);
+      return q ? q->code : std::to_string(p);
+    });
+    out += statement_csv ? cpx::persistence::statement_csv(st) : cpx::persistence::statement_json(st);
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
