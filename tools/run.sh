@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the exchange with demo data.
-# Today this replays the demo trading day (config/demo_day.jsonl) through the matching core and prints
-# every event; the CPX server (cpxd) replaces this when the gateways land.
+# Today this replays the demo trading day (config/demo_day.jsonl) through the exchange, durably under
+# var/demo, prints every event, a statement and the ledger audit; the CPX server (cpxd) replaces this
+# when the gateways land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/install-deps.sh
 ./tools/build.sh
 mkdir -p var
-echo "== replaying config/demo_day.jsonl through the matching core (events also in var/demo_day.events.jsonl)"
-./build/bin/cpx-replay --depth 5 config/demo_day.jsonl | tee var/demo_day.events.jsonl
-echo "== $(grep -c '"ev":"trade"' var/demo_day.events.jsonl) trades; try your own commands: ./build/bin/cpx-replay --depth 5 FILE (docs/API.md)"
+rm -rf var/demo
+echo "== replaying config/demo_day.jsonl through the exchange, durably into var/demo (events also in var/demo_day.events.jsonl)"
+./build/bin/cpx-replay --journal var/demo --depth 5 config/demo_day.jsonl | tee var/demo_day.events.jsonl
+echo "== $(grep -c '"ev":"trade"' var/demo_day.events.jsonl) trades, $(grep -c '"ev":"settled"' var/demo_day.events.jsonl) contracts settled"
+echo "== statement of GZBD (Guizhou state operator, host of Huawei Cloud's servers: 20 % of their revenue):"
+./build/bin/cpx-replay --journal var/demo --statement GZBD --csv < /dev/null | grep -v '"ev"'
+echo "== audit: full replay of the journal with ledger checks:"
+./build/bin/cpx-replay --journal var/demo --replay-events | tail -1
+echo "== try your own commands: ./build/bin/cpx-replay --depth 5 FILE (docs/API.md)"
