@@ -1613,3 +1613,79 @@ TEST_F(RulesTest, StateHashDiffersWhenStateDiffers) {
 
 }  // namespace
 }  // namespace cpx::test
+
+namespace cpx::test {
+namespace {
+
+class FeeRulesTest : public EngineFixture {
+ protected:
+  void fees(int64_t maker, int64_t taker) { engine.set_fees(SetFees{now, kExchangeParticipant, maker, taker}); }
+  Trade last_trade() { return rec.of<Trade>().back().e; }
+};
+
+TEST_F(FeeRulesTest, MakerAndTakerFeesOnEachTrade) {
+  fees(5, 10);
+  set_credit(BUY1, day_notional("20.00", 100));
+  send(sell(SUP1, "18.00", 10, "s"));  // resting: the seller is the maker
+  send(buy(BUY1, "18.00", 10, "b"));   // incoming: the buyer is the taker
+  const Trade t = last_trade();
+  EXPECT_EQ(t.notional, day_notional("18.00", 10));            // 4,320 CNY
+  EXPECT_EQ(t.buyer_fee, 43'200);                              // 10 bps = 4.32 CNY
+  EXPECT_EQ(t.seller_fee, 21'600);                             // 5 bps = 2.16 CNY
+  EXPECT_EQ(engine.credit(BUY1).unsettled_bought, t.notional + t.buyer_fee);
+  // The other way round: the buyer rests (maker), the seller comes in (taker).
+  send(buy(BUY1, "18.00", 1, "b2"));
+  send(sell(SUP1, "18.00", 1, "s2"));
+  EXPECT_EQ(last_trade().buyer_fee, 2'160);  // 5 bps of 432 CNY = 0.216 CNY
+  EXPECT_EQ(last_trade().seller_fee, 4'320); // 10 bps
+}
+
+TEST_F(FeeRulesTest, FeesRoundHalfUp) {
+  fees(0, 1);  // 1 bp
+  set_credit(BUY1, day_notional("20.00", 100));
+  send(sell(SUP1, "0.01", 1, "s"));  // notional 0.24 CNY = 2,400 units: fee 0.24 units -> 0
+  send(buy(BUY1, "0.01", 1, "b"));
+  EXPECT_EQ(last_trade().buyer_fee, 0);
+  send(sell(SUP1, "0.01", 3, "s"));  // 7,200 units: 0.72 -> 1
+  send(buy(BUY1, "0.01", 3, "b"));
+  EXPECT_EQ(last_trade().notional, 7'200);
+  EXPECT_EQ(last_trade().buyer_fee, 1);
+  send(sell(SUP1, "0.01", 2, "s"));  // 4,800 units: 0.48 -> 0
+  send(buy(BUY1, "0.01", 2, "b"));
+  EXPECT_EQ(last_trade().buyer_fee, 0);
+}
+
+TEST_F(FeeRulesTest, OpenBuysHoldNotionalPlusTheLargerFeeAndOneUnitPerDevice) {
+  fees(5, 10);
+  set_credit(BUY1, day_notional("20.00", 100));
+  send(buy(BUY1, "18.00", 10, "b"));
+  const Money notional = day_notional("18.00", 10);
+  EXPECT_EQ(engine.credit(BUY1).open_buy, notional + notional * 10 / 10'000 + 10);
+  // Changing the fees re-prices every open reservation.
+  fees(0, 0);
+  EXPECT_EQ(engine.credit(BUY1).open_buy, notional);
+  fees(20, 0);
+  EXPECT_EQ(engine.credit(BUY1).open_buy, notional + notional * 20 / 10'000 + 10);
+  // Out of range fees are refused and change nothing.
+  rec.clear();
+  fees(1001, 0);
+  EXPECT_EQ(rec.of<OrderRejected>().size(), 1u);
+  EXPECT_EQ(engine.credit(BUY1).open_buy, notional + notional * 20 / 10'000 + 10);
+}
+
+TEST_F(FeeRulesTest, AMarketBuyStopsWhereNotionalPlusFeeUsesUpTheCredit) {
+  fees(0, 100);  // 1 % taker
+  const Money per_device = day_notional("10.00", 1);  // 240 CNY
+  set_credit(BUY1, per_device * 3 + per_device * 3 / 100);  // exactly three devices with their fees
+  send(sell(SUP1, "10.00", 5, "s"));
+  rec.clear();
+  send(market(BUY1, Side::Buy, 5, "m"));
+  ASSERT_EQ(rec.of<Trade>().size(), 1u);
+  EXPECT_EQ(rec.of<Trade>()[0].e.qty, 3);
+  ASSERT_EQ(rec.of<OrderDone>().size(), 1u);
+  EXPECT_EQ(rec.of<OrderDone>()[0].e.reason, DoneReason::CreditLimit);
+  EXPECT_EQ(engine.credit(BUY1).unsettled_bought, engine.credit(BUY1).limit);
+}
+
+}  // namespace
+}  // namespace cpx::test
