@@ -579,88 +579,14 @@ class MatchingEngine::Impl {
     return capacity_.headroom({supplier, region, cls}, from, to);
   }
 
+  // A hash of the snapshot bytes: it covers everything a snapshot carries, and a restored engine (whose
+  // snapshot is byte-identical) hashes the same.
   uint64_t state_hash() const {
+    std::string bytes;
+    ByteWriter w(bytes);
+    save(w);
     detail::StateHasher h;
-    h.add_signed(now_);
-    h.add(next_order_id_);
-    h.add(next_trade_id_);
-    h.add_signed(maker_fee_bps_);
-    h.add_signed(taker_fee_bps_);
-    h.add(regions_.size());
-    for (const Region& r : regions_) {
-      h.add(r.code);
-      h.add(r.name);
-      h.add(static_cast<uint64_t>(r.side));
-      h.add(r.jurisdiction);
-      h.add_signed(r.power_price);
-      h.add_signed(r.green_share);
-      h.add_signed(r.pue);
-    }
-    h.add(classes_.size());
-    for (const ChipClass& c : classes_) {
-      h.add(c.code);
-      h.add(static_cast<uint64_t>(c.family));
-      h.add(c.device);
-      h.add_signed(c.memory_gb);
-      h.add(c.interconnect);
-      h.add_signed(c.scu_per_device);
-    }
-    h.add(participants_.size());
-    for (const ParticipantState& p : participants_) {
-      h.add(p.info.code);
-      h.add(p.info.name);
-      h.add(static_cast<uint64_t>(p.info.kind));
-      h.add(static_cast<uint64_t>(p.info.roles));
-      h.add_signed(p.info.limits.max_open_orders);
-      h.add_signed(p.info.limits.max_order_qty);
-      h.add_signed(p.open_orders);
-      h.add_signed(p.credit_limit);
-      h.add_signed(p.open_buy);
-      h.add_signed(p.unsettled_bought);
-    }
-    h.add(books_.size());
-    for (const auto& bp : books_) {
-      const OrderBook& b = *bp;
-      h.add(b.info.symbol);
-      h.add(static_cast<uint64_t>(b.state));
-      h.add_signed(b.reference_price);
-      h.add_signed(b.info.open_at);
-      h.add_signed(b.info.rules.tick);
-      h.add_signed(b.info.rules.lot);
-      h.add_signed(b.info.rules.max_order_qty);
-      h.add_signed(b.info.rules.price_band_bps);
-      h.add_signed(b.info.rules.gate_closure_ns);
-      for (Side s : {Side::Buy, Side::Sell}) {
-        const BookSide& side = b.side(s);
-        h.add(side.level_count());
-        for (size_t i = 0; i < side.level_count(); ++i) {
-          const PriceLevel* lvl = side.from_best(i);
-          h.add_signed(lvl->price);
-          h.add_signed(lvl->qty);
-          h.add(lvl->count);
-          for (const Order* o = lvl->head; o; o = o->next) {
-            h.add(o->id);
-            h.add(o->participant);
-            h.add_signed(o->price);
-            h.add_signed(o->remaining);
-            h.add_signed(o->qty);
-            h.add_signed(o->filled());
-            h.add_signed(o->expire_at);
-            h.add((static_cast<uint64_t>(o->type) << 24) | (static_cast<uint64_t>(o->tif) << 16) |
-                  (static_cast<uint64_t>(o->stp) << 8) | static_cast<uint64_t>(o->post_only));
-            h.add(o->cl_ord_id.view());
-          }
-        }
-      }
-    }
-    capacity_.for_each([&](uint64_t key, const CapacityRegistry::Steps& steps) {
-      h.add(key);
-      h.add(steps.size());
-      for (const auto& [t, q] : steps) {
-        h.add_signed(t);
-        h.add_signed(q);
-      }
-    });
+    h.add(std::string_view(bytes));
     return h.value();
   }
 

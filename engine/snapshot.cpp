@@ -1,6 +1,7 @@
 // Engine snapshots: the complete state of MatchingEngine::Impl as bytes, and back. Recovery loads the
 // latest snapshot and replays the journal after it; the state hash after a restore equals the hash the
 // engine had when the snapshot was taken.
+#include "cpx/domain_codec.hpp"
 #include "engine_impl.hpp"
 
 namespace cpx {
@@ -36,32 +37,12 @@ void MatchingEngine::Impl::save(ByteWriter& w) const {
   w.i64(taker_fee_bps_);
 
   w.u64(regions_.size());
-  for (const Region& r : regions_) {
-    w.str(r.code);
-    w.str(r.name);
-    w.u8(static_cast<uint8_t>(r.side));
-    w.str(r.jurisdiction);
-    w.i64(r.power_price);
-    w.i64(r.green_share);
-    w.i64(r.pue);
-  }
+  for (const Region& r : regions_) put(w, r);
   w.u64(classes_.size());
-  for (const ChipClass& c : classes_) {
-    w.str(c.code);
-    w.u8(static_cast<uint8_t>(c.family));
-    w.str(c.device);
-    w.i64(c.memory_gb);
-    w.str(c.interconnect);
-    w.i64(c.scu_per_device);
-  }
+  for (const ChipClass& c : classes_) put(w, c);
   w.u64(participants_.size());
   for (const ParticipantState& p : participants_) {
-    w.str(p.info.code);
-    w.str(p.info.name);
-    w.u8(static_cast<uint8_t>(p.info.kind));
-    w.u8(p.info.roles);
-    w.i64(p.info.limits.max_open_orders);
-    w.i64(p.info.limits.max_order_qty);
+    put(w, p.info);
     w.i64(p.credit_limit);
     w.i64(p.open_buy);
     w.i64(p.unsettled_bought);
@@ -78,11 +59,7 @@ void MatchingEngine::Impl::save(ByteWriter& w) const {
     w.i64(b.info.hours);
     w.i64(b.info.scu_per_device);
     w.i64(b.info.open_at);
-    w.i64(b.info.rules.tick);
-    w.i64(b.info.rules.lot);
-    w.i64(b.info.rules.max_order_qty);
-    w.i64(b.info.rules.price_band_bps);
-    w.i64(b.info.rules.gate_closure_ns);
+    put(w, b.info.rules);
     w.u8(static_cast<uint8_t>(b.state));
     w.i64(b.reference_price);
     for (Side s : {Side::Buy, Side::Sell}) {
@@ -137,24 +114,13 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
 
   for (uint64_t n = r.count(8), i = 0; i < n; ++i) {
     Region x;
-    x.code = r.str();
-    x.name = r.str();
-    x.side = r.small_enum<RegionSide>(2);
-    x.jurisdiction = r.str();
-    x.power_price = r.i64();
-    x.green_share = r.i64();
-    x.pue = r.i64();
+    get(r, x);
     region_by_code_.emplace(x.code, static_cast<RegionId>(regions_.size()));
     regions_.push_back(std::move(x));
   }
   for (uint64_t n = r.count(8), i = 0; i < n; ++i) {
     ChipClass x;
-    x.code = r.str();
-    x.family = r.small_enum<ChipFamily>(2);
-    x.device = r.str();
-    x.memory_gb = r.i64();
-    x.interconnect = r.str();
-    x.scu_per_device = r.i64();
+    get(r, x);
     class_by_code_.emplace(x.code, static_cast<ChipClassId>(classes_.size()));
     classes_.push_back(std::move(x));
   }
@@ -164,12 +130,7 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
   participant_by_code_.clear();
   for (uint64_t i = 0; i < participant_count; ++i) {
     ParticipantState p;
-    p.info.code = r.str();
-    p.info.name = r.str();
-    p.info.kind = r.small_enum<ParticipantKind>(5);
-    p.info.roles = r.u8();
-    p.info.limits.max_open_orders = r.i64();
-    p.info.limits.max_order_qty = r.i64();
+    get(r, p.info);
     p.credit_limit = r.i64();
     p.open_buy = r.i64();
     p.unsettled_bought = r.i64();
@@ -188,11 +149,7 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     info.hours = r.i64();
     info.scu_per_device = r.i64();
     info.open_at = r.i64();
-    info.rules.tick = r.i64();
-    info.rules.lot = r.i64();
-    info.rules.max_order_qty = r.i64();
-    info.rules.price_band_bps = r.i64();
-    info.rules.gate_closure_ns = r.i64();
+    get(r, info.rules);
     if (!r.ok() || info.region >= regions_.size() || info.chip_class >= classes_.size() || info.rules.tick <= 0) {
       return bad("has an instrument with bad reference data");
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "cpx/bytes.hpp"
+#include "cpx/domain_codec.hpp"
 
 namespace cpx::persistence {
 
@@ -10,60 +11,6 @@ namespace {
 
 using Writer = ByteWriter;
 using Reader = ByteReader;
-
-void put(Writer& w, const Region& r) {
-  w.str(r.code);
-  w.str(r.name);
-  w.u8(static_cast<uint8_t>(r.side));
-  w.str(r.jurisdiction);
-  w.i64(r.power_price);
-  w.i64(r.green_share);
-  w.i64(r.pue);
-}
-
-void get(Reader& r, Region& out) {
-  out.code = r.str();
-  out.name = r.str();
-  out.side = r.small_enum<RegionSide>(2);
-  out.jurisdiction = r.str();
-  out.power_price = r.i64();
-  out.green_share = r.i64();
-  out.pue = r.i64();
-}
-
-void put(Writer& w, const ChipClass& c) {
-  w.str(c.code);
-  w.u8(static_cast<uint8_t>(c.family));
-  w.str(c.device);
-  w.i64(c.memory_gb);
-  w.str(c.interconnect);
-  w.i64(c.scu_per_device);
-}
-
-void get(Reader& r, ChipClass& out) {
-  out.code = r.str();
-  out.family = r.small_enum<ChipFamily>(2);
-  out.device = r.str();
-  out.memory_gb = r.i64();
-  out.interconnect = r.str();
-  out.scu_per_device = r.i64();
-}
-
-void put(Writer& w, const InstrumentRules& x) {
-  w.i64(x.tick);
-  w.i64(x.lot);
-  w.i64(x.max_order_qty);
-  w.i64(x.price_band_bps);
-  w.i64(x.gate_closure_ns);
-}
-
-void get(Reader& r, InstrumentRules& out) {
-  out.tick = r.i64();
-  out.lot = r.i64();
-  out.max_order_qty = r.i64();
-  out.price_band_bps = r.i64();
-  out.gate_closure_ns = r.i64();
-}
 
 }  // namespace
 
@@ -109,12 +56,7 @@ void encode_command(const Command& command, std::string& out) {
           put(w, c.chip_class);
         } else if constexpr (std::is_same_v<T, AddParticipant>) {
           w.u32(c.actor);
-          w.str(c.participant.code);
-          w.str(c.participant.name);
-          w.u8(static_cast<uint8_t>(c.participant.kind));
-          w.u8(c.participant.roles);
-          w.i64(c.participant.limits.max_open_orders);
-          w.i64(c.participant.limits.max_order_qty);
+          put(w, c.participant);
         } else if constexpr (std::is_same_v<T, ListInstrument>) {
           w.u32(c.actor);
           w.str(c.symbol);
@@ -241,12 +183,7 @@ Result<Command> decode_command(std::string_view bytes) {
           get(r, c.chip_class);
         } else if constexpr (std::is_same_v<T, AddParticipant>) {
           c.actor = r.u32();
-          c.participant.code = r.str();
-          c.participant.name = r.str();
-          c.participant.kind = r.small_enum<ParticipantKind>(5);
-          c.participant.roles = r.u8();
-          c.participant.limits.max_open_orders = r.i64();
-          c.participant.limits.max_order_qty = r.i64();
+          get(r, c.participant);
         } else if constexpr (std::is_same_v<T, ListInstrument>) {
           c.actor = r.u32();
           c.symbol = r.str();

@@ -360,18 +360,8 @@ bool Exchange::check(std::string& why) const {
 }
 
 uint64_t Exchange::state_hash() const {
-  // The engine's hash, then the settlement state through its snapshot bytes (deterministic by design).
-  std::string bytes;
-  ByteWriter w(bytes);
-  w.u64(engine_.state_hash());
-  w.u64(next_transfer_id_);
-  for (const auto& [id, k] : contracts_) {
-    w.u64(id);
-    w.u8(static_cast<uint8_t>(k.state));
-    w.i64(k.delivered_device_hours);
-    w.i64(k.payout_due);
-  }
-  ledger_.save(w);
+  // FNV-1a over the snapshot bytes: everything a snapshot carries, and equal after a restore.
+  const std::string bytes = snapshot();
   uint64_t h = 0xcbf29ce484222325ULL;
   for (char ch : bytes) h = (h ^ static_cast<uint8_t>(ch)) * 0x100000001b3ULL;
   return h;
