@@ -147,11 +147,20 @@ void Exchange::on_trade(const Trade& t) {
   out_.on_settlement(e);
 }
 
+// Deposits and withdrawals: an operator moves a positive amount for a known participant.
+bool Exchange::cash_request_ok(CommandKind kind, ParticipantId actor, ParticipantId participant, Money amount) {
+  RejectReason why;
+  if (!engine_.participant(actor)) why = RejectReason::UnknownParticipant;
+  else if (!is_operator(actor)) why = RejectReason::RoleMissing;
+  else if (!engine_.participant(participant)) why = RejectReason::UnknownParticipant;
+  else if (amount <= 0) why = RejectReason::InvalidValue;
+  else return true;
+  reject(kind, actor, why);
+  return false;
+}
+
 void Exchange::deposit(const Deposit& c) {
-  if (!engine_.participant(c.actor)) return reject(CommandKind::Deposit, c.actor, RejectReason::UnknownParticipant);
-  if (!is_operator(c.actor)) return reject(CommandKind::Deposit, c.actor, RejectReason::RoleMissing);
-  if (!engine_.participant(c.participant)) return reject(CommandKind::Deposit, c.actor, RejectReason::UnknownParticipant);
-  if (c.amount <= 0) return reject(CommandKind::Deposit, c.actor, RejectReason::InvalidValue);
+  if (!cash_request_ok(CommandKind::Deposit, c.actor, c.participant, c.amount)) return;
   ensure_cash_account(c.participant);
   if (!move(kBankAccountId, cash_account(c.participant), c.amount, kDepositTransfer)) return;
   engine_.adjust_credit(c.participant, c.amount, 0);
@@ -163,10 +172,7 @@ void Exchange::deposit(const Deposit& c) {
 }
 
 void Exchange::withdraw(const Withdraw& c) {
-  if (!engine_.participant(c.actor)) return reject(CommandKind::Withdraw, c.actor, RejectReason::UnknownParticipant);
-  if (!is_operator(c.actor)) return reject(CommandKind::Withdraw, c.actor, RejectReason::RoleMissing);
-  if (!engine_.participant(c.participant)) return reject(CommandKind::Withdraw, c.actor, RejectReason::UnknownParticipant);
-  if (c.amount <= 0) return reject(CommandKind::Withdraw, c.actor, RejectReason::InvalidValue);
+  if (!cash_request_ok(CommandKind::Withdraw, c.actor, c.participant, c.amount)) return;
   // Cash held for open buy orders stays: only what the engine would still let the buyer spend can leave.
   const CreditView credit = engine_.credit(c.participant);
   if (static_cast<__int128>(credit.limit) - credit.open_buy - credit.unsettled_bought < c.amount) {
