@@ -189,6 +189,16 @@ void MatchingEngine::Impl::set_fees(const SetFees& c) {
     }
   }
   out_.on_admin(AdminDone{now_, kind, c.actor, "fees"});
+  // A higher fee can leave a buyer's cash short of what its open buys now hold: its newest buys go until
+  // the rest fit, so every later fill stays covered by cash.
+  for (ParticipantState& p : participants_) {
+    for (Order* o = p.orders; o && !credit_allows(p, 0);) {
+      Order* next = o->owner_next;
+      if (o->side == Side::Buy) remove_resting(*books_[o->instrument], o, DoneReason::FeeChange);
+      o = next;
+    }
+  }
+  flush();
 }
 
 void MatchingEngine::Impl::begin(Timestamp ts) {

@@ -124,6 +124,7 @@ std::string_view done_reason_code(DoneReason r) {
     case DoneReason::ExpiredGtd: return "expired_gtd";
     case DoneReason::ExpiredDay: return "expired_day";
     case DoneReason::GateClosure: return "gate_closure";
+    case DoneReason::FeeChange: return "fee_change";
   }
   return "?";
 }
@@ -141,6 +142,7 @@ std::string_view done_reason_text(DoneReason r) {
     case DoneReason::ExpiredGtd: return "The order reached its expiry time.";
     case DoneReason::ExpiredDay: return "The day order expired at the end of the trading day (CST).";
     case DoneReason::GateClosure: return "The instrument reached gate closure; resting orders expire.";
+    case DoneReason::FeeChange: return "After the fee change the buyer's cash no longer covered this open buy.";
   }
   return "?";
 }

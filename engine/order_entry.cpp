@@ -34,11 +34,11 @@ void MatchingEngine::Impl::new_order(const NewOrder& c) {
   }
   Money notional = 0;
   if (!is_market) {
-    if (c.price <= 0) return reject(RejectReason::InvalidPrice);
+    if (c.price <= 0 || c.price > kMaxPrice) return reject(RejectReason::InvalidPrice);
     if (c.price % rules.tick != 0) return reject(RejectReason::TickSize);
     if (outside_band(book, c.price)) return reject(RejectReason::PriceBand);
     auto n = checked_mul3(c.price, c.qty, book.info.hours);
-    if (!n) return reject(RejectReason::NotionalOverflow);
+    if (!n || *n > kMaxNotional) return reject(RejectReason::NotionalOverflow);
     notional = *n;
   }
   if (!immediate && who.open_orders >= who.info.limits.max_open_orders) {
@@ -122,7 +122,7 @@ void MatchingEngine::Impl::replace(const ReplaceOrder& c) {
   const Quantity new_qty = c.qty != 0 ? c.qty : o->qty;
   const bool new_id = !c.cl_ord_id.empty() && !(c.cl_ord_id == o->cl_ord_id);
   if (new_price == o->price && new_qty == o->qty && !new_id) return reject(RejectReason::NothingToChange);
-  if (new_price < 0) return reject(RejectReason::InvalidPrice);
+  if (new_price < 0 || new_price > kMaxPrice) return reject(RejectReason::InvalidPrice);
   if (new_qty < 0) return reject(RejectReason::InvalidQuantity);
   if (new_qty <= o->filled()) return reject(RejectReason::QtyBelowFilled);
   if (new_price != o->price) {
@@ -134,7 +134,8 @@ void MatchingEngine::Impl::replace(const ReplaceOrder& c) {
     return reject(RejectReason::MaxOrderQty);
   }
   const Quantity new_remaining = new_qty - o->filled();
-  if (!checked_mul3(new_price, new_remaining, book.info.hours)) return reject(RejectReason::NotionalOverflow);
+  auto new_notional = checked_mul3(new_price, new_remaining, book.info.hours);
+  if (!new_notional || *new_notional > kMaxNotional) return reject(RejectReason::NotionalOverflow);
   const Money new_reserved = reserve(book, new_price, new_remaining);
   const Money old_reserved = reserve(book, o->price, o->remaining);
   if (o->side == Side::Buy && new_reserved > old_reserved && !credit_allows(who, new_reserved - old_reserved)) {

@@ -46,6 +46,10 @@ const Contract* Exchange::contract(TradeId id) const {
 }
 
 void Exchange::apply(const Command& command) {
+  // Time first: gate closures and expiries fire, and payouts that fell due are made, before the command
+  // itself is looked at (a withdrawal at T may spend a payout due before T).
+  engine_.advance_time(AdvanceTime{command_time(command)});
+  settle_due();
   std::visit(
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
@@ -53,7 +57,6 @@ void Exchange::apply(const Command& command) {
                       std::is_same_v<T, SetRevenueShare> || std::is_same_v<T, DeliveryReport> ||
                       std::is_same_v<T, Dispute> || std::is_same_v<T, ResolveDispute> ||
                       std::is_same_v<T, SetCredit>) {
-          engine_.advance_time(AdvanceTime{c.ts});  // time passes for the book too (gate closures, expiries)
           if constexpr (std::is_same_v<T, Deposit>) deposit(c);
           else if constexpr (std::is_same_v<T, Withdraw>) withdraw(c);
           else if constexpr (std::is_same_v<T, SetRevenueShare>) set_revenue_share(c);
@@ -134,6 +137,8 @@ void Exchange::on_trade(const Trade& t) {
   k.notional = t.notional;
   k.buyer_fee = t.buyer_fee;
   k.seller_fee = t.seller_fee;
+  if (auto it = shares_.find(t.seller); it != shares_.end()) k.shares = it->second;
+  else k.shares = {{t.seller, 10'000}};
   ledger_.create_account({escrow_account(t.trade_id), 1, kEscrowAccount, kDebitsMustNotExceedCredits});
   // The engine already counted notional + fee as the buyer's unsettled amount; the cash moves to match.
   move(cash_account(t.buyer), escrow_account(t.trade_id), k.escrow(), kTradeEscrowTransfer);
@@ -153,7 +158,7 @@ bool Exchange::cash_request_ok(CommandKind kind, ParticipantId actor, Participan
   if (!engine_.participant(actor)) why = RejectReason::UnknownParticipant;
   else if (!is_operator(actor)) why = RejectReason::RoleMissing;
   else if (!engine_.participant(participant)) why = RejectReason::UnknownParticipant;
-  else if (amount <= 0) why = RejectReason::InvalidValue;
+  else if (amount <= 0 || amount > kMaxNotional) why = RejectReason::InvalidValue;
   else return true;
   reject(kind, actor, why);
   return false;
@@ -161,6 +166,10 @@ bool Exchange::cash_request_ok(CommandKind kind, ParticipantId actor, Participan
 
 void Exchange::deposit(const Deposit& c) {
   if (!cash_request_ok(CommandKind::Deposit, c.actor, c.participant, c.amount)) return;
+  // Cash is bounded like a notional, so credit sums stay far inside int64.
+  if (static_cast<__int128>(engine_.credit(c.participant).limit) + c.amount > kMaxNotional) {
+    return reject(CommandKind::Deposit, c.actor, RejectReason::InvalidValue);
+  }
   ensure_cash_account(c.participant);
   if (!move(kBankAccountId, cash_account(c.participant), c.amount, kDepositTransfer)) return;
   engine_.adjust_credit(c.participant, c.amount, 0);
@@ -197,7 +206,9 @@ void Exchange::set_revenue_share(const SetRevenueShare& c) {
   int64_t sum = 0;
   std::set<ParticipantId> seen;
   for (const auto& [p, bps] : c.shares) {
-    if (!engine_.participant(p) || bps <= 0 || !seen.insert(p).second) return reject(kind, c.actor, RejectReason::BadShares);
+    if (!engine_.participant(p) || bps <= 0 || bps > 10'000 || !seen.insert(p).second) {
+      return reject(kind, c.actor, RejectReason::BadShares);
+    }
     sum += bps;
   }
   if (c.shares.empty() || sum != 10'000) return reject(kind, c.actor, RejectReason::BadShares);
@@ -291,8 +302,7 @@ void Exchange::settle(Contract& k, int64_t delivered) {
   const Money fees = buyer_fee_kept + seller_fee_due;
   const Money refund = k.escrow() - supplier_gross - fees;
 
-  std::vector<std::pair<ParticipantId, int64_t>> parties{{k.seller, 10'000}};
-  if (auto it = shares_.find(k.seller); it != shares_.end()) parties = it->second;
+  const auto& parties = k.shares;
   std::vector<int64_t> bps;
   for (const auto& [p, b] : parties) bps.push_back(b);
   const std::vector<Money> amounts = split_largest_remainder(supplier_gross, bps);
@@ -398,6 +408,11 @@ std::string Exchange::snapshot() const {
     w.u8(static_cast<uint8_t>(k.state));
     w.i64(k.delivered_device_hours);
     w.i64(k.payout_due);
+    w.u64(k.shares.size());
+    for (const auto& [p, bps] : k.shares) {
+      w.u32(p);
+      w.i64(bps);
+    }
   }
   w.u64(shares_.size());
   for (const auto& [supplier, parties] : shares_) {
@@ -424,7 +439,7 @@ Result<bool> Exchange::restore(std::string_view bytes) {
   if (!engine_ok) return engine_ok.error();
   next_transfer_id_ = r.u64();
   ledger_failures_ = r.u64();
-  for (uint64_t n = r.count(90), i = 0; i < n && r.ok(); ++i) {
+  for (uint64_t n = r.count(98), i = 0; i < n && r.ok(); ++i) {
     Contract k;
     k.trade_id = r.u64();
     k.buyer = r.u32();
@@ -441,7 +456,12 @@ Result<bool> Exchange::restore(std::string_view bytes) {
     k.state = r.small_enum<ContractState>(4);
     k.delivered_device_hours = r.i64();
     k.payout_due = r.i64();
-    if (k.qty <= 0 || k.hours <= 0) return bad("has a damaged contract");
+    for (uint64_t m = r.count(12), j = 0; j < m; ++j) {
+      const ParticipantId p = r.u32();
+      const int64_t bps = r.i64();
+      k.shares.emplace_back(p, bps);
+    }
+    if (k.qty <= 0 || k.hours <= 0 || k.shares.empty()) return bad("has a damaged contract");
     if (k.state == ContractState::Reported) due_.emplace(k.payout_due, k.trade_id);
     contracts_.emplace(k.trade_id, k);
   }

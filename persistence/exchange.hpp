@@ -44,6 +44,9 @@ struct Contract {
   ContractState state = ContractState::Escrowed;
   int64_t delivered_device_hours = 0;
   Timestamp payout_due = 0;
+  // The supplier's revenue-sharing parties (basis points) when the trade happened: a later agreement
+  // does not re-split revenue already traded.
+  std::vector<std::pair<ParticipantId, int64_t>> shares;
   Money escrow() const { return notional + buyer_fee; }
   int64_t contracted_device_hours() const { return qty * hours; }
 };

@@ -41,10 +41,11 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
-  // After a crash, recover to the last complete write and stop there: a torn tail (never acknowledged,
-  // because acknowledgements wait for the sync) is dropped, and corruption before it is an error. Never
-  // kSkipAnyCorruptedRecords, which would silently lose acknowledged commands.
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // After a crash only a torn last record may be dropped (it was never acknowledged: acknowledgements wait
+  // for the sync); corruption anywhere before it fails the open. kPointInTimeRecovery would instead stop
+  // at a damaged record and open without everything after it, and kSkipAnyCorruptedRecords would skip it:
+  // both could lose acknowledged commands silently.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
 
   rocksdb::ColumnFamilyOptions cf_options;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {

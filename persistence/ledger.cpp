@@ -30,6 +30,7 @@ std::string_view to_string(LedgerResult r) {
     case LedgerResult::PendingAmountExceeded: return "pending_amount_exceeded";
     case LedgerResult::PendingAccountsDiffer: return "pending_accounts_differ";
     case LedgerResult::FlagsInvalid: return "flags_invalid";
+    case LedgerResult::Overflow: return "overflow";
   }
   return "?";
 }
@@ -127,6 +128,11 @@ LedgerResult Ledger::post(const Transfer& in) {
     if (debit.ledger != t.ledger || credit.ledger != t.ledger) return LedgerResult::LedgerMismatch;
     if (t.amount <= 0) return LedgerResult::AmountNotPositive;
     if (LedgerResult r = check_room(debit, credit, t.amount, kinds & kPending); r != LedgerResult::Ok) return r;
+    constexpr __int128 kMax = INT64_MAX;
+    if (static_cast<__int128>(debit.debits_posted) + debit.debits_pending + t.amount > kMax ||
+        static_cast<__int128>(credit.credits_posted) + credit.credits_pending + t.amount > kMax) {
+      return LedgerResult::Overflow;
+    }
     if (kinds & kPending) {
       debit.debits_pending += t.amount;
       credit.credits_pending += t.amount;

@@ -83,6 +83,7 @@ enum class LedgerResult : uint8_t {
   PendingAmountExceeded,
   PendingAccountsDiffer,
   FlagsInvalid,
+  Overflow,             // a balance column would leave int64
 };
 std::string_view to_string(LedgerResult r);
 

@@ -32,8 +32,9 @@ Result<RecoveryReport> recover(const Journal& journal, const SnapshotStore& snap
   out.reset();
   for (uint64_t seq : *seqs) {
     if (seq >= journal.next_seq()) {
-      report.skipped.push_back("snapshot " + std::to_string(seq) + " is newer than the journal end");
-      continue;
+      // Snapshots are saved only after their commands are synced: the journal has lost commands.
+      return make_error("journal_short", "snapshot " + std::to_string(seq) + " is newer than the journal, which ends at " +
+                                             std::to_string(journal.next_seq() - 1));
     }
     auto bytes = snapshots.load(seq);
     if (!bytes) {

@@ -1264,10 +1264,15 @@ TEST_F(RulesTest, CapacityOfferedOrSoldCannotBeDeregistered) {
 
 TEST_F(RulesTest, RejectNotionalOverflow) {
   NewOrder o = buy(BUY1, "18.00", 1000, "x");
-  o.price = 400'000'000'000'000;  // 4e10 CNY x 1000 x 24 does not fit in int64 (four decimals)
+  o.price = kMaxPrice;  // the highest price, 1e10 CNY: x 1000 devices x 24 h is past the notional bound
   send(o);
   EXPECT_EQ(rec.take(), Lines({"rejected new_order x notional_overflow"}));
+  o.price = kMaxPrice + 100;  // above the highest price at all
+  o.cl_ord_id.assign("y");
+  send(o);
+  EXPECT_EQ(rec.take(), Lines({"rejected new_order y invalid_price"}));
 }
+
 
 // ===================================================================== market orders: credit and band
 
@@ -1685,6 +1690,23 @@ TEST_F(FeeRulesTest, AMarketBuyStopsWhereNotionalPlusFeeUsesUpTheCredit) {
   ASSERT_EQ(rec.of<OrderDone>().size(), 1u);
   EXPECT_EQ(rec.of<OrderDone>()[0].e.reason, DoneReason::CreditLimit);
   EXPECT_EQ(engine.credit(BUY1).unsettled_bought, engine.credit(BUY1).limit);
+}
+
+TEST_F(FeeRulesTest, AFeeIncreaseCancelsTheNewestBuysTheCashNoLongerCovers) {
+  const Money cash = day_notional("10.00", 10);
+  set_credit(BUY1, cash);
+  send(buy(BUY1, "10.00", 6, "old"));  // #1
+  send(buy(BUY1, "9.00", 4, "new"));   // #2: together they hold 2,304 of the 2,400 CNY
+  ASSERT_EQ(rec.of<OrderRejected>().size(), 0u);
+  rec.clear();
+  fees(1000, 1000);  // 10 %: both would now hold 2,534.4 CNY and more; without #2, 1,584 CNY fits
+  ASSERT_EQ(rec.of<OrderDone>().size(), 1u);
+  EXPECT_EQ(rec.of<OrderDone>()[0].e.order_id, 2u);  // the newest buy went
+  EXPECT_EQ(rec.of<OrderDone>()[0].e.reason, DoneReason::FeeChange);
+  const CreditView cv = engine.credit(BUY1);
+  EXPECT_LE(cv.open_buy + cv.unsettled_bought, cv.limit);
+  OrderView left;
+  EXPECT_TRUE(engine.find_order(1, left));
 }
 
 }  // namespace

@@ -308,6 +308,22 @@ TEST(Recovery, WithNoUsableSnapshotTheWholeJournalIsReplayed) {
   EXPECT_EQ(r.report.replayed, (*j)->next_seq() - 1);
 }
 
+TEST(Recovery, ASnapshotNewerThanTheJournalIsAnError) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  run_with_snapshots(dir.str(), 14, 500, snaps);
+  auto j = Journal::open({dir.str()});
+  ASSERT_TRUE(j.ok());
+  persistence::SnapshotStore store(**j);
+  ASSERT_TRUE(store.save((*j)->next_seq() + 10, "whatever").ok());
+  EventText sink;
+  std::unique_ptr<MatchingEngine> engine;
+  auto report = persistence::recover<MatchingEngine>(
+      **j, store, [&] { return std::make_unique<MatchingEngine>(sink, EngineConfig{256, 16}); }, engine);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, "journal_short");
+}
+
 TEST(Recovery, PruneKeepsTheNewestSnapshots) {
   TempDir dir;
   std::vector<uint64_t> snaps;

@@ -57,6 +57,15 @@ TEST(Ledger, TransfersMoveMoneyAndCashNeverGoesNegative) {
   EXPECT_TRUE(l.check_invariants(why)) << why;
 }
 
+TEST(Ledger, BalancesNeverLeaveInt64) {
+  Ledger l = basic();
+  ASSERT_EQ(l.post(tx(1, kBank, kCash, INT64_MAX)), LedgerResult::Ok);
+  EXPECT_EQ(l.post(tx(2, kBank, kCash, 1)), LedgerResult::Overflow);
+  EXPECT_EQ(l.account(kCash)->balance(), INT64_MAX);
+  std::string why;
+  EXPECT_TRUE(l.check_invariants(why)) << why;
+}
+
 TEST(Ledger, IdsAreIdempotent) {
   Ledger l = basic();
   ASSERT_EQ(l.post(tx(10, kBank, kCash, 500)), LedgerResult::Ok);

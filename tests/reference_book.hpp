@@ -407,9 +407,11 @@ class ReferenceExchange {
     if (c.qty > b.rules.max_order_qty || c.qty > p.max_qty) return rej(RejectReason::MaxOrderQty);
     Money notional = 0;
     if (!market) {
-      if (c.price <= 0) return rej(RejectReason::InvalidPrice);
+      if (c.price <= 0 || c.price > kMaxPrice) return rej(RejectReason::InvalidPrice);
       if (c.price % b.rules.tick) return rej(RejectReason::TickSize);
       if (outside_band(b, c.price)) return rej(RejectReason::PriceBand);
+      auto n = checked_mul3(c.price, c.qty, b.hours);
+      if (!n || *n > kMaxNotional) return rej(RejectReason::NotionalOverflow);
       notional = reserve(b, c.price, c.qty);
     }
     if (!immediate && open_count(c.participant) >= p.max_open) return rej(RejectReason::MaxOpenOrders);
@@ -481,7 +483,7 @@ class ReferenceExchange {
     Quantity nq = c.qty ? c.qty : o.qty;
     bool new_id = !cl.empty() && cl != o.cl;
     if (np == o.price && nq == o.qty && !new_id) return rej(RejectReason::NothingToChange);
-    if (np < 0) return rej(RejectReason::InvalidPrice);
+    if (np < 0 || np > kMaxPrice) return rej(RejectReason::InvalidPrice);
     if (nq < 0) return rej(RejectReason::InvalidQuantity);
     if (nq <= o.filled) return rej(RejectReason::QtyBelowFilled);
     if (np != o.price) {
@@ -491,6 +493,8 @@ class ReferenceExchange {
     if (nq % b.rules.lot) return rej(RejectReason::LotSize);
     if (nq > b.rules.max_order_qty || nq > p.max_qty) return rej(RejectReason::MaxOrderQty);
     Quantity nrem = nq - o.filled;
+    auto new_notional = checked_mul3(np, nrem, b.hours);
+    if (!new_notional || *new_notional > kMaxNotional) return rej(RejectReason::NotionalOverflow);
     Money new_res = reserve(b, np, nrem), old_res = reserve(b, o.price, o.remaining);
     if (o.side == Side::Buy && new_res > old_res &&
         open_buy(o.participant) + unsettled(o.participant) + (new_res - old_res) > credit_limit(o.participant)) {
@@ -619,6 +623,18 @@ class ReferenceExchange {
     maker_bps_ = c.maker_bps;
     taker_bps_ = c.taker_bps;
     out_.on_admin(AdminDone{now_, CommandKind::SetFees, c.actor, "fees"});
+    // Buyers whose open buys no longer fit their credit lose their newest buys until the rest fit.
+    for (ParticipantId p = 0; p < participants_.size(); ++p) {
+      while (open_buy(p) + unsettled(p) > credit_limit(p)) {
+        const ROrder* newest = nullptr;
+        for (const ROrder& o : resting_) {
+          if (o.participant == p && o.side == Side::Buy && (!newest || joined_[o.id] > joined_[newest->id])) newest = &o;
+        }
+        if (!newest) break;
+        remove(*find(newest->id), DoneReason::FeeChange);
+      }
+    }
+    flush();
   }
   template <class T>
   void handle(const T&) {}  // reference data commands are set up directly

@@ -274,6 +274,42 @@ TEST_F(SettlementTest, StatementsListEveryMovementAndReconcile) {
   EXPECT_NE(json.find("\"closing_balance\":\"" + format_fixed(cash(kBuy)) + "\""), std::string::npos) << json;
 }
 
+TEST_F(SettlementTest, APayoutDueBeforeACommandIsMadeBeforeIt) {
+  apply(Deposit{0, kOps, kBuy, 10'000'000'000});
+  TradeId id = trade(10);
+  apply(DeliveryReport{at("2026-12-02T08:00:00+08:00"), kSup, id, 240});
+  // Due at 2026-12-03T08:00; the supplier withdraws its revenue at 09:00 without anything in between.
+  apply(Withdraw{at("2026-12-03T09:00:00+08:00"), kOps, kSup, 1'000'000});
+  EXPECT_FALSE(saw("rejected")) << last();
+  EXPECT_EQ(cash(kSup), 48'000'000 - 24'000 - 1'000'000);
+}
+
+TEST_F(SettlementTest, SharesOutsideZeroToTenThousandAreRefusedEvenIfTheSumWraps) {
+  apply(SetRevenueShare{0, kOps, kSup, {{kSup, INT64_MAX}, {kHost, INT64_MAX}, {kBuy, 10'002}}});
+  EXPECT_TRUE(saw("rejected"));
+  apply(SetRevenueShare{0, kOps, kSup, {{kSup, 10'001}, {kHost, -1}}});
+  EXPECT_TRUE(saw("rejected"));
+}
+
+TEST_F(SettlementTest, TheAgreementInForceAtTheTradeSplitsItsRevenue) {
+  apply(SetRevenueShare{0, kOps, kSup, {{kSup, 5000}, {kHost, 5000}}});
+  apply(Deposit{0, kOps, kBuy, 10'000'000'000});
+  TradeId id = trade(10);
+  apply(SetRevenueShare{0, kOps, kSup, {{kSup, 10'000}}});  // too late for this trade
+  apply(DeliveryReport{at("2026-12-02T08:00:00+08:00"), kSup, id, 240});
+  apply(AdvanceTime{at("2026-12-03T09:00:00+08:00")});
+  EXPECT_EQ(cash(kSup), cash(kHost));
+  EXPECT_EQ(cash(kSup) + cash(kHost), 48'000'000 - 24'000);
+}
+
+TEST_F(SettlementTest, DepositsAreBounded) {
+  apply(Deposit{0, kOps, kBuy, kMaxNotional});
+  EXPECT_FALSE(saw("rejected"));
+  apply(Deposit{0, kOps, kBuy, 1});
+  EXPECT_TRUE(saw("rejected")) << "cash stays within the notional bound";
+  EXPECT_EQ(cash(kBuy), kMaxNotional);
+}
+
 TEST_F(SettlementTest, SnapshotsCarryContractsAgreementsAndTheLedger) {
   apply(SetRevenueShare{0, kOps, kSup, {{kSup, 7000}, {kHost, 3000}}});
   apply(Deposit{0, kOps, kBuy, 10'000'000'000});

@@ -14,6 +14,11 @@ inline constexpr int64_t kScale = 10'000;  // four decimals
 inline constexpr int64_t kScuPriceDecimals = 8;
 inline constexpr int64_t kScuPriceScale = 100'000'000;
 
+// Bounds that keep every product in int64 with room for fees: the largest price (10,000,000,000 CNY per
+// device-hour, so price x 10^4 / SCU fits) and the largest order notional (about 2.3e14 CNY).
+inline constexpr int64_t kMaxPrice = 100'000'000'000'000;
+inline constexpr int64_t kMaxNotional = INT64_MAX / 4;
+
 // Price: CNY per device-hour, four decimals. Money: CNY, four decimals (1 unit = 0.01 fen).
 using Price = int64_t;
 using Money = int64_t;

@@ -14,7 +14,7 @@ namespace cpx {
   X(InstrumentNotOpen, "instrument_not_open", "The instrument is not open for trading yet.")              \
   X(InstrumentHalted, "instrument_halted", "Trading in the instrument is halted.")                        \
   X(InstrumentClosed, "instrument_closed", "The instrument has passed gate closure and no longer trades.") \
-  X(InvalidPrice, "invalid_price", "The price must be positive.")                                         \
+  X(InvalidPrice, "invalid_price", "The price must be positive and at most 10,000,000,000 CNY per device-hour.")                                         \
   X(TickSize, "tick_size", "The price is not a multiple of the instrument's tick size.")                  \
   X(InvalidQuantity, "invalid_quantity", "The quantity must be a positive number of devices.")            \
   X(LotSize, "lot_size", "The quantity is not a multiple of the instrument's lot size.")                  \
@@ -73,6 +73,7 @@ enum class DoneReason : uint8_t {
   ExpiredGtd,         // GTD expiry time reached
   ExpiredDay,         // DAY order at the end of the CST trading day
   GateClosure,        // instrument passed gate closure
+  FeeChange,          // a fee increase left the buyer's cash short of its open buys: newest buys go first
 };
 std::string_view done_reason_code(DoneReason r);
 std::string_view done_reason_text(DoneReason r);

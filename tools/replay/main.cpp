@@ -227,15 +227,20 @@ int main(int argc, char** argv) {
   // ledger postings it caused are written in one synced batch, and only then can its events be written
   // out; every --snapshot-every commands the exchange state is saved too (the newest three are kept).
   auto submit = [&](const cpx::Command& c) -> bool {
+    const size_t events_before = out.size();
+    // A failure leaves nothing of the command in the output: what was not made durable is not acknowledged.
+    auto fail = [&](const std::string& why) {
+      out.resize(events_before);
+      std::fprintf(stderr, "cpx-replay: %s\n", why.c_str());
+      return false;
+    };
     if (journal) {
       exchange->apply(c);
+      if (exchange->ledger_failures() != 0) return fail("the ledger refused a posting the exchange made: stopping");
       auto seq = journal->append(std::span<const cpx::Command>(&c, 1), [&](rocksdb::WriteBatch& batch) {
         exchange->ledger().drain_to(batch, journal->ledger_family());
       });
-      if (!seq) {
-        std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
-        return false;
-      }
+      if (!seq) return fail(seq.error().text);
       if (snapshot_every > 0 && *seq % snapshot_every == 0) {
         auto saved = snapshots->save(*seq, exchange->snapshot());
         if (saved) saved = snapshots->prune(3);
@@ -247,6 +252,7 @@ int main(int argc, char** argv) {
       return true;
     }
     exchange->apply(c);
+    if (exchange->ledger_failures() != 0) return fail("the ledger refused a posting the exchange made: stopping");
     return true;
   };
 
