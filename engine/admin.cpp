@@ -42,7 +42,9 @@ void MatchingEngine::Impl::add_chip_class(const AddChipClass& c) {
   if (class_by_code_.count(cc.code) || classes_.size() >= kNoClass) {
     return admin_reject(kind, c.actor, RejectReason::DuplicateCode);
   }
-  if (cc.scu_per_device <= 0 || cc.memory_gb < 0) return admin_reject(kind, c.actor, RejectReason::InvalidValue);
+  if (cc.scu_per_device <= 0 || cc.scu_per_device > kMaxScuPerDevice || cc.memory_gb < 0) {
+    return admin_reject(kind, c.actor, RejectReason::InvalidValue);
+  }
   class_by_code_.emplace(cc.code, static_cast<ChipClassId>(classes_.size()));
   classes_.push_back(cc);
   out_.on_admin(AdminDone{now_, kind, c.actor, classes_.back().code});
@@ -55,7 +57,7 @@ void MatchingEngine::Impl::add_participant(const AddParticipant& c) {
   const Participant& p = c.participant;
   if (!valid_code(p.code)) return admin_reject(kind, c.actor, RejectReason::InvalidCode);
   if (participant_by_code_.count(p.code)) return admin_reject(kind, c.actor, RejectReason::DuplicateCode);
-  if (p.limits.max_open_orders <= 0 || p.limits.max_order_qty <= 0) {
+  if (p.limits.max_open_orders <= 0 || p.limits.max_order_qty <= 0 || p.limits.max_order_qty > kMaxDevices) {
     return admin_reject(kind, c.actor, RejectReason::InvalidValue);
   }
   ParticipantState s;
@@ -77,7 +79,8 @@ void MatchingEngine::Impl::list_instrument(const ListInstrument& c) {
   if (cls == class_by_code_.end()) return admin_reject(kind, c.actor, RejectReason::UnknownChipClass);
   if (book_by_symbol_.count(c.symbol)) return admin_reject(kind, c.actor, RejectReason::DuplicateCode);
   const InstrumentRules& r = c.rules;
-  if (r.tick <= 0 || r.lot <= 0 || r.max_order_qty <= 0 || r.price_band_bps < 0 || r.gate_closure_ns < 0) {
+  if (r.tick <= 0 || r.tick > kMaxPrice || r.lot <= 0 || r.max_order_qty <= 0 || r.max_order_qty > kMaxDevices ||
+      r.price_band_bps < 0 || r.gate_closure_ns < 0) {
     return admin_reject(kind, c.actor, RejectReason::InvalidValue);
   }
   InstrumentInfo info;
@@ -133,7 +136,10 @@ void MatchingEngine::Impl::register_capacity(const RegisterCapacity& c) {
   auto cls = class_by_code_.find(c.chip_class);
   if (cls == class_by_code_.end()) return admin_reject(kind, c.actor, RejectReason::UnknownChipClass);
   if (c.to <= c.from) return admin_reject(kind, c.actor, RejectReason::InvalidWindow);
-  if (c.devices == 0) return admin_reject(kind, c.actor, RejectReason::InvalidValue);
+  // Bounded so sums of registrations and SCU products stay far inside int64.
+  if (c.devices == 0 || c.devices > kMaxDevices || c.devices < -kMaxDevices) {
+    return admin_reject(kind, c.actor, RejectReason::InvalidValue);
+  }
   CapacityRegistry::Key key{c.supplier, region->second, cls->second};
   if (!capacity_.add_registered(key, c.from, c.to, c.devices)) {
     return admin_reject(kind, c.actor, RejectReason::CapacityInUse);
@@ -202,6 +208,15 @@ void MatchingEngine::Impl::set_fees(const SetFees& c) {
 }
 
 void MatchingEngine::Impl::begin(Timestamp ts) {
+  // Expiry timers of orders that ended early stay in the heap until due; when they outnumber the live
+  // ones, drop them so the heap (and every snapshot) stays proportional to the open orders.
+  if (timers_.size() > 2 * (static_cast<size_t>(live_expiring_) + 3 * books_.size()) + 1024) {
+    timers_.compact([this](const detail::Timer& t) {
+      if (t.kind != TimerKind::OrderExpiry) return false;
+      const Order* o = index_.find(t.id);
+      return !o || o->expire_at != t.at;
+    });
+  }
   while (timers_.due(ts)) {
     detail::Timer t = timers_.pop();
     if (t.at > now_) now_ = t.at;

@@ -298,14 +298,44 @@ class MatchingEngine::Impl {
   // ---------------------------------------------------------------- events
 
   // Remembers a level the command changed; `lvl` is the live level at that price.
+  // A handful of levels per command is the rule: a linear scan. A command that touches many (a mass
+  // cancel over every book, a deep sweep) switches to a hash index so it stays linear overall.
   void touch(const OrderBook& book, Side side, PriceLevel* lvl) {
-    for (Touched& t : touched_) {
-      if (t.price == lvl->price && t.side == side && t.instrument == book.info.id) {
-        t.level = lvl;
-        return;
-      }
+    if (Touched* t = find_touched(book.info.id, side, lvl->price)) {
+      t->level = lvl;
+      return;
     }
     touched_.push_back(Touched{book.info.id, side, lvl->price, lvl});
+    if (touched_.size() == kTouchedScanLimit) {
+      for (uint32_t i = 0; i < touched_.size(); ++i) touched_index_.emplace(touched_key(touched_[i]), i);
+    } else if (touched_.size() > kTouchedScanLimit) {
+      touched_index_.emplace(touched_key(touched_.back()), static_cast<uint32_t>(touched_.size() - 1));
+    }
+  }
+
+  static constexpr size_t kTouchedScanLimit = 32;
+  struct TouchedKey {
+    uint64_t book_side;
+    Price price;
+    bool operator==(const TouchedKey&) const = default;
+  };
+  struct TouchedKeyHash {
+    size_t operator()(const TouchedKey& k) const {
+      return std::hash<uint64_t>()(k.book_side * 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(k.price));
+    }
+  };
+  static TouchedKey touched_key(const Touched& t) {
+    return {(static_cast<uint64_t>(t.instrument) << 1) | static_cast<uint64_t>(t.side), t.price};
+  }
+  Touched* find_touched(InstrumentId instrument, Side side, Price price) {
+    if (touched_.size() < kTouchedScanLimit) {
+      for (Touched& t : touched_) {
+        if (t.price == price && t.side == side && t.instrument == instrument) return &t;
+      }
+      return nullptr;
+    }
+    auto it = touched_index_.find(touched_key(Touched{instrument, side, price, nullptr}));
+    return it == touched_index_.end() ? nullptr : &touched_[it->second];
   }
 
   // One book change per touched level per command, in the order the levels were first touched.
@@ -316,6 +346,7 @@ class MatchingEngine::Impl {
                                      lvl ? lvl->count : 0});
     }
     touched_.clear();
+    touched_index_.clear();
   }
 
   void emit_reject(CommandKind kind, ParticipantId p, InstrumentId i, OrderId id, std::string_view cl,
@@ -337,6 +368,7 @@ class MatchingEngine::Impl {
   Timestamp now_ = 0;
   OrderId next_order_id_ = 1;
   TradeId next_trade_id_ = 1;
+  int64_t live_expiring_ = 0;  // open orders with an expiry timer (derived; not in snapshots)
   int64_t maker_fee_bps_ = 0;
   int64_t taker_fee_bps_ = 0;
   std::vector<Region> regions_;
@@ -353,6 +385,7 @@ class MatchingEngine::Impl {
   CapacityRegistry capacity_;
   detail::TimerQueue timers_;
   std::vector<Touched> touched_;
+  std::unordered_map<TouchedKey, uint32_t, TouchedKeyHash> touched_index_;
 };
 
 }  // namespace cpx

@@ -200,7 +200,10 @@ void MatchingEngine::Impl::rest(OrderBook& book, Order* o, bool is_new) {
     if (p.orders) p.orders->owner_prev = o;
     p.orders = o;
     ++p.open_orders;
-    if (o->expire_at != 0) timers_.push(o->expire_at, TimerKind::OrderExpiry, o->id);
+    if (o->expire_at != 0) {
+      timers_.push(o->expire_at, TimerKind::OrderExpiry, o->id);
+      ++live_expiring_;
+    }
   }
 }
 
@@ -211,9 +214,7 @@ void MatchingEngine::Impl::detach_from_level(OrderBook& book, Order* o) {
   if (lvl->count == 0) {
     book.side(o->side).erase(lvl->price, book.info.rules.tick);
     // The touched entry must not keep a pointer to a freed level: it now reports (0, 0).
-    for (Touched& t : touched_) {
-      if (t.level == lvl) t.level = nullptr;
-    }
+    if (Touched* t = find_touched(book.info.id, o->side, lvl->price)) t->level = nullptr;
     levels_.release(lvl);
   }
 }
@@ -224,6 +225,7 @@ void MatchingEngine::Impl::forget(Order& o) {
   if (o.owner_prev) o.owner_prev->owner_next = o.owner_next; else p.orders = o.owner_next;
   if (o.owner_next) o.owner_next->owner_prev = o.owner_prev;
   --p.open_orders;
+  if (o.expire_at != 0) --live_expiring_;
   orders_.release(&o);
 }
 

@@ -1,9 +1,9 @@
 #pragma once
-// Order id -> order. Open addressing with linear probing and backward-shift deletion.
-// Ids are sequential, so the identity hash puts each new order in the slot next to the previous one
-// (inserts stay in cache) and never collides until ids wrap around the table. Long runs of occupied
-// slots are normal here, so a delete does not scan a run to its end: no entry sits further than
-// max_probe_ from its home, which bounds the backward-shift scan.
+// Order id -> order. Open addressing with linear probing and backward-shift deletion, kept at most half
+// full. Fibonacci hashing scatters the sequential ids: with the identity hash, long-lived orders with
+// consecutive ids would sit where the id counter comes round again and make every insert there probe
+// across them. A delete's backward-shift scan stops after the longest displacement seen (max_probe_):
+// no entry further on can belong before the hole.
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -20,7 +20,7 @@ class OrderIndex {
   explicit OrderIndex(size_t expected = 1024) { rehash(capacity_for(expected)); }
 
   V* find(OrderId id) const {
-    for (size_t i = id & mask_;; i = (i + 1) & mask_) {
+    for (size_t i = home(id);; i = (i + 1) & mask_) {
       const Slot& s = slots_.get()[i];
       if (s.key == id) return s.value;
       if (s.key == 0) return nullptr;
@@ -28,13 +28,13 @@ class OrderIndex {
   }
 
   void insert(OrderId id, V* value) {
-    if ((size_ + 1) * 2 > capacity_ || max_probe_ > kMaxProbe) rehash(capacity_ * 2);
+    if ((size_ + 1) * 2 > capacity_) rehash(capacity_ * 2);
     place(id, value);
     ++size_;
   }
 
   void erase(OrderId id) {
-    size_t i = id & mask_;
+    size_t i = home(id);
     while (slots_.get()[i].key != id) {
       if (slots_.get()[i].key == 0) return;
       i = (i + 1) & mask_;
@@ -43,7 +43,7 @@ class OrderIndex {
     for (size_t j = (hole + 1) & mask_; slots_.get()[j].key != 0 && ((j - hole) & mask_) <= max_probe_;
          j = (j + 1) & mask_) {
       // The entry may fill the hole when its home is not inside the cyclic range (hole, j].
-      if (((j - slots_.get()[j].key) & mask_) >= ((j - hole) & mask_)) {
+      if (((j - home(slots_.get()[j].key)) & mask_) >= ((j - hole) & mask_)) {
         slots_.get()[hole] = slots_.get()[j];
         hole = j;
       }
@@ -56,9 +56,6 @@ class OrderIndex {
   size_t max_probe() const { return max_probe_; }
 
  private:
-  // Past this displacement the table doubles: lookups and deletes stay short after ids wrap.
-  static constexpr size_t kMaxProbe = 64;
-
   struct Slot {
     OrderId key = 0;  // 0 = empty; order ids start at 1
     V* value = nullptr;
@@ -70,8 +67,10 @@ class OrderIndex {
     return c;
   }
 
+  size_t home(OrderId id) const { return static_cast<size_t>((id * 0x9E3779B97F4A7C15ULL) >> shift_); }
+
   void place(OrderId id, V* value) {
-    size_t i = id & mask_;
+    size_t i = home(id);
     size_t probe = 0;
     while (slots_.get()[i].key != 0) {
       i = (i + 1) & mask_;
@@ -88,6 +87,7 @@ class OrderIndex {
     for (size_t i = 0; i < capacity; ++i) new (&slots_.get()[i]) Slot{};
     capacity_ = capacity;
     mask_ = capacity - 1;
+    shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(capacity));
     max_probe_ = 0;
     for (size_t i = 0; i < old_capacity; ++i) {
       const Slot& s = old.get()[i];
@@ -98,6 +98,7 @@ class OrderIndex {
   std::unique_ptr<Slot, HugeDeleter> slots_;
   size_t capacity_ = 0;
   size_t mask_ = 0;
+  unsigned shift_ = 64;
   size_t max_probe_ = 0;
   size_t size_ = 0;
 };

@@ -150,7 +150,8 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     info.scu_per_device = r.i64();
     info.open_at = r.i64();
     get(r, info.rules);
-    if (!r.ok() || info.region >= regions_.size() || info.chip_class >= classes_.size() || info.rules.tick <= 0) {
+    if (!r.ok() || info.region >= regions_.size() || info.chip_class >= classes_.size() || info.rules.tick <= 0 ||
+        info.hours <= 0 || info.scu_per_device <= 0) {
       return bad("has an instrument with bad reference data");
     }
     auto book = std::make_unique<OrderBook>(std::move(info));
@@ -173,7 +174,7 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
         o->expire_at = r.i64();
         r.cl_ord_id(o->cl_ord_id);
         if (!r.ok() || o->participant >= participants_.size() || o->remaining <= 0 || o->qty < o->remaining ||
-            index_.find(o->id) != nullptr || o->id == 0) {
+            index_.find(o->id) != nullptr || o->id == 0 || o->price <= 0 || o->price % book->info.rules.tick != 0) {
           orders_.release(o);
           return bad("has a damaged order");
         }
@@ -184,6 +185,7 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
         });
         lvl->push_back(o);
         index_.insert(o->id, o);
+        if (o->expire_at != 0) ++live_expiring_;
       }
     }
     book_by_symbol_.emplace(book->info.symbol, book->info.id);
@@ -194,7 +196,9 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     Order* prev = nullptr;
     for (uint64_t i = 0; i < n; ++i) {
       Order* o = index_.find(r.u64());
-      if (!o || &participants_[o->participant] != &p) return bad("has an owner list naming an unknown order");
+      if (!o || &participants_[o->participant] != &p || o->owner_prev || o == p.orders) {
+        return bad("has an owner list naming an unknown or repeated order");
+      }
       o->owner_prev = prev;
       o->owner_next = nullptr;
       if (prev) prev->owner_next = o; else p.orders = o;
@@ -230,6 +234,17 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
   uint64_t counted = 0;
   for (const ParticipantState& p : participants_) counted += static_cast<uint64_t>(p.open_orders);
   if (counted != index_.size()) return bad("owner lists do not cover every open order");
+  // Every open sell holds capacity on its seller's line.
+  for (const auto& book : books_) {
+    const BookSide& asks = book->asks;
+    for (size_t i = 0; i < asks.level_count(); ++i) {
+      for (const Order* o = asks.from_best(i)->head; o; o = o->next) {
+        if (!participants_[o->participant].capacity_line(book->info.region, book->info.chip_class)) {
+          return bad("has a sell order without a capacity line");
+        }
+      }
+    }
+  }
   return true;
 }
 

@@ -34,6 +34,13 @@ class TimerQueue {
   }
   size_t size() const { return heap_.size(); }
 
+  // Drops the entries `stale` names and rebuilds the heap (deterministic: same entries, same result).
+  template <class Stale>
+  void compact(Stale&& stale) {
+    std::erase_if(heap_, stale);
+    std::make_heap(heap_.begin(), heap_.end(), later);
+  }
+
   // Snapshots keep the heap as it is (entries and the insertion counter), so equal-time timers fire in
   // the same order after a restore as they would have without one.
   const std::vector<Timer>& entries() const { return heap_; }

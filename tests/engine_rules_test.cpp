@@ -4,6 +4,8 @@
 // device-hour); the standard instrument NM.H100.D.2026-12-01 is a 24-hour window of H100 (989 SCU).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "engine_fixture.hpp"
 
 namespace cpx::test {
@@ -1707,6 +1709,77 @@ TEST_F(FeeRulesTest, AFeeIncreaseCancelsTheNewestBuysTheCashNoLongerCovers) {
   EXPECT_LE(cv.open_buy + cv.unsettled_bought, cv.limit);
   OrderView left;
   EXPECT_TRUE(engine.find_order(1, left));
+}
+
+}  // namespace
+}  // namespace cpx::test
+
+namespace cpx::test {
+namespace {
+
+class RobustnessTest : public EngineFixture {};
+
+TEST_F(RobustnessTest, CancelledExpiryTimersDoNotAccumulate) {
+  // 20,000 GTD orders placed and cancelled at once: their timers would otherwise sit in the heap (and in
+  // every snapshot) until the far expiry.
+  set_credit(BUY1, day_notional("10.00", 1'000'000));
+  const size_t base = engine.snapshot().size();
+  for (int i = 0; i < 20'000; ++i) {
+    NewOrder o = buy(BUY1, "10.00", 1);
+    o.tif = TimeInForce::GTD;
+    o.expire_at = iso("2026-11-30T20:00:00+08:00");
+    const OrderId id = send(o);
+    ASSERT_NE(id, 0u);
+    cancel(BUY1, id);
+  }
+  advance(now + kNanosPerSecond);
+  EXPECT_LT(engine.snapshot().size(), base + 100'000) << "stale timers were kept";
+  // A live GTD order still expires on time.
+  NewOrder o = buy(BUY1, "10.00", 1, "live");
+  o.tif = TimeInForce::GTD;
+  o.expire_at = iso("2026-11-30T20:00:00+08:00");
+  const OrderId live = send(o);
+  rec.clear();
+  advance(iso("2026-11-30T20:00:00+08:00"));
+  ASSERT_EQ(rec.of<OrderDone>().size(), 1u);
+  EXPECT_EQ(rec.of<OrderDone>()[0].e.order_id, live);
+  EXPECT_EQ(rec.of<OrderDone>()[0].e.reason, DoneReason::ExpiredGtd);
+}
+
+TEST_F(RobustnessTest, AMassCancelOverManyLevelsReportsEachLevelOnce) {
+  set_credit(BUY1, day_notional("20.00", 100'000));
+  for (int level = 0; level < 500; ++level) {
+    for (int k = 0; k < 2; ++k) {
+      NewOrder o = buy(BUY1, "1.00", 1);
+      o.price = 10'000 + level * 100;  // 1.00, 1.01, ... one level each
+      ASSERT_NE(send(o), 0u);
+    }
+  }
+  rec.clear();
+  mass_cancel(BUY1, BUY1);
+  EXPECT_EQ(rec.of<OrderDone>().size(), 1000u);
+  const auto changes = rec.of<BookChange>();
+  ASSERT_EQ(changes.size(), 500u);
+  std::set<Price> prices;
+  for (const auto& c : changes) {
+    EXPECT_EQ(c.e.qty, 0);
+    prices.insert(c.e.price);
+  }
+  EXPECT_EQ(prices.size(), 500u);
+}
+
+TEST_F(RobustnessTest, AdminValuesAreBounded) {
+  rec.clear();
+  engine.register_capacity(RegisterCapacity{now, kExchangeParticipant, SUP1, "NM", "H100", iso("2026-12-01"),
+                                            iso("2026-12-02"), kMaxDevices + 1});
+  ChipClass huge;
+  huge.code = "HUGE";
+  huge.scu_per_device = kMaxScuPerDevice + 1;
+  engine.add_chip_class(AddChipClass{now, kExchangeParticipant, huge});
+  const auto rejects = rec.of<OrderRejected>();
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_EQ(rejects[0].e.reason, RejectReason::InvalidValue);
+  EXPECT_EQ(rejects[1].e.reason, RejectReason::InvalidValue);
 }
 
 }  // namespace

@@ -1082,6 +1082,25 @@ TEST_F(CodecFuzz, DecodedFuzzCommandsRunThroughEngineAndWriter) {
 }  // namespace
 
 namespace {
+TEST(CodecErrorsRange, NumbersAboveInt64AndTimesPast2200AreRefused) {
+  cpx::EventListener sink;
+  cpx::MatchingEngine engine(sink);
+  cpx::api::EngineNames names(engine);
+  cpx::api::CommandDecoder decoder(names);
+  for (const char* devices : {"18446744073709551615", "9223372036854775808"}) {
+    auto r = decoder.decode(std::string(R"({"cmd":"register_capacity","supplier":"EXCH","region":"NM","class":"H100",)") +
+                                R"("from":"2026-12-01","to":"2026-12-02","devices":)" + devices + "}",
+                            0);
+    ASSERT_FALSE(r.ok()) << devices;
+    EXPECT_EQ(r.error().text, R"(field "devices" must be an integer)");
+  }
+  auto late = decoder.decode(R"({"cmd":"advance_time","ts":9223372036854775807})", 0);
+  ASSERT_FALSE(late.ok());
+  EXPECT_NE(late.error().text.find("\"ts\""), std::string::npos);
+  auto ok = decoder.decode(R"({"cmd":"advance_time","ts":1795998000000000000})", 0);
+  EXPECT_TRUE(ok.ok());
+}
+
 TEST(CodecErrorsEmpty, EmptyParticipantOrSymbolIsMalformed) {
   cpx::EventListener sink;
   cpx::MatchingEngine engine(sink);

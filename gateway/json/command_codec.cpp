@@ -45,13 +45,21 @@ class Reader {
   int64_t integer(const char* name, bool required = true, int64_t fallback = 0) {
     const json* v = field(name, required);
     if (!v) return fallback;
-    if (v->is_number_integer()) return v->get<int64_t>();
-    if (v->is_number_unsigned()) {
-      auto u = v->get<uint64_t>();
-      if (u <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(u);
-    }
+    if (auto n = as_int64(*v)) return *n;
     fail(RejectReason::MalformedRequest, std::string("field \"") + name + "\" must be an integer");
     return fallback;
+  }
+
+  // nlohmann says is_number_integer() for unsigned values too: read those as unsigned, so a number above
+  // INT64_MAX is refused rather than wrapped negative.
+  static std::optional<int64_t> as_int64(const json& v) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(u);
+      return std::nullopt;
+    }
+    if (v.is_number_integer()) return v.get<int64_t>();
+    return std::nullopt;
   }
 
   bool boolean(const char* name, bool fallback = false) {
@@ -85,9 +93,10 @@ class Reader {
   Timestamp time(const char* name, bool required, Timestamp fallback) {
     const json* v = field(name, required);
     if (!v) return fallback;
-    if (v->is_number_integer() || v->is_number_unsigned()) {
-      auto n = v->get<int64_t>();
-      if (n >= 0) return n;
+    // The same range as ISO text (1970 to 2200), so no time can push the engine's clock to the end of int64.
+    constexpr int64_t kLatest = 7'258'118'400LL * kNanosPerSecond;  // 2200-01-01T00:00:00Z
+    if (auto n = as_int64(*v)) {
+      if (*n >= 0 && *n < kLatest) return *n;
     } else if (v->is_string()) {
       auto t = parse_iso_time(v->get<std::string>());
       if (t) return *t;
@@ -375,11 +384,12 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
           in.fail(RejectReason::UnknownParticipant, "participant '" + code + "' in \"shares\" is not known");
           break;
         }
-        if (!bps.is_number_integer()) {
+        auto value = Reader::as_int64(bps);
+        if (!value) {
           in.fail(RejectReason::MalformedRequest, "each share must be an integer number of basis points");
           break;
         }
-        c.shares.emplace_back(p, bps.get<int64_t>());
+        c.shares.emplace_back(p, *value);
       }
     }
     out = c;

@@ -18,6 +18,9 @@ inline constexpr int64_t kScuPriceScale = 100'000'000;
 // device-hour, so price x 10^4 / SCU fits) and the largest order notional (about 2.3e14 CNY).
 inline constexpr int64_t kMaxPrice = 100'000'000'000'000;
 inline constexpr int64_t kMaxNotional = INT64_MAX / 4;
+// Device counts (registrations, order and lot limits) and SCU per device: their product stays < 1e15.
+inline constexpr int64_t kMaxDevices = 1'000'000'000;
+inline constexpr int64_t kMaxScuPerDevice = 1'000'000;
 
 // Price: CNY per device-hour, four decimals. Money: CNY, four decimals (1 unit = 0.01 fen).
 using Price = int64_t;

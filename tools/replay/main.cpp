@@ -1,6 +1,7 @@
 // cpx-replay: JSON-lines commands in, JSON-lines events out (docs/API.md). With --depth N the top N levels
 // of every book a command touched follow its events. The last line is the engine's state hash. With
 // --journal DIR every command is made durable before it is applied, and a restart recovers from DIR.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -209,15 +210,18 @@ int main(int argc, char** argv) {
     exchange = std::make_unique<cpx::persistence::Exchange>(fanout);
   }
   const cpx::MatchingEngine& engine = exchange->engine();
-  // Client ids of the open orders, rebuilt from the engine (a snapshot does not carry them).
+  // Client ids of the open orders, rebuilt from the engine (a snapshot does not carry them), oldest order
+  // first so that, as live, a client id shared by two open orders names the newer one.
   {
-    std::vector<cpx::OrderView> open;
+    std::vector<cpx::OrderView> open, all;
     for (cpx::InstrumentId i = 0; i < engine.instrument_count(); ++i) {
       for (cpx::Side side : {cpx::Side::Buy, cpx::Side::Sell}) {
         engine.orders_in_book(i, side, open);
-        for (const cpx::OrderView& o : open) client_ids.add(o.participant, o.cl_ord_id, o.id);
+        all.insert(all.end(), open.begin(), open.end());
       }
     }
+    std::sort(all.begin(), all.end(), [](const cpx::OrderView& a, const cpx::OrderView& b) { return a.id < b.id; });
+    for (const cpx::OrderView& o : all) client_ids.add(o.participant, o.cl_ord_id, o.id);
   }
   names = std::make_unique<cpx::api::EngineNames>(engine);
   cpx::api::CommandDecoder decoder(*names, &client_ids);
