@@ -172,11 +172,16 @@ void Exchange::deposit(const Deposit& c) {
   }
   ensure_cash_account(c.participant);
   if (!move(kBankAccountId, cash_account(c.participant), c.amount, kDepositTransfer)) return;
-  engine_.adjust_credit(c.participant, c.amount, 0);
-  SettlementEvent e = event(SettlementKind::Deposit);
-  e.participant = c.participant;
-  e.amount = c.amount;
-  e.cash_after = cash(c.participant);
+  cash_moved(SettlementKind::Deposit, c.participant, c.amount);
+}
+
+// Credit follows the cash that moved, and the move is reported with the cash after it.
+void Exchange::cash_moved(SettlementKind kind, ParticipantId p, Money amount) {
+  engine_.adjust_credit(p, kind == SettlementKind::Deposit ? amount : -amount, 0);
+  SettlementEvent e = event(kind);
+  e.participant = p;
+  e.amount = amount;
+  e.cash_after = cash(p);
   out_.on_settlement(e);
 }
 
@@ -188,12 +193,7 @@ void Exchange::withdraw(const Withdraw& c) {
     return reject(CommandKind::Withdraw, c.actor, RejectReason::InsufficientCash);
   }
   if (!move(cash_account(c.participant), kBankAccountId, c.amount, kWithdrawalTransfer)) return;
-  engine_.adjust_credit(c.participant, -c.amount, 0);
-  SettlementEvent e = event(SettlementKind::Withdrawal);
-  e.participant = c.participant;
-  e.amount = c.amount;
-  e.cash_after = cash(c.participant);
-  out_.on_settlement(e);
+  cash_moved(SettlementKind::Withdrawal, c.participant, c.amount);
 }
 
 void Exchange::set_revenue_share(const SetRevenueShare& c) {

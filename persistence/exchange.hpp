@@ -112,6 +112,7 @@ class Exchange final : private EventListener {
 
   bool is_operator(ParticipantId p) const;
   bool cash_request_ok(CommandKind kind, ParticipantId actor, ParticipantId participant, Money amount);
+  void cash_moved(SettlementKind kind, ParticipantId p, Money amount);
   void reject(CommandKind kind, ParticipantId who, RejectReason reason);
   void ensure_cash_account(ParticipantId p);
   bool move(AccountId from, AccountId to, Money amount, uint16_t code);
