@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev
   librocksdb-dev
+  libssl-dev
   python3
 )
 
