@@ -43,11 +43,6 @@ void setup(MatchingEngine& engine, ReferenceExchange& ref, Apply&& both) {
   }
 }
 
-struct RunResult {
-  std::vector<std::string> engine_events, reference_events;
-  uint64_t hash = 0;
-};
-
 void run_and_compare(uint32_t seed, int commands) {
   EventText engine_text, ref_text;
   KnownOrders known;
