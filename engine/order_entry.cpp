@@ -32,14 +32,12 @@ void MatchingEngine::Impl::new_order(const NewOrder& c) {
   if (c.qty > rules.max_order_qty || c.qty > who.info.limits.max_order_qty) {
     return reject(RejectReason::MaxOrderQty);
   }
-  Money notional = 0;
   if (!is_market) {
     if (c.price <= 0 || c.price > kMaxPrice) return reject(RejectReason::InvalidPrice);
     if (c.price % rules.tick != 0) return reject(RejectReason::TickSize);
     if (outside_band(book, c.price)) return reject(RejectReason::PriceBand);
-    auto n = checked_mul3(c.price, c.qty, book.info.hours);
-    if (!n || *n > kMaxNotional) return reject(RejectReason::NotionalOverflow);
-    notional = *n;
+    auto notional = checked_mul3(c.price, c.qty, book.info.hours);
+    if (!notional || *notional > kMaxNotional) return reject(RejectReason::NotionalOverflow);
   }
   if (!immediate && who.open_orders >= who.info.limits.max_open_orders) {
     return reject(RejectReason::MaxOpenOrders);

@@ -142,7 +142,7 @@ void Exchange::on_trade(const Trade& t) {
   ledger_.create_account({escrow_account(t.trade_id), 1, kEscrowAccount, kDebitsMustNotExceedCredits});
   // The engine already counted notional + fee as the buyer's unsettled amount; the cash moves to match.
   move(cash_account(t.buyer), escrow_account(t.trade_id), k.escrow(), kTradeEscrowTransfer);
-  auto [it, inserted] = contracts_.emplace(k.trade_id, k);
+  contracts_.emplace(k.trade_id, k);
   SettlementEvent e = event(SettlementKind::Escrowed);
   e.trade_id = k.trade_id;
   e.participant = k.buyer;

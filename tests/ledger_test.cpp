@@ -173,7 +173,9 @@ TEST(Ledger, RandomStreamsKeepEveryInvariant) {
         ASSERT_EQ(after.debits_pending, before_debit.debits_pending);
       }
       // A retry of anything stored is a no-op.
-      if (r == LedgerResult::Ok && rng() % 7 == 0) ASSERT_EQ(l.post(t), LedgerResult::Exists);
+      if (r == LedgerResult::Ok && rng() % 7 == 0) {
+        ASSERT_EQ(l.post(t), LedgerResult::Exists);
+      }
       std::string why;
       ASSERT_TRUE(l.check_invariants(why)) << "seed " << seed << " transfer " << id << ": " << why;
     }
