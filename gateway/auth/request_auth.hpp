@@ -28,6 +28,7 @@ struct SignedRequest {
   std::string_view signature;  // hex
 };
 
+// Not thread-safe: one per gateway thread, or behind the caller's lock.
 class RequestVerifier {
  public:
   explicit RequestVerifier(int64_t window_ns = 5'000'000'000) : window_ns_(window_ns) {}

@@ -64,6 +64,13 @@ void Sequencer::run() {
 }
 
 void Sequencer::process(std::vector<Pending>& batch) {
+  static const std::string kNothing;
+  if (failed_) {
+    // After a failed write the in-memory state is ahead of the journal: nothing more is applied or
+    // acknowledged; a restart recovers a consistent state from the journal.
+    for (Pending& p : batch) p.done(0, kNothing);
+    return;
+  }
   // In memory first, keeping each command's events apart.
   std::vector<std::string> events(batch.size());
   std::vector<Command> commands;
@@ -79,10 +86,8 @@ void Sequencer::process(std::vector<Pending>& batch) {
     exchange_.ledger().drain_to(wb, journal_.ledger_family());
   });
   const bool durable = first.ok() && exchange_.ledger_failures() == 0;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    static const std::string kNothing;
-    batch[i].done(durable ? *first + i : 0, durable ? events[i] : kNothing);
-  }
+  if (!durable) failed_ = true;
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(durable ? *first + i : 0, durable ? events[i] : kNothing);
   std::lock_guard lock(mutex_);
   stats_.commands += batch.size();
   stats_.batches += 1;

@@ -31,7 +31,8 @@ struct SequencerStats {
 class Sequencer {
  public:
   // Called on the engine thread once the command is durable: its journal sequence number and the JSON
-  // lines of the events it caused (empty seq = 0 when the journal write failed: nothing is acknowledged).
+  // lines of the events it caused. seq = 0 (and no events) when the write failed: nothing is acknowledged,
+  // and from then on every command is refused that way until the process restarts and recovers.
   using Done = std::function<void(uint64_t seq, const std::string& events)>;
 
   // The exchange must have been built with `fanout` as its listener: every listener on it sees events as
@@ -70,6 +71,7 @@ class Sequencer {
   bool stopping_ = false;
   std::thread thread_;
   SequencerStats stats_;
+  bool failed_ = false;  // engine thread only
 };
 
 }  // namespace cpx::server
