@@ -114,6 +114,19 @@ SettlementEvent Exchange::event(SettlementKind kind) const {
   return e;
 }
 
+// A contract step as an event: the contract's parties, escrow, hours and payout time.
+SettlementEvent Exchange::contract_event(SettlementKind kind, const Contract& k) const {
+  SettlementEvent e = event(kind);
+  e.trade_id = k.trade_id;
+  e.participant = k.buyer;
+  e.counterparty = k.seller;
+  e.amount = k.escrow();
+  e.delivered_device_hours = k.delivered_device_hours;
+  e.contracted_device_hours = k.contracted_device_hours();
+  e.payout_due = k.payout_due;
+  return e;
+}
+
 void Exchange::on_admin(const AdminDone& e) {
   if (e.command == CommandKind::AddParticipant) {
     ParticipantId p = engine_.find_participant(e.subject);
@@ -143,13 +156,7 @@ void Exchange::on_trade(const Trade& t) {
   // The engine already counted notional + fee as the buyer's unsettled amount; the cash moves to match.
   move(cash_account(t.buyer), escrow_account(t.trade_id), k.escrow(), kTradeEscrowTransfer);
   contracts_.emplace(k.trade_id, k);
-  SettlementEvent e = event(SettlementKind::Escrowed);
-  e.trade_id = k.trade_id;
-  e.participant = k.buyer;
-  e.counterparty = k.seller;
-  e.amount = k.escrow();
-  e.contracted_device_hours = k.contracted_device_hours();
-  out_.on_settlement(e);
+  out_.on_settlement(contract_event(SettlementKind::Escrowed, k));
 }
 
 // Deposits and withdrawals: an operator moves a positive amount for a known participant.
@@ -235,15 +242,7 @@ void Exchange::delivery_report(const DeliveryReport& c) {
   k.delivered_device_hours = c.delivered_device_hours;
   k.payout_due = engine_.now() + config_.dispute_window_ns;
   due_.emplace(k.payout_due, k.trade_id);
-  SettlementEvent e = event(SettlementKind::DeliveryReported);
-  e.trade_id = k.trade_id;
-  e.participant = k.buyer;
-  e.counterparty = k.seller;
-  e.amount = k.escrow();
-  e.delivered_device_hours = k.delivered_device_hours;
-  e.contracted_device_hours = k.contracted_device_hours();
-  e.payout_due = k.payout_due;
-  out_.on_settlement(e);
+  out_.on_settlement(contract_event(SettlementKind::DeliveryReported, k));
 }
 
 void Exchange::dispute(const Dispute& c) {
@@ -256,14 +255,7 @@ void Exchange::dispute(const Dispute& c) {
   if (engine_.now() >= k.payout_due) return reject(kind, c.participant, RejectReason::DisputeWindowClosed);
   due_.erase({k.payout_due, k.trade_id});
   k.state = ContractState::Disputed;
-  SettlementEvent e = event(SettlementKind::Disputed);
-  e.trade_id = k.trade_id;
-  e.participant = k.buyer;
-  e.counterparty = k.seller;
-  e.amount = k.escrow();
-  e.delivered_device_hours = k.delivered_device_hours;
-  e.contracted_device_hours = k.contracted_device_hours();
-  out_.on_settlement(e);
+  out_.on_settlement(contract_event(SettlementKind::Disputed, k));
 }
 
 void Exchange::resolve_dispute(const ResolveDispute& c) {
@@ -321,13 +313,7 @@ void Exchange::settle(Contract& k, int64_t delivered) {
   k.state = ContractState::Settled;
   k.delivered_device_hours = delivered;
 
-  SettlementEvent e = event(SettlementKind::Settled);
-  e.trade_id = k.trade_id;
-  e.participant = k.buyer;
-  e.counterparty = k.seller;
-  e.amount = k.escrow();
-  e.delivered_device_hours = delivered;
-  e.contracted_device_hours = total;
+  SettlementEvent e = contract_event(SettlementKind::Settled, k);
   e.supplier_gross = supplier_gross;
   e.fees = fees;
   e.refund = refund;

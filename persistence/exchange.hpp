@@ -118,6 +118,7 @@ class Exchange final : private EventListener {
   bool move(AccountId from, AccountId to, Money amount, uint16_t code);
   Money cash(ParticipantId p) const;
   SettlementEvent event(SettlementKind kind) const;
+  SettlementEvent contract_event(SettlementKind kind, const Contract& k) const;
 
   EventListener& out_;
   ExchangeConfig config_;
