@@ -9,6 +9,8 @@ packages=(
   nlohmann-json3-dev
   librocksdb-dev
   libssl-dev
+  libboost-dev
+  libquickfix-dev
   python3
 )
 

@@ -132,7 +132,8 @@ class Reader {
 
 }  // namespace
 
-Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Timestamp default_ts) const {
+Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Timestamp default_ts,
+                                                    ParticipantId acting) const {
   DecodeError err;
   if (line.size() > kMaxLineBytes) {
     err.text = "request is " + std::to_string(line.size()) + " bytes; the limit is " + std::to_string(kMaxLineBytes);
@@ -151,10 +152,21 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
   err.cmd = in.str("cmd");
   if (in.failed()) return err;
   const std::string& cmd = err.cmd;
-  const Timestamp ts = in.time("ts", false, default_ts);
+  // A session's requests take the server's time: a client must not move the exchange clock.
+  const Timestamp ts = acting != kNoParticipant ? default_ts : in.time("ts", false, default_ts);
 
   auto participant = [&](const char* field, bool required, ParticipantId fallback) -> ParticipantId {
     const bool present = in.field(field, false) != nullptr;
+    if (acting != kNoParticipant) {
+      // A session acts for the participant it logged in as, and for no one else.
+      if (!present) return acting;
+      std::string code = in.str(field, true);
+      if (!in.failed() && names_.participant(code) != acting) {
+        in.fail(RejectReason::NotOwner, "this session acts only for participant '" +
+                                            std::string(names_.participant_code(acting)) + "'");
+      }
+      return acting;
+    }
     std::string code = in.str(field, required);
     if (!in.failed() && present && code.empty()) {
       in.fail(RejectReason::MalformedRequest, std::string("field \"") + field + "\" must not be empty");
@@ -414,7 +426,11 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
     c.delivered_device_hours = in.integer("delivered_device_hours");
     out = c;
   } else if (cmd == "advance_time") {
-    out = AdvanceTime{in.time("ts", true, default_ts)};
+    if (acting != kNoParticipant) {
+      in.fail(RejectReason::NotAllowed, "the exchange clock is the server's: sessions cannot advance it");
+    } else {
+      out = AdvanceTime{in.time("ts", true, default_ts)};
+    }
   } else {
     in.fail(RejectReason::MalformedRequest, "unknown cmd '" + cmd + "'");
   }

@@ -25,8 +25,11 @@ class CommandDecoder {
   CommandDecoder(const NameResolver& names, const ClientOrderIds* orders = nullptr)
       : names_(names), orders_(orders) {}
 
-  // `default_ts` is used when the request carries no "ts".
-  Result<Command, DecodeError> decode(std::string_view line, Timestamp default_ts) const;
+  // `default_ts` is used when the request carries no "ts". With `acting` set (a gateway session), the
+  // request acts for that participant only ("participant" may be left out; naming another is refused
+  // with not_owner), "ts" is ignored (the server's clock counts) and advance_time is refused.
+  Result<Command, DecodeError> decode(std::string_view line, Timestamp default_ts,
+                                      ParticipantId acting = kNoParticipant) const;
 
   static constexpr size_t kMaxLineBytes = 64 * 1024;
 

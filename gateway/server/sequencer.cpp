@@ -2,7 +2,19 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
+
 namespace cpx::server {
+
+Timestamp wall_clock() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
 
 Sequencer::Sequencer(persistence::Exchange& exchange, persistence::Journal& journal, api::EventFanout& fanout,
                      size_t max_batch)
@@ -10,7 +22,8 @@ Sequencer::Sequencer(persistence::Exchange& exchange, persistence::Journal& jour
       journal_(journal),
       names_(exchange.engine()),
       writer_(names_, events_),
-      max_batch_(max_batch) {
+      max_batch_(max_batch),
+      clock_(wall_clock) {
   fanout.add(&writer_);
 }
 
@@ -19,7 +32,15 @@ Sequencer::~Sequencer() { stop(); }
 void Sequencer::submit(Command command, Done done) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Pending{std::move(command), std::move(done)});
+    queue_.push_back(Pending{std::move(command), nullptr, std::move(done), 0, latency_ ? steady_ns() : 0});
+  }
+  wake_.notify_one();
+}
+
+void Sequencer::submit(uint64_t origin, Prepare prepare, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(Pending{AdvanceTime{}, std::move(prepare), std::move(done), origin, latency_ ? steady_ns() : 0});
   }
   wake_.notify_one();
 }
@@ -41,6 +62,11 @@ void Sequencer::stop() {
 SequencerStats Sequencer::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
+}
+
+size_t Sequencer::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 void Sequencer::run() {
@@ -68,29 +94,61 @@ void Sequencer::process(std::vector<Pending>& batch) {
   if (failed_) {
     // After a failed write the in-memory state is ahead of the journal: nothing more is applied or
     // acknowledged; a restart recovers a consistent state from the journal.
-    for (Pending& p : batch) p.done(0, kNothing);
+    for (BatchSink* s : sinks_) s->end_batch(false);
+    for (Pending& p : batch)
+      if (p.done) p.done(0, kNothing);
     return;
   }
-  // In memory first, keeping each command's events apart.
-  std::vector<std::string> events(batch.size());
-  std::vector<Command> commands;
-  commands.reserve(batch.size());
+  const Timestamp now = clock_();
+  // In memory first, keeping each request's events apart. A request is prepared right before it is
+  // applied, so it sees the state its predecessors left (a book snapshot fits the updates that follow).
+  commands_.clear();
+  events_of_.resize(batch.size());
+  count_of_.resize(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
+    Pending& p = batch[i];
+    for (BatchSink* s : sinks_) s->begin_request(p.origin);
     events_.clear();
-    exchange_.apply(batch[i].command);
-    events[i].swap(events_);
-    commands.push_back(batch[i].command);
+    const size_t before = commands_.size();
+    if (p.prepare) {
+      p.prepare(now, commands_);
+    } else {
+      commands_.push_back(p.command);
+    }
+    for (size_t c = before; c < commands_.size(); ++c) exchange_.apply(commands_[c]);
+    events_of_[i].swap(events_);
+    count_of_[i] = commands_.size() - before;
   }
-  // Then durable, ledger postings in the same atomic batch; then, and only then, acknowledged.
-  auto first = journal_.append(commands, [&](rocksdb::WriteBatch& wb) {
-    exchange_.ledger().drain_to(wb, journal_.ledger_family());
-  });
-  const bool durable = first.ok() && exchange_.ledger_failures() == 0;
+  for (BatchSink* s : sinks_) s->begin_request(0);
+  // Then durable, ledger postings in the same atomic batch; then, and only then, acknowledged. A batch of
+  // queries and refusals only has nothing to write.
+  uint64_t first_seq = journal_.next_seq();
+  bool durable = true;
+  if (!commands_.empty()) {
+    auto first = journal_.append(commands_, [&](rocksdb::WriteBatch& wb) {
+      exchange_.ledger().drain_to(wb, journal_.ledger_family());
+    });
+    durable = first.ok() && exchange_.ledger_failures() == 0;
+    if (first.ok()) first_seq = *first;
+  }
   if (!durable) failed_ = true;
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(durable ? *first + i : 0, durable ? events[i] : kNothing);
+  for (BatchSink* s : sinks_) s->end_batch(durable);
+  if (latency_ && durable) {
+    const int64_t released = steady_ns();
+    for (const Pending& p : batch)
+      if (p.origin != 0) latency_->record(released - p.submitted_ns);
+  }
+  uint64_t seq = first_seq;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) {
+      const bool has = durable && count_of_[i] > 0;
+      batch[i].done(has ? seq : 0, durable ? events_of_[i] : kNothing);
+    }
+    seq += count_of_[i];
+  }
   std::lock_guard lock(mutex_);
-  stats_.commands += batch.size();
-  stats_.batches += 1;
+  stats_.commands += commands_.size();
+  if (!commands_.empty()) stats_.batches += 1;
   if (batch.size() > stats_.largest_batch) stats_.largest_batch = batch.size();
 }
 

@@ -48,7 +48,12 @@ namespace cpx {
   X(WrongContractState, "wrong_contract_state", "The contract is not in a state that allows this.")       \
   X(DisputeWindowClosed, "dispute_window_closed", "The dispute window for this delivery report has closed.") \
   X(BadShares, "bad_shares", "Revenue shares must name known participants once each and sum to 10000 basis points.") \
-  X(CreditFollowsCash, "credit_follows_cash", "With settlement, credit follows deposited cash: use deposit or withdraw.")
+  X(CreditFollowsCash, "credit_follows_cash", "With settlement, credit follows deposited cash: use deposit or withdraw.") \
+  /* Gateway refusals: the request never reaches the engine. */                                            \
+  X(DuplicateClOrdId, "duplicate_cl_ord_id", "An open order of this participant already has that client order id.") \
+  X(RateLimited, "rate_limited", "Too many requests: the session's rate limit is exceeded; slow down and retry.") \
+  X(NotAllowed, "not_allowed", "Sessions cannot make this request.")                                      \
+  X(Unavailable, "unavailable", "The exchange could not make the request durable; it was not acknowledged.")
 
 enum class RejectReason : uint8_t {
 #define CPX_X(name, code, text) name,

@@ -1,0 +1,216 @@
+#include "fix/fix_server.hpp"
+
+#include <future>
+
+namespace cpx::fix {
+
+namespace {
+constexpr size_t kMaxQueuedMessages = 20000;  // per session; a client further behind is logged out
+}
+
+FixServer::FixServer(server::ServerCore& core) : core_(core) {
+  const server::ServerConfig& c = core.config();
+  settings_.bind = c.bind;
+  settings_.port = c.fix_port;
+  settings_.tls_port = c.fix_tls_port;
+  settings_.cert_file = c.tls_cert;
+  settings_.key_file = c.tls_key;
+  settings_.sender_comp_id = c.fix_sender_comp_id;
+  settings_.tls_sender_comp_id = c.fix_sender_comp_id + "S";
+  for (const auto& s : c.fix_sessions) settings_.target_comp_ids.push_back(s.target_comp_id);
+  settings_.heartbeat_s = c.fix_heartbeat_s;
+  settings_.reset_on_logon = c.fix_reset_on_logon;
+  settings_.store = c.fix_store;
+  settings_.store_dir = c.data_dir + "/fix";
+  settings_.dictionary = c.fix_dictionary;
+  sink_ = std::make_unique<FixSink>(core, [this](std::vector<FixItem>&& items) { route(std::move(items)); });
+  core.add_listener(sink_.get());
+  core.add_sink(sink_.get());
+}
+
+FixServer::~FixServer() { stop(); }
+
+Result<bool> FixServer::start() {
+  if (settings_.port < 0 && settings_.tls_port < 0) return true;
+  if (settings_.target_comp_ids.empty()) return true;  // no sessions configured: FIX is off
+  engine_ = std::make_unique<fixapi::FixEngine>(settings_, *this);
+  const std::string error = engine_->start();
+  if (!error.empty()) return Error{"fix_error", error};
+  started_ = true;
+  return true;
+}
+
+void FixServer::stop() {
+  if (engine_) engine_->stop();  // logs every session out (onLogout closes them below)
+  engine_.reset();
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, s] : sessions_) ids.push_back(id);
+  }
+  for (uint64_t id : ids) close_session(id);
+  started_ = false;
+}
+
+std::string FixServer::on_logon(const std::string& target_comp_id, const std::string& username,
+                                const std::string& password, uint64_t& session) {
+  auto user = core_.users().check_password(username, password);
+  if (!user) {
+    core_.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
+    core_.audit(username, "login_failed", "fix " + target_comp_id + " bad_credentials");
+    return "bad_credentials: unknown user, wrong password or disabled user";
+  }
+  // The participant's id lives on the engine thread: ask it (a logon may wait a moment; orders never do).
+  std::promise<ParticipantId> resolved;
+  core_.sequencer().submit(0, [&](Timestamp, std::vector<Command>&) {
+    resolved.set_value(core_.names().participant(user->participant));
+  });
+  auto f = resolved.get_future();
+  if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return "unavailable: the exchange did not answer";
+  const ParticipantId p = f.get();
+  if (p == kNoParticipant) return "unknown_participant: the user's participant '" + user->participant + "' is not known";
+
+  auto s = std::make_shared<Session>();
+  s->id = core_.new_session_id();
+  s->participant = p;
+  s->username = user->username;
+  s->limiter = server::RateLimiter(core_.config().requests_per_s, core_.config().burst);
+  s->sender = std::thread([this, raw = s.get()] { send_loop(*raw); });
+  {
+    std::lock_guard lock(mutex_);
+    sessions_[s->id] = s;
+    by_participant_[p].insert(s->id);
+  }
+  session = s->id;
+  core_.metrics().fix_sessions.fetch_add(1, std::memory_order_relaxed);
+  core_.audit(user->username, "login", "fix " + target_comp_id);
+  return {};
+}
+
+void FixServer::on_logout(uint64_t session) {
+  close_session(session);
+  if (core_.config().fix_cancel_on_disconnect) {
+    core_.sequencer().submit(session, [this, session](Timestamp now, std::vector<Command>& out) {
+      core_.session_orders().cancels_for(session, now, out);
+    });
+  }
+}
+
+void FixServer::close_session(uint64_t id) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    s = it->second;
+    sessions_.erase(it);
+    auto p = by_participant_.find(s->participant);
+    if (p != by_participant_.end()) {
+      p->second.erase(id);
+      if (p->second.empty()) by_participant_.erase(p);
+    }
+    for (auto& [symbol, ids] : md_subscribers_) ids.erase(id);
+  }
+  {
+    std::lock_guard lock(s->mutex);
+    s->closing = true;
+  }
+  s->wake.notify_all();
+  if (s->sender.joinable()) s->sender.join();
+  core_.metrics().fix_sessions.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::shared_ptr<FixServer::Session> FixServer::find(uint64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
+  core_.metrics().requests.fetch_add(1, std::memory_order_relaxed);
+  auto s = find(session);
+  if (!s) return;
+  if (!s->limiter.allow(server::wall_clock())) {
+    core_.metrics().reject(RejectReason::RateLimited);
+    enqueue(*s, FixSink::refusal(msg, RejectReason::RateLimited, std::string(reason_text(RejectReason::RateLimited)),
+                                 "rl-" + std::to_string(session)));
+    return;
+  }
+  core_.sequencer().submit(session, [this, session, p = s->participant, msg](Timestamp now, std::vector<Command>& out) {
+    sink_->request(session, p, msg, now, out);
+  });
+}
+
+void FixServer::enqueue(Session& s, const std::shared_ptr<const fixapi::FixMessage>& m) {
+  bool overflow = false;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.closing) return;
+    if (s.queue.size() >= kMaxQueuedMessages) {
+      // A slow consumer: what it has not taken is dropped and the session is logged out, so memory stays
+      // bounded and nobody else waits for it.
+      s.queue.clear();
+      s.closing = true;
+      overflow = true;
+    } else {
+      s.queue.push_back(m);
+    }
+  }
+  if (overflow) {
+    core_.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+    if (engine_) engine_->logout(s.id, "slow_consumer: more than " + std::to_string(kMaxQueuedMessages) + " messages behind");
+  }
+  s.wake.notify_one();
+}
+
+void FixServer::send_loop(Session& s) {
+  std::vector<std::shared_ptr<const fixapi::FixMessage>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(s.mutex);
+      s.wake.wait(lock, [&] { return !s.queue.empty() || s.closing; });
+      if (s.closing) return;
+      batch.assign(s.queue.begin(), s.queue.end());
+      s.queue.clear();
+    }
+    for (const auto& m : batch)
+      if (engine_) engine_->send(s.id, *m);
+    batch.clear();
+  }
+}
+
+void FixServer::route(std::vector<FixItem>&& items) {
+  std::lock_guard lock(mutex_);
+  for (FixItem& item : items) {
+    switch (item.kind) {
+      case FixItem::Kind::Participant: {
+        auto it = by_participant_.find(item.participant);
+        if (it == by_participant_.end()) break;
+        for (uint64_t id : it->second)
+          if (auto s = sessions_.find(id); s != sessions_.end()) enqueue(*s->second, item.message);
+        break;
+      }
+      case FixItem::Kind::Session:
+        if (auto s = sessions_.find(item.session); s != sessions_.end()) enqueue(*s->second, item.message);
+        break;
+      case FixItem::Kind::Symbol: {
+        auto it = md_subscribers_.find(item.symbol);
+        if (it == md_subscribers_.end()) break;
+        for (uint64_t id : it->second)
+          if (auto s = sessions_.find(id); s != sessions_.end()) enqueue(*s->second, item.message);
+        break;
+      }
+      case FixItem::Kind::Subscribe:
+        if (auto s = sessions_.find(item.session); s != sessions_.end()) {
+          md_subscribers_[item.symbol].insert(item.session);
+          enqueue(*s->second, item.message);
+        }
+        break;
+      case FixItem::Kind::Unsubscribe:
+        if (auto it = md_subscribers_.find(item.symbol); it != md_subscribers_.end()) it->second.erase(item.session);
+        break;
+    }
+  }
+}
+
+}  // namespace cpx::fix

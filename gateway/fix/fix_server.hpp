@@ -1,0 +1,68 @@
+#pragma once
+// The FIX 4.4 gateway, server side (C++20): Logon against the user store, FIX requests turned into
+// commands on the engine thread, the engine's events turned into ExecutionReports, OrderCancelRejects,
+// OrderMassCancelReports and market data, each session with its own bounded outbound queue and sender
+// thread (a client that does not read is logged out, the others never wait for it). QuickFIX itself sits
+// behind fix_api.hpp (the C++14 island).
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "fix/fix_api.hpp"
+#include "fix/fix_sink.hpp"
+#include "server/rate_limiter.hpp"
+#include "server/server_core.hpp"
+
+namespace cpx::fix {
+
+class FixServer final : public fixapi::FixHandler {
+ public:
+  // Registers its engine-thread side with `core`: construct before core.start().
+  explicit FixServer(server::ServerCore& core);
+  ~FixServer() override;
+  Result<bool> start();
+  void stop();
+  int port() const { return started_ ? settings_.port : -1; }
+  int tls_port() const { return started_ ? settings_.tls_port : -1; }
+
+  // FixHandler (QuickFIX threads)
+  std::string on_logon(const std::string& target_comp_id, const std::string& username, const std::string& password,
+                       uint64_t& session) override;
+  void on_logout(uint64_t session) override;
+  void on_message(uint64_t session, const fixapi::FixMessage& msg) override;
+
+ private:
+  struct Session {
+    uint64_t id = 0;
+    ParticipantId participant = kNoParticipant;
+    std::string username;
+    server::RateLimiter limiter;
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<std::shared_ptr<const fixapi::FixMessage>> queue;
+    bool closing = false;
+    std::thread sender;
+  };
+  void route(std::vector<FixItem>&& items);  // engine thread: only queues
+  void enqueue(Session& s, const std::shared_ptr<const fixapi::FixMessage>& m);
+  void send_loop(Session& s);
+  std::shared_ptr<Session> find(uint64_t id);
+  void close_session(uint64_t id);
+
+  server::ServerCore& core_;
+  fixapi::FixSettings settings_;
+  std::unique_ptr<FixSink> sink_;
+  std::unique_ptr<fixapi::FixEngine> engine_;
+  bool started_ = false;
+
+  std::mutex mutex_;  // guards the maps below (engine thread routes, QuickFIX threads log on and off)
+  std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions_;
+  std::unordered_map<ParticipantId, std::unordered_set<uint64_t>> by_participant_;
+  std::unordered_map<std::string, std::unordered_set<uint64_t>> md_subscribers_;  // symbol -> sessions
+};
+
+}  // namespace cpx::fix

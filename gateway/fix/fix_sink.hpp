@@ -1,0 +1,123 @@
+#pragma once
+// The FIX gateway's engine-thread side: FIX requests (as tags) become commands, resolved against the
+// engine's current state; the engine's events become FIX messages addressed to a participant, a
+// market-data symbol or one session, released once the batch is durable.
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cpx/commands.hpp"
+#include "cpx/events.hpp"
+#include "cpx/matching_engine.hpp"
+#include "fix/fix_api.hpp"
+#include "server/sequencer.hpp"
+#include "server/server_core.hpp"
+
+namespace cpx::fix {
+
+// FIX tags CPX uses (docs/FIX.md), including its own user-defined ones (20000+).
+namespace tag {
+enum : int {
+  Account = 1, AvgPx = 6, ClOrdID = 11, CumQty = 14, ExecID = 17, ExecInst = 18, LastPx = 31, LastQty = 32,
+  OrderID = 37, OrderQty = 38, OrdStatus = 39, OrdType = 40, OrigClOrdID = 41, Price = 44, RefSeqNum = 45,
+  Side = 54, Symbol = 55, Text = 58, TimeInForce = 59, TransactTime = 60, CxlRejReason = 102, OrdRejReason = 103,
+  SecurityDesc = 107, ExpireTime = 126, NoRelatedSym = 146, ExecType = 150, LeavesQty = 151, MDReqID = 262,
+  SubscriptionRequestType = 263, MarketDepth = 264, MDUpdateType = 265, NoMDEntryTypes = 267, NoMDEntries = 268,
+  MDEntryType = 269, MDEntryPx = 270, MDEntrySize = 271, MDUpdateAction = 279, MDReqRejReason = 281,
+  MDEntryPositionNo = 290, SecurityReqID = 320, SecurityResponseID = 322, RefMsgType = 372,
+  BusinessRejectRefID = 379, BusinessRejectReason = 380, TotNoRelatedSym = 393, CxlRejResponseTo = 434,
+  MassCancelRequestType = 530, MassCancelResponse = 531, MassCancelRejectReason = 532, TotalAffectedOrders = 533,
+  SecurityListRequestType = 559, SecurityRequestResult = 560, RoundLot = 561, MinPriceIncrement = 969,
+  TradeID = 1003,
+  CpxReasonCode = 20001, CpxStpMode = 20002, CpxTradeNotional = 20010, CpxTradeFee = 20011,
+  CpxPricePerScuHour = 20012, CpxRegion = 20020, CpxChipClass = 20021, CpxWindowStart = 20022,
+  CpxWindowEnd = 20023, CpxInstrumentState = 20024,
+};
+}  // namespace tag
+
+struct FixItem {
+  enum class Kind : uint8_t {
+    Participant,  // to the requesting session and the participant's other FIX sessions
+    Session,      // to one session
+    Symbol,       // market data: to the symbol's subscribers
+    Subscribe,    // the session joins the symbol's market data here in the stream (message: the snapshot)
+    Unsubscribe,
+  };
+  Kind kind;
+  uint64_t session = 0;
+  ParticipantId participant = kNoParticipant;
+  std::string symbol;
+  std::shared_ptr<const fixapi::FixMessage> message;
+};
+
+class FixSink final : public EventListener, public server::BatchSink {
+ public:
+  using Release = std::function<void(std::vector<FixItem>&&)>;
+  FixSink(server::ServerCore& core, Release release);
+
+  // Engine thread: a FIX request from `session` acting for `participant` -> commands, or a reject / an
+  // answer staged for the session.
+  void request(uint64_t session, ParticipantId participant, const fixapi::FixMessage& msg, Timestamp now,
+               std::vector<Command>& out);
+
+  // BatchSink
+  void begin_request(uint64_t origin) override;
+  void end_batch(bool durable) override;
+
+  // EventListener
+  void on_accepted(const OrderAccepted& e) override;
+  void on_rejected(const OrderRejected& e) override;
+  void on_trade(const Trade& e) override;
+  void on_done(const OrderDone& e) override;
+  void on_replaced(const OrderReplaced& e) override;
+  void on_restated(const OrderRestated& e) override;
+  void on_book_change(const BookChange& e) override;
+  void on_mass_cancel(const MassCancelDone& e) override;
+
+  // A reject for a request that never reached the engine (also used by the QuickFIX threads for rate
+  // limits: it reads no engine state).
+  static std::shared_ptr<fixapi::FixMessage> refusal(const fixapi::FixMessage& request, RejectReason reason,
+                                                     const std::string& text, const std::string& exec_id);
+
+ private:
+  struct OrderState {
+    std::string symbol;
+    std::string cl_ord_id;
+    char side;
+    char ord_type;
+    Quantity qty;
+    Quantity cum = 0;
+    __int128 value = 0;  // sum of price x qty of the fills, for AvgPx (exact, no float)
+    Price price;
+  };
+  // What the FIX request being applied asked for: echoed in its rejects and reports.
+  struct Context {
+    std::string msg_type;
+    std::string cl_ord_id, orig_cl_ord_id, symbol, mass_cancel_type;
+    char side = '1';
+  };
+  OrderState* order(OrderId id);
+  std::shared_ptr<fixapi::FixMessage> exec_report(OrderId id, const OrderState& o, char exec_type, char ord_status,
+                                                  Timestamp ts);
+  void to_participant(ParticipantId p, std::shared_ptr<fixapi::FixMessage> m);
+  void to_session(uint64_t s, std::shared_ptr<fixapi::FixMessage> m);
+  void refuse(uint64_t session, const fixapi::FixMessage& msg, RejectReason reason, const std::string& text);
+  void market_data_request(uint64_t session, const fixapi::FixMessage& msg);
+  void security_list(uint64_t session, const fixapi::FixMessage& msg);
+  std::string next_exec_id();
+
+  server::ServerCore& core_;
+  const MatchingEngine& engine_;
+  Release release_;
+  std::vector<FixItem> staged_;
+  std::vector<uint64_t> origins_;
+  uint64_t origin_ = 0;
+  Context context_;
+  std::unordered_map<OrderId, OrderState> orders_;
+  uint64_t exec_seq_ = 0;
+  std::string exec_prefix_;
+};
+
+}  // namespace cpx::fix

@@ -1,0 +1,122 @@
+#include "server/demo_market.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+namespace cpx::server {
+
+namespace {
+
+std::string day(Timestamp t) { return format_iso_time(t).substr(0, 10); }
+
+struct Book {
+  const char* region;
+  const char* chip_class;
+  const char* supplier;
+  int64_t devices;
+  int64_t price_cents;  // tomorrow's best offer, CNY/device-hour x 100
+};
+
+// Regions and classes from config/ (regions.json, chip_classes.json); prices in the ranges of
+// docs/REFERENCE_DATA.md: western hubs cheaper than eastern ones, Ascend and CPUs cheaper than H100.
+constexpr Book kBooks[] = {
+    {"NM", "H100", "NMDC", 1024, 1780},        {"GZ", "ASC910B", "HWCLOUD", 2048, 960},
+    {"NX", "H20", "ALICLOUD", 1024, 410},      {"JJJ", "H100", "HWCLOUD", 256, 2450},
+    {"GS", "CPU-X86-64V", "NMDC", 4096, 120},  {"YRD", "L40S", "ALICLOUD", 256, 750},
+};
+
+std::string price(int64_t cents) {
+  char b[32];
+  std::snprintf(b, sizeof b, "\"%lld.%02lld\"", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
+  return b;
+}
+
+}  // namespace
+
+std::vector<DemoUser> demo_users() {
+  std::vector<DemoUser> out;
+  for (const char* code : {"OPS1", "HWCLOUD", "ALICLOUD", "NMDC", "GZBD", "CTNET", "CMNET", "BJAI", "SHRENDER", "SZAUTO"}) {
+    std::string lower;
+    for (const char* c = code; *c; ++c) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+    out.push_back({lower, code, "demo-" + lower, "key-" + lower, "secret-" + lower});
+  }
+  return out;
+}
+
+std::vector<std::string> demo_symbols(Timestamp now) {
+  const Timestamp tomorrow = next_cst_midnight(now);
+  std::vector<std::string> out;
+  for (const Book& b : kBooks) out.push_back(std::string(b.region) + "." + b.chip_class + ".D." + day(tomorrow));
+  return out;
+}
+
+std::vector<std::string> demo_requests(Timestamp now) {
+  std::vector<std::string> r;
+  auto participant = [&](const char* code, const char* name, const char* kind, const char* roles) {
+    r.push_back(std::string("{\"cmd\":\"add_participant\",\"code\":\"") + code + "\",\"name\":\"" + name +
+                "\",\"kind\":\"" + kind + "\",\"roles\":" + roles + "}");
+  };
+  participant("OPS1", "CPX market operations", "exchange", "[\"operator\"]");
+  participant("HWCLOUD", "Huawei Cloud (demo)", "cloud_vendor", "[\"trade_sell\"]");
+  participant("ALICLOUD", "Alibaba Cloud (demo)", "cloud_vendor", "[\"trade_sell\"]");
+  participant("NMDC", "Inner Mongolia state data-centre operator (demo)", "state_operator", "[\"trade_sell\"]");
+  participant("GZBD", "Guizhou big-data state operator (demo)", "state_operator", "[\"trade_sell\"]");
+  participant("CTNET", "China Telecom (demo carrier)", "carrier", "[\"carrier\"]");
+  participant("CMNET", "China Mobile (demo carrier)", "carrier", "[\"carrier\"]");
+  participant("BJAI", "Beijing AI lab (demo buyer)", "buyer", "[\"trade_buy\"]");
+  participant("SHRENDER", "Shanghai render farm (demo buyer)", "buyer", "[\"trade_buy\"]");
+  participant("SZAUTO", "Shenzhen autonomous driving (demo buyer)", "buyer", "[\"trade_buy\"]");
+  r.push_back("{\"cmd\":\"set_fees\",\"participant\":\"OPS1\",\"maker_bps\":5,\"taker_bps\":10}");
+
+  const Timestamp tomorrow = next_cst_midnight(now);
+  const std::string from = "\"" + day(tomorrow) + "\"";
+  const std::string to = "\"" + day(tomorrow + 15 * kNanosPerDay) + "\"";
+  for (const Book& b : kBooks) {
+    r.push_back(std::string("{\"cmd\":\"register_capacity\",\"participant\":\"OPS1\",\"supplier\":\"") + b.supplier +
+                "\",\"region\":\"" + b.region + "\",\"class\":\"" + b.chip_class + "\",\"from\":" + from + ",\"to\":" + to +
+                ",\"devices\":" + std::to_string(b.devices) + "}");
+  }
+  // Huawei Cloud's servers in Guizhou stand in the state operator's data centre: revenue 80/20.
+  r.push_back("{\"cmd\":\"register_capacity\",\"participant\":\"OPS1\",\"supplier\":\"GZBD\",\"region\":\"GZ\","
+              "\"class\":\"ASC910B\",\"from\":" + from + ",\"to\":" + to + ",\"devices\":512}");
+  r.push_back("{\"cmd\":\"set_revenue_share\",\"participant\":\"OPS1\",\"supplier\":\"HWCLOUD\",\"shares\":{\"HWCLOUD\":8000,\"GZBD\":2000}}");
+  r.push_back("{\"cmd\":\"deposit\",\"participant\":\"OPS1\",\"target\":\"BJAI\",\"amount\":\"5000000.00\"}");
+  r.push_back("{\"cmd\":\"deposit\",\"participant\":\"OPS1\",\"target\":\"SHRENDER\",\"amount\":\"800000.00\"}");
+  r.push_back("{\"cmd\":\"deposit\",\"participant\":\"OPS1\",\"target\":\"SZAUTO\",\"amount\":\"300000.00\"}");
+
+  // Day instruments for the next three delivery days, an hourly one for tomorrow's working hours; offers
+  // resting on three levels per book, a little dearer on later days.
+  int n = 0;
+  for (int d = 0; d < 3; ++d) {
+    const std::string date = day(tomorrow + d * kNanosPerDay);
+    for (const Book& b : kBooks) {
+      const std::string symbol = std::string(b.region) + "." + b.chip_class + ".D." + date;
+      r.push_back("{\"cmd\":\"list_instrument\",\"participant\":\"OPS1\",\"symbol\":\"" + symbol +
+                  "\",\"tick\":\"0.01\",\"lot\":1,\"max_order_qty\":2048,\"price_band_pct\":\"30\",\"gate_closure_minutes\":60}");
+      for (int level = 0; level < 3; ++level) {
+        const int64_t cents = b.price_cents + d * 10 + level * b.price_cents / 50;
+        r.push_back(std::string("{\"cmd\":\"new_order\",\"participant\":\"") + b.supplier + "\",\"cl_ord_id\":\"demo-" +
+                    std::to_string(++n) + "\",\"symbol\":\"" + symbol + "\",\"side\":\"sell\",\"price\":" + price(cents) +
+                    ",\"qty\":" + std::to_string(b.devices / 16) + ",\"post_only\":true}");
+      }
+    }
+  }
+  for (int h = 10; h < 13; ++h) {
+    char symbol[64];
+    std::snprintf(symbol, sizeof symbol, "YRD.L40S.H.%sT%02d", day(tomorrow).c_str(), h);
+    r.push_back(std::string("{\"cmd\":\"list_instrument\",\"participant\":\"OPS1\",\"symbol\":\"") + symbol +
+                "\",\"tick\":\"0.01\",\"lot\":1,\"max_order_qty\":512}");
+    r.push_back(std::string("{\"cmd\":\"new_order\",\"participant\":\"ALICLOUD\",\"cl_ord_id\":\"demo-h") +
+                std::to_string(h) + "\",\"symbol\":\"" + symbol + "\",\"side\":\"sell\",\"price\":\"7.50\",\"qty\":32,\"post_only\":true}");
+  }
+  // Some buying interest below the offers, so the books have two sides.
+  for (const Book& b : kBooks) {
+    const std::string symbol = std::string(b.region) + "." + b.chip_class + ".D." + day(tomorrow);
+    r.push_back("{\"cmd\":\"new_order\",\"participant\":\"BJAI\",\"cl_ord_id\":\"demo-bid-" + std::string(b.region) +
+                "\",\"symbol\":\"" + symbol + "\",\"side\":\"buy\",\"price\":" + price(b.price_cents * 95 / 100) +
+                ",\"qty\":8}");
+  }
+  return r;
+}
+
+}  // namespace cpx::server

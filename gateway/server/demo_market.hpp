@@ -1,0 +1,27 @@
+#pragma once
+// cpxd --demo: a realistic market seeded on a fresh journal (DESIGN.md §2): an operator, suppliers of each
+// kind (cloud vendors, state-owned data-centre operators) with registered capacity and a revenue-sharing
+// agreement, carriers, buyers with cash, instruments for the coming days and resting offers; and a user
+// per participant with a known demo password and API key, printed at start.
+#include <string>
+#include <vector>
+
+#include "cpx/time.hpp"
+
+namespace cpx::server {
+
+struct DemoUser {
+  std::string username;     // = participant code in lower case
+  std::string participant;
+  std::string password;     // demo only: printed at start
+  std::string api_key;
+  std::string api_secret;
+};
+
+// JSON requests (docs/API.md) for a market whose first delivery day is the CST day after `now`.
+std::vector<std::string> demo_requests(Timestamp now);
+std::vector<DemoUser> demo_users();
+// The demo's instruments that trade tomorrow (for the README and tests).
+std::vector<std::string> demo_symbols(Timestamp now);
+
+}  // namespace cpx::server

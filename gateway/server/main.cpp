@@ -1,0 +1,181 @@
+// cpxd: the CPX server. One process: the engine thread (sequencer: apply, journal, acknowledge), the
+// WebSocket/HTTP gateway and the FIX gateway, the journal and ledger in RocksDB under the data directory.
+// SIGTERM or SIGINT stop it cleanly; a restart recovers from the journal.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "fix/fix_server.hpp"
+#include "json/config_loader.hpp"
+#include "server/demo_market.hpp"
+#include "server/self_signed.hpp"
+#include "server/server_core.hpp"
+#include "web/web_gateway.hpp"
+
+namespace {
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: cpxd [--config FILE] [--demo] [--data-dir DIR]\n"
+               "  --config FILE    JSON configuration (default: none, built-in defaults; see config/cpxd.json)\n"
+               "  --demo           on a fresh data directory, seed the demo market and demo users\n"
+               "  --data-dir DIR   overrides data_dir of the configuration\n");
+}
+
+std::string random_hex(size_t bytes) {
+  std::random_device rd;
+  std::string out;
+  static const char* hex = "0123456789abcdef";
+  for (size_t i = 0; i < bytes; ++i) {
+    const unsigned v = rd() & 0xff;
+    out += hex[v >> 4];
+    out += hex[v & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::string data_dir;
+  bool demo = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (a == "--data-dir" && i + 1 < argc) {
+      data_dir = argv[++i];
+    } else if (a == "--demo") {
+      demo = true;
+    } else if (a == "--help" || a == "-h") {
+      usage();
+      return 0;
+    } else {
+      std::fprintf(stderr, "cpxd: unknown argument '%s'\n", a.c_str());
+      usage();
+      return 2;
+    }
+  }
+  cpx::server::ServerConfig config;
+  if (!config_path.empty()) {
+    auto loaded = cpx::server::load_server_config(config_path);
+    if (!loaded) {
+      std::fprintf(stderr, "cpxd: %s\n", loaded.error().text.c_str());
+      return 2;
+    }
+    config = *loaded;
+  }
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  cpx::server::fill_defaults(config);
+
+  // Signals are taken by sigwait below: block them before any thread starts so that none inherits them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if ((config.https_port >= 0 || config.fix_tls_port >= 0) && config.tls_self_signed) {
+    auto made = cpx::server::ensure_self_signed(config.tls_cert, config.tls_key);
+    if (!made) {
+      std::fprintf(stderr, "cpxd: %s\n", made.error().text.c_str());
+      return 2;
+    }
+  }
+
+  std::string log;
+  auto opened = cpx::server::ServerCore::open(config, log);
+  std::fputs(log.c_str(), stdout);
+  if (!opened) {
+    std::fprintf(stderr, "cpxd: %s\n", opened.error().text.c_str());
+    return 1;
+  }
+  cpx::server::ServerCore& core = **opened;
+  cpx::web::WebGateway web(core);
+  cpx::fix::FixServer fix(core);
+  core.start();
+
+  const bool fresh = core.fresh();
+  if (fresh) {
+    auto reference = cpx::api::load_reference_requests(config.reference_dir);
+    if (!reference) {
+      std::fprintf(stderr, "cpxd: %s\n", reference.error().text.c_str());
+      return 1;
+    }
+    auto r = core.run_admin_requests(*reference);
+    if (r && demo) r = core.run_admin_requests(cpx::server::demo_requests(cpx::server::wall_clock()));
+    if (!r) {
+      std::fprintf(stderr, "cpxd: seeding failed: %s\n", r.error().text.c_str());
+      return 1;
+    }
+  }
+  if (core.users().size() == 0) {
+    if (demo) {
+      for (const auto& u : cpx::server::demo_users()) {
+        auto put = core.users().put(u.username, u.participant, u.password, u.api_key, u.api_secret);
+        if (!put) {
+          std::fprintf(stderr, "cpxd: %s\n", put.error().text.c_str());
+          return 1;
+        }
+      }
+    } else {
+      // The exchange's own operator account; its secrets are shown once, here, and stored hashed / 0600.
+      const std::string password = random_hex(12), key = "key-admin", secret = random_hex(24);
+      auto put = core.users().put("admin", "EXCH", password, key, secret);
+      if (!put) {
+        std::fprintf(stderr, "cpxd: %s\n", put.error().text.c_str());
+        return 1;
+      }
+      std::printf("created operator user 'admin' (participant EXCH): password %s, API key %s, secret %s\n",
+                  password.c_str(), key.c_str(), secret.c_str());
+    }
+  }
+
+  auto web_started = web.start();
+  if (!web_started) {
+    std::fprintf(stderr, "cpxd: %s\n", web_started.error().text.c_str());
+    core.stop();
+    return 1;
+  }
+  auto fix_started = fix.start();
+  if (!fix_started) {
+    std::fprintf(stderr, "cpxd: %s\n", fix_started.error().text.c_str());
+    web.stop();
+    core.stop();
+    return 1;
+  }
+  std::printf("cpxd: data in %s (journal at seq %llu)%s\n", config.data_dir.c_str(),
+              static_cast<unsigned long long>(core.durable_seq()), fresh && demo ? ", demo market seeded" : "");
+  if (web.port() >= 0) std::printf("cpxd: HTTP  http://%s:%d/  WebSocket ws://%s:%d/ws\n", config.bind.c_str(), web.port(), config.bind.c_str(), web.port());
+  if (web.tls_port() >= 0) std::printf("cpxd: HTTPS https://%s:%d/  WebSocket wss://%s:%d/ws  (certificate %s)\n", config.bind.c_str(), web.tls_port(), config.bind.c_str(), web.tls_port(), config.tls_cert.c_str());
+  if (fix.port() >= 0) std::printf("cpxd: FIX 4.4 tcp://%s:%d  SenderCompID of the server: %s\n", config.bind.c_str(), fix.port(), config.fix_sender_comp_id.c_str());
+  if (fix.tls_port() >= 0) std::printf("cpxd: FIX 4.4 over TLS %s:%d\n", config.bind.c_str(), fix.tls_port());
+  if (demo) {
+    std::printf("cpxd: demo users (user / password / API key / secret):\n");
+    for (const auto& u : cpx::server::demo_users())
+      std::printf("  %-9s %-15s %-13s %s  (%s)\n", u.username.c_str(), u.password.c_str(), u.api_key.c_str(),
+                  u.api_secret.c_str(), u.participant.c_str());
+    std::printf("cpxd: tomorrow's demo books:");
+    for (const auto& s : cpx::server::demo_symbols(cpx::server::wall_clock())) std::printf(" %s", s.c_str());
+    std::printf("\n");
+  }
+  std::printf("cpxd: ready (SIGTERM or Ctrl-C to stop)\n");
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::printf("cpxd: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  std::fflush(stdout);
+  fix.stop();
+  web.stop();
+  core.stop();
+  std::printf("cpxd: stopped cleanly at journal seq %llu\n", static_cast<unsigned long long>(core.durable_seq()));
+  return 0;
+}

@@ -1,0 +1,77 @@
+#include "server/server_config.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "json/config_loader.hpp"
+
+namespace cpx::server {
+
+using nlohmann::json;
+
+void fill_defaults(ServerConfig& c) {
+  if (c.reference_dir.empty()) c.reference_dir = api::default_config_dir();
+  if (c.tls_cert.empty()) c.tls_cert = c.data_dir + "/tls/server.crt";
+  if (c.tls_key.empty()) c.tls_key = c.data_dir + "/tls/server.key";
+  if (c.fix_dictionary.empty()) c.fix_dictionary = api::default_config_dir() + "/fix/FIX44-CPX.xml";
+}
+
+Result<ServerConfig> load_server_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{"config_missing", "cannot read the config file " + path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json doc = json::parse(ss.str(), nullptr, false, /*ignore_comments=*/true);
+  if (doc.is_discarded() || !doc.is_object()) return Error{"bad_config", path + " is not a JSON object"};
+  ServerConfig c;
+  static const std::set<std::string> known = {
+      "data_dir", "reference_dir", "bind", "http_port", "https_port", "fix_port", "fix_tls_port", "tls_cert",
+      "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
+      "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "requests_per_s", "burst", "max_message_bytes",
+      "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "snapshot_every",
+      "max_batch", "comment"};
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    if (!known.count(it.key())) return Error{"bad_config", path + ": unknown key \"" + it.key() + "\""};
+  }
+  try {
+    c.data_dir = doc.value("data_dir", c.data_dir);
+    c.reference_dir = doc.value("reference_dir", c.reference_dir);
+    c.bind = doc.value("bind", c.bind);
+    c.http_port = doc.value("http_port", c.http_port);
+    c.https_port = doc.value("https_port", c.https_port);
+    c.fix_port = doc.value("fix_port", c.fix_port);
+    c.fix_tls_port = doc.value("fix_tls_port", c.fix_tls_port);
+    c.tls_cert = doc.value("tls_cert", c.tls_cert);
+    c.tls_key = doc.value("tls_key", c.tls_key);
+    c.tls_self_signed = doc.value("tls_self_signed", c.tls_self_signed);
+    c.fix_sender_comp_id = doc.value("fix_sender_comp_id", c.fix_sender_comp_id);
+    c.fix_heartbeat_s = doc.value("fix_heartbeat_s", c.fix_heartbeat_s);
+    c.fix_reset_on_logon = doc.value("fix_reset_on_logon", c.fix_reset_on_logon);
+    c.fix_store = doc.value("fix_store", c.fix_store);
+    c.fix_dictionary = doc.value("fix_dictionary", c.fix_dictionary);
+    c.fix_cancel_on_disconnect = doc.value("fix_cancel_on_disconnect", c.fix_cancel_on_disconnect);
+    if (doc.contains("fix_sessions")) {
+      for (const json& s : doc.at("fix_sessions")) c.fix_sessions.push_back({s.at("target_comp_id").get<std::string>()});
+    }
+    c.requests_per_s = doc.value("requests_per_s", c.requests_per_s);
+    c.burst = doc.value("burst", c.burst);
+    c.max_message_bytes = doc.value("max_message_bytes", c.max_message_bytes);
+    c.max_frame_bytes = doc.value("max_frame_bytes", c.max_frame_bytes);
+    c.max_outbound_bytes = doc.value("max_outbound_bytes", c.max_outbound_bytes);
+    c.auth_window_ms = doc.value("auth_window_ms", c.auth_window_ms);
+    c.ws_cancel_on_disconnect = doc.value("ws_cancel_on_disconnect", c.ws_cancel_on_disconnect);
+    c.snapshot_every = doc.value("snapshot_every", c.snapshot_every);
+    c.max_batch = doc.value("max_batch", c.max_batch);
+  } catch (const json::exception& e) {
+    return Error{"bad_config", path + ": " + e.what()};
+  }
+  if (c.fix_store != "memory" && c.fix_store != "file") return Error{"bad_config", path + ": fix_store is \"memory\" or \"file\""};
+  if (c.requests_per_s < 0 || c.requests_per_s > 1'000'000) return Error{"bad_config", path + ": requests_per_s is 0 (unlimited) to 1000000"};
+  if (c.max_message_bytes == 0 || c.max_message_bytes > c.max_frame_bytes) return Error{"bad_config", path + ": need 0 < max_message_bytes <= max_frame_bytes"};
+  if (c.max_batch == 0) return Error{"bad_config", path + ": max_batch must be positive"};
+  return c;
+}
+
+}  // namespace cpx::server

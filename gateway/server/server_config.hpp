@@ -1,0 +1,53 @@
+#pragma once
+// cpxd's configuration (config/cpxd.json): every key optional, defaults fit a developer's machine.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cpx/result.hpp"
+
+namespace cpx::server {
+
+struct FixSessionConfig {
+  std::string target_comp_id;  // the client's SenderCompID
+};
+
+struct ServerConfig {
+  std::string data_dir = "var/cpxd";        // journal (RocksDB), users.json, audit.log
+  std::string reference_dir;                // regions and chip classes (default: the source tree's config/)
+  std::string bind = "127.0.0.1";
+  int http_port = 8080;                     // HTTP + WebSocket, plain (0: any free port; -1: off)
+  int https_port = 8443;                    // HTTPS + WSS (-1: off)
+  int fix_port = 9878;                      // FIX over TCP (-1: off)
+  int fix_tls_port = 9879;                  // FIX over TLS (-1: off)
+  std::string tls_cert;                     // PEM (RSA: QuickFIX needs it); default data_dir/tls/server.crt,
+  std::string tls_key;                      // created self-signed for localhost when missing
+
+  bool tls_self_signed = true;              // create the pair above when missing
+
+  std::string fix_sender_comp_id = "CPX";
+  int fix_heartbeat_s = 30;
+  bool fix_reset_on_logon = true;
+  std::string fix_store = "memory";         // "memory" or "file" (under data_dir/fix)
+  std::string fix_dictionary;               // default: the source tree's config/fix/FIX44-CPX.xml
+  std::vector<FixSessionConfig> fix_sessions;
+  bool fix_cancel_on_disconnect = true;
+
+  int64_t requests_per_s = 2000;            // per API key / FIX session, token bucket
+  int64_t burst = 4000;
+  size_t max_message_bytes = 64 * 1024;     // larger requests are refused (malformed_request)
+  size_t max_frame_bytes = 1024 * 1024;     // larger WebSocket frames close the connection (1009)
+  size_t max_outbound_bytes = 8 * 1024 * 1024;  // a client further behind is dropped (slow_consumer)
+  int64_t auth_window_ms = 5000;
+  bool ws_cancel_on_disconnect = true;
+
+  uint64_t snapshot_every = 100000;         // commands between exchange snapshots (0: never)
+  size_t max_batch = 4096;
+};
+
+// Reads a JSON config file; unknown keys are refused so that a typo does not pass silently.
+Result<ServerConfig> load_server_config(const std::string& path);
+// Resolves relative defaults (reference data, dictionary) against the source tree.
+void fill_defaults(ServerConfig& c);
+
+}  // namespace cpx::server

@@ -1,0 +1,153 @@
+#include "server/server_core.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <future>
+
+#include "recovery.hpp"
+
+namespace cpx::server {
+
+namespace fs = std::filesystem;
+
+Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config, std::string& log) {
+  std::unique_ptr<ServerCore> core(new ServerCore(config));
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  if (ec) return Error{"io_error", "cannot create " + config.data_dir + ": " + ec.message()};
+
+  auto journal = persistence::Journal::open({config.data_dir + "/journal"});
+  if (!journal) return journal.error();
+  core->journal_ = std::move(*journal);
+  core->snapshots_ = std::make_unique<persistence::SnapshotStore>(*core->journal_);
+  core->fresh_ = core->journal_->next_seq() == 1;
+
+  auto report = persistence::recover<persistence::Exchange>(
+      *core->journal_, *core->snapshots_,
+      [&] { return std::make_unique<persistence::Exchange>(core->fanout_); }, core->exchange_);
+  if (!report) return Error{report.error().code, "recovery failed: " + report.error().text};
+  for (const std::string& why : report->skipped) log += "recovery skipped " + why + "\n";
+  if (!core->fresh_) {
+    log += "recovered " + std::to_string(core->journal_->next_seq() - 1) + " commands (snapshot " +
+           std::to_string(report->snapshot_seq) + " + " + std::to_string(report->replayed) + " replayed)\n";
+  }
+  std::string why;
+  if (!core->exchange_->check(why)) return Error{"inconsistent", "recovered state fails its check: " + why};
+  core->last_snapshot_ = report->snapshot_seq;
+  core->durable_seq_ = core->journal_->next_seq() - 1;
+
+  // Client ids of the open orders, rebuilt from the books (a snapshot does not carry the index), oldest
+  // first so that a client id shared by two open orders names the newer one, as it did live.
+  const MatchingEngine& engine = core->exchange_->engine();
+  std::vector<OrderView> open, all;
+  for (InstrumentId i = 0; i < engine.instrument_count(); ++i) {
+    for (Side side : {Side::Buy, Side::Sell}) {
+      engine.orders_in_book(i, side, open);
+      all.insert(all.end(), open.begin(), open.end());
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const OrderView& a, const OrderView& b) { return a.id < b.id; });
+  for (const OrderView& o : all) core->client_ids_.add(o.participant, o.cl_ord_id, o.id);
+
+  core->names_ = std::make_unique<api::EngineNames>(engine);
+  core->decoder_ = std::make_unique<api::CommandDecoder>(*core->names_, &core->client_ids_);
+  core->fanout_.add(&core->client_ids_);
+  core->fanout_.add(&core->session_orders_);
+  core->fanout_.add(&core->metrics_listener_);
+  core->sequencer_ = std::make_unique<Sequencer>(*core->exchange_, *core->journal_, core->fanout_, config.max_batch);
+  core->sequencer_->add_sink(&core->session_orders_);
+  core->sequencer_->add_sink(core.get());
+  core->sequencer_->set_latency_histogram(&core->metrics_.durable_latency);
+
+  auto users = UserStore::open(config.data_dir + "/users.json");
+  if (!users) return users.error();
+  core->users_ = std::move(*users);
+  auto audit = auth::AuditLog::open(config.data_dir + "/audit.log");
+  if (!audit) return Error{audit.error().code, "audit log: " + audit.error().text};
+  core->audit_ = std::make_unique<auth::AuditLog>(std::move(*audit));
+  return core;
+}
+
+ServerCore::~ServerCore() { stop(); }
+
+void ServerCore::start() {
+  sequencer_->start();
+  if (ticking_.exchange(true)) return;
+  ticker_ = std::thread([this] {
+    // The engine's clock only moves with commands; this one moves it every second so that DAY and GTD
+    // expiry, gate closures and payouts happen on time on a quiet market.
+    while (ticking_.load()) {
+      for (int i = 0; i < 10 && ticking_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!ticking_.load()) break;
+      sequencer_->submit(0, [](Timestamp now, std::vector<Command>& out) { out.push_back(AdvanceTime{now}); });
+    }
+  });
+}
+
+void ServerCore::stop() {
+  if (ticking_.exchange(false) && ticker_.joinable()) ticker_.join();
+  if (sequencer_) sequencer_->stop();
+}
+
+Result<bool> ServerCore::run_admin_requests(const std::vector<std::string>& lines) {
+  auto failure = std::make_shared<std::string>();
+  std::promise<void> done;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string line = lines[i];
+    sequencer_->submit(0, [this, line, failure](Timestamp now, std::vector<Command>& out) {
+      auto c = decoder_->decode(line, now);
+      if (!c) {
+        if (failure->empty()) failure->assign(c.error().text + " in: " + line);
+        return;
+      }
+      out.push_back(*c);
+    });
+  }
+  sequencer_->submit(0, [&done](Timestamp, std::vector<Command>&) {}, [&done](uint64_t, const std::string&) { done.set_value(); });
+  done.get_future().wait();
+  if (!failure->empty()) return Error{"bad_request", *failure};
+  return true;
+}
+
+Result<Command, api::DecodeError> ServerCore::decode_session_request(std::string_view line, Timestamp now,
+                                                                     ParticipantId acting) const {
+  auto c = decoder_->decode(line, now, acting);
+  if (!c) return c;
+  if (const auto* o = std::get_if<NewOrder>(&*c)) {
+    if (!o->cl_ord_id.view().empty() && client_ids_.find(o->participant, o->cl_ord_id.view()) != 0) {
+      api::DecodeError e;
+      e.reason = RejectReason::DuplicateClOrdId;
+      e.text = "an open order already has client order id '" + std::string(o->cl_ord_id.view()) + "'";
+      e.cmd = "new_order";
+      e.cl_ord_id = std::string(o->cl_ord_id.view());
+      return e;
+    }
+  }
+  return c;
+}
+
+void ServerCore::end_batch(bool durable) {
+  if (!durable) return;
+  const uint64_t last = journal_->next_seq() - 1;
+  metrics_.journal_fsyncs.store(journal_->syncs(), std::memory_order_relaxed);
+  metrics_.journal_commands.store(last, std::memory_order_relaxed);
+  durable_seq_.store(last, std::memory_order_relaxed);
+  if (config_.snapshot_every > 0 && last >= last_snapshot_ + config_.snapshot_every && last > 0) {
+    auto saved = snapshots_->save(last, exchange_->snapshot());
+    if (saved) saved = snapshots_->prune(3);
+    if (saved) last_snapshot_ = last;
+  }
+}
+
+void ServerCore::audit(std::string_view actor, std::string_view action, std::string_view detail) {
+  std::lock_guard lock(audit_mutex_);
+  const Timestamp now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  (void)audit_->append(now, actor, action, detail);
+}
+
+std::string ServerCore::audit_path() const { return config_.data_dir + "/audit.log"; }
+
+}  // namespace cpx::server

@@ -1,0 +1,97 @@
+#pragma once
+// The server's state and the engine thread's services, shared by the gateways: the journal and the
+// exchange recovered from it, the sequencer, the indexes the gateways need on the engine thread (client
+// order ids, each session's open orders), users, metrics and the audit log.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "auth/audit_log.hpp"
+#include "exchange.hpp"
+#include "journal.hpp"
+#include "json/client_order_ids.hpp"
+#include "json/command_codec.hpp"
+#include "json/event_fanout.hpp"
+#include "json/names.hpp"
+#include "server/metrics.hpp"
+#include "server/sequencer.hpp"
+#include "server/server_config.hpp"
+#include "server/session_orders.hpp"
+#include "server/user_store.hpp"
+#include "snapshot_store.hpp"
+
+namespace cpx::server {
+
+class ServerCore final : public BatchSink {
+ public:
+  // Opens the data directory and recovers the exchange (snapshot + journal). `log` gets one line per step.
+  static Result<std::unique_ptr<ServerCore>> open(const ServerConfig& config, std::string& log);
+  ~ServerCore() override;
+
+  // Listeners and sinks of the gateways go in before start().
+  void add_listener(EventListener* l) { fanout_.add(l); }
+  void add_sink(BatchSink* s) { sequencer_->add_sink(s); }
+  // Starts the engine thread and the clock ticker (time moves every second even without orders).
+  void start();
+  // Drains what was submitted, stops the engine thread.
+  void stop();
+
+  bool fresh() const { return fresh_; }  // the journal was empty at start
+  // Submits the JSON requests (no session; stamped with the server's time) and waits until durable.
+  Result<bool> run_admin_requests(const std::vector<std::string>& lines);
+
+  // --- engine thread only ---
+  persistence::Exchange& exchange() { return *exchange_; }
+  const api::NameResolver& names() const { return *names_; }
+  // A session's JSON request: decoded for `acting` and checked for what the engine cannot see
+  // (a client order id already in use by an open order).
+  Result<Command, api::DecodeError> decode_session_request(std::string_view line, Timestamp now, ParticipantId acting) const;
+  // Same check for commands that gateways build themselves (FIX).
+  bool cl_ord_id_in_use(ParticipantId p, std::string_view cl_ord_id) const { return client_ids_.find(p, cl_ord_id) != 0; }
+  OrderId order_by_cl_ord_id(ParticipantId p, std::string_view cl_ord_id) const { return client_ids_.find(p, cl_ord_id); }
+  const SessionOrders& session_orders() const { return session_orders_; }
+
+  // --- any thread ---
+  Sequencer& sequencer() { return *sequencer_; }
+  UserStore& users() { return *users_; }
+  Metrics& metrics() { return metrics_; }
+  const ServerConfig& config() const { return config_; }
+  uint64_t new_session_id() { return next_session_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t durable_seq() const { return durable_seq_.load(std::memory_order_relaxed); }
+  // Appends to the hash-chained audit log (logins, operator actions); never pass secrets.
+  void audit(std::string_view actor, std::string_view action, std::string_view detail);
+  std::string audit_path() const;
+
+  // BatchSink: snapshots and the durable sequence number.
+  void begin_request(uint64_t) override {}
+  void end_batch(bool durable) override;
+
+ private:
+  explicit ServerCore(const ServerConfig& c) : config_(c) {}
+
+  ServerConfig config_;
+  std::unique_ptr<persistence::Journal> journal_;
+  std::unique_ptr<persistence::SnapshotStore> snapshots_;
+  api::EventFanout fanout_;
+  std::unique_ptr<persistence::Exchange> exchange_;
+  std::unique_ptr<api::EngineNames> names_;
+  api::ClientOrderIds client_ids_;
+  SessionOrders session_orders_;
+  std::unique_ptr<api::CommandDecoder> decoder_;
+  std::unique_ptr<Sequencer> sequencer_;
+  std::unique_ptr<UserStore> users_;
+  Metrics metrics_;
+  MetricsListener metrics_listener_{metrics_};
+  std::mutex audit_mutex_;
+  std::unique_ptr<auth::AuditLog> audit_;
+  bool fresh_ = false;
+  uint64_t last_snapshot_ = 0;
+  std::atomic<uint64_t> next_session_{1};
+  std::atomic<uint64_t> durable_seq_{0};
+  std::atomic<bool> ticking_{false};
+  std::thread ticker_;
+};
+
+}  // namespace cpx::server

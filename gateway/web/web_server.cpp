@@ -1,0 +1,853 @@
+// The only translation unit that includes Boost.Beast: HTTP and WebSocket sessions, plain and TLS, on one
+// I/O thread. Requests go to the engine thread as Prepare closures; what comes back (WebItems, released
+// only once durable) is routed here to sessions, each with a bounded outbound queue.
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "auth/request_auth.hpp"
+#include "server/rate_limiter.hpp"
+#include "web/web_gateway.hpp"
+#include "web/web_sink.hpp"
+
+namespace cpx::web {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+using Line = std::shared_ptr<const std::string>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+// Requests that move money or reference data: audited, and over HTTP for operators only.
+bool is_trading_cmd(std::string_view cmd) {
+  return cmd == "new_order" || cmd == "cancel" || cmd == "replace" || cmd == "mass_cancel" || cmd == "delivery_report" ||
+         cmd == "dispute";
+}
+
+std::string query_param(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+// A connection the engine's output can reach.
+class Peer : public std::enable_shared_from_this<Peer> {
+ public:
+  virtual ~Peer() = default;
+  virtual void deliver(const Line& line) = 0;
+  virtual void request_done() {}
+  virtual void logged_in(ParticipantId) {}
+
+  uint64_t id = 0;
+  ParticipantId participant = kNoParticipant;
+  bool orders_feed = false;      // every private event of the participant
+  bool executions_feed = false;  // its fills
+};
+
+struct WebGateway::Impl {
+  Impl(server::ServerCore& c) : core(c), cfg(c.config()), verifier(c.config().auth_window_ms * 1'000'000) {}
+
+  server::ServerCore& core;
+  const server::ServerConfig& cfg;
+  net::io_context ioc{1};
+  std::optional<ssl::context> tls;
+  std::unique_ptr<WebSink> sink;
+  std::thread thread;
+  std::optional<tcp::acceptor> plain, secure;
+  int plain_port = -1, secure_port = -1;
+
+  // I/O thread state.
+  std::unordered_map<uint64_t, std::shared_ptr<Peer>> peers;
+  std::unordered_map<ParticipantId, std::unordered_set<uint64_t>> by_participant;
+  std::unordered_map<std::string, std::unordered_set<uint64_t>> channels;
+  std::unordered_map<std::string, server::RateLimiter> limits;  // per API key
+  auth::RequestVerifier verifier;
+
+  // Engine thread -> I/O thread.
+  std::mutex inbox_mutex;
+  std::vector<WebItem> inbox;
+  bool posted = false;
+
+  void release(std::vector<WebItem>&& items) {
+    bool post = false;
+    {
+      std::lock_guard lock(inbox_mutex);
+      if (inbox.empty()) {
+        inbox = std::move(items);
+      } else {
+        inbox.insert(inbox.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+      }
+      post = !posted;
+      posted = true;
+    }
+    if (post) net::post(ioc, [this] { drain(); });
+  }
+
+  void drain() {
+    std::vector<WebItem> items;
+    {
+      std::lock_guard lock(inbox_mutex);
+      items.swap(inbox);
+      posted = false;
+    }
+    for (WebItem& item : items) route(item);
+  }
+
+  Peer* peer(uint64_t id) {
+    auto it = peers.find(id);
+    return it == peers.end() ? nullptr : it->second.get();
+  }
+
+  void route(WebItem& item) {
+    switch (item.kind) {
+      case WebItem::Kind::Participant: {
+        auto it = by_participant.find(item.participant);
+        if (it == by_participant.end()) return;
+        Line line;
+        for (uint64_t id : it->second) {
+          Peer* p = peer(id);
+          if (!p) continue;
+          if (id == item.session || p->orders_feed || (item.is_trade && p->executions_feed)) {
+            if (!line) line = std::make_shared<const std::string>(std::move(item.text));
+            p->deliver(line);
+          }
+        }
+        return;
+      }
+      case WebItem::Kind::Channel: {
+        auto it = channels.find(item.channel);
+        if (it == channels.end() || it->second.empty()) return;
+        Line line = std::make_shared<const std::string>(std::move(item.text));
+        for (uint64_t id : it->second)
+          if (Peer* p = peer(id)) p->deliver(line);
+        return;
+      }
+      case WebItem::Kind::Session:
+      case WebItem::Kind::Failed:
+        if (Peer* p = peer(item.session)) p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+        return;
+      case WebItem::Kind::Subscribed:
+        if (Peer* p = peer(item.session)) {
+          if (item.channel == "orders") {
+            p->orders_feed = true;
+          } else if (item.channel == "executions") {
+            p->executions_feed = true;
+          } else {
+            channels[item.channel].insert(item.session);
+          }
+          p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+        }
+        return;
+      case WebItem::Kind::EndRequest:
+        if (Peer* p = peer(item.session)) p->request_done();
+        return;
+      case WebItem::Kind::LoggedIn:
+        if (Peer* p = peer(item.session)) {
+          if (p->participant != kNoParticipant) by_participant[p->participant].erase(p->id);
+          p->participant = item.participant;
+          by_participant[item.participant].insert(p->id);
+          p->logged_in(item.participant);
+          if (!item.text.empty()) p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+        }
+        return;
+    }
+  }
+
+  void add_peer(const std::shared_ptr<Peer>& p) { peers[p->id] = p; }
+  void remove_peer(uint64_t id) {
+    auto it = peers.find(id);
+    if (it == peers.end()) return;
+    Peer& p = *it->second;
+    if (p.participant != kNoParticipant) {
+      auto s = by_participant.find(p.participant);
+      if (s != by_participant.end()) {
+        s->second.erase(id);
+        if (s->second.empty()) by_participant.erase(s);
+      }
+    }
+    for (auto& [name, ids] : channels) ids.erase(id);
+    peers.erase(it);
+  }
+
+  // Checks an API-key signature; on success `user` is filled. Failures are counted and audited.
+  auth::AuthResult authenticate(std::string_view key, int64_t ts, std::string_view nonce, std::string_view payload,
+                                std::string_view sig, const std::string& where, server::User& user) {
+    auto u = core.users().by_api_key(std::string(key));
+    auth::AuthResult r = auth::AuthResult::UnknownKey;
+    if (u) {
+      verifier.set_key(u->api_key, u->api_secret);
+      r = verifier.verify(auth::SignedRequest{key, ts, nonce, payload, sig}, wall_ns());
+    }
+    if (r != auth::AuthResult::Ok) {
+      core.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
+      core.audit(u ? u->username : std::string("key:") + std::string(key.substr(0, 32)), "login_failed",
+                 where + " " + std::string(auth::reason_code(r)));
+      return r;
+    }
+    user = *u;
+    core.audit(user.username, "login", where);
+    return r;
+  }
+
+  bool rate_ok(const std::string& api_key) {
+    auto it = limits.find(api_key);
+    if (it == limits.end()) it = limits.emplace(api_key, server::RateLimiter(cfg.requests_per_s, cfg.burst)).first;
+    return it->second.allow(wall_ns());
+  }
+
+  // Engine-thread half of a login: the participant's id and roles, then the session is bound to it.
+  void submit_login(uint64_t session, const server::User& user, std::string id_json, bool reply) {
+    core.sequencer().submit(session, [this, session, code = user.participant, username = user.username, id_json, reply](
+                                         Timestamp, std::vector<Command>&) {
+      const ParticipantId p = core.names().participant(code);
+      const Participant* info = core.exchange().engine().participant(p);
+      if (!info) {
+        sink->reply(session, error_json("unknown_participant", "the user's participant '" + code + "' is not known", {},
+                                        {}, id_json));
+        return;
+      }
+      std::string text;
+      if (reply) {
+        text = "{\"ev\":\"login\",\"user\":" + json(username).dump() + ",\"participant\":" + json(code).dump() +
+               ",\"roles\":" + json(role_list(info->roles)).dump();
+        if (!id_json.empty()) text += ",\"id\":" + id_json;
+        text += "}";
+      }
+      sink->logged_in(session, p, std::move(text));
+    });
+  }
+
+  void cancel_on_disconnect(uint64_t session) {
+    core.sequencer().submit(session, [this, session](Timestamp now, std::vector<Command>& out) {
+      core.session_orders().cancels_for(session, now, out);
+    });
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------
+// WebSocket session.
+
+template <class Stream>
+class WsConn final : public Peer {
+ public:
+  WsConn(WebGateway::Impl& gw, Stream&& stream) : gw_(gw), ws_(std::move(stream)) { id = gw.core.new_session_id(); }
+
+  void accept(http::request<http::string_body> req) {
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(gw_.cfg.max_frame_bytes);
+    ws_.async_accept(req, [self = self()](beast::error_code ec) { self->on_accept(ec); });
+  }
+
+  void deliver(const Line& line) override {
+    if (closed_ || dropping_) return;
+    if (out_bytes_ + line->size() > gw_.cfg.max_outbound_bytes) {
+      drop_slow_consumer();
+      return;
+    }
+    out_.push_back(line);
+    out_bytes_ += line->size();
+    if (!writing_) write();
+  }
+
+  void logged_in(ParticipantId) override { logged_in_ = true; }
+
+ private:
+  std::shared_ptr<WsConn> self() { return std::static_pointer_cast<WsConn>(shared_from_this()); }
+
+  void on_accept(beast::error_code ec) {
+    if (ec) return;
+    gw_.add_peer(self());
+    gw_.core.metrics().ws_sessions.fetch_add(1, std::memory_order_relaxed);
+    registered_ = true;
+    read();
+  }
+
+  void read() {
+    ws_.async_read(buffer_, [self = self()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      // Includes a frame over max_frame_bytes: Beast closes with 1009 (message too big).
+      close_down();
+      return;
+    }
+    std::string msg = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    if (!ws_.got_text()) {
+      reply(error_json("malformed_request", "send requests as text frames of JSON"));
+    } else {
+      handle(std::move(msg));
+    }
+    if (!closed_) read();
+  }
+
+  void reply(std::string text) { deliver(std::make_shared<const std::string>(std::move(text))); }
+  void refuse(RejectReason r, std::string_view text, std::string_view cmd = {}, std::string_view id_json = {}) {
+    gw_.core.metrics().reject(r);
+    reply(error_json(reason_code(r), text, cmd, {}, id_json));
+  }
+
+  void handle(std::string msg) {
+    auto& core = gw_.core;
+    core.metrics().requests.fetch_add(1, std::memory_order_relaxed);
+    if (msg.size() > gw_.cfg.max_message_bytes) {
+      refuse(RejectReason::MalformedRequest,
+             "a request may be at most " + std::to_string(gw_.cfg.max_message_bytes) + " bytes");
+      return;
+    }
+    json req = json::parse(msg, nullptr, false);
+    if (req.is_discarded() || !req.is_object()) {
+      refuse(RejectReason::MalformedRequest, req.is_discarded() ? "not valid JSON" : "a request must be a JSON object");
+      return;
+    }
+    std::string id_json;
+    if (auto it = req.find("id"); it != req.end()) {
+      if (!it->is_string() && !it->is_number_integer()) {
+        refuse(RejectReason::MalformedRequest, "field \"id\" must be a string or an integer");
+        return;
+      }
+      id_json = it->dump();
+    }
+    auto op_it = req.find("op");
+    if (op_it != req.end()) {
+      if (!op_it->is_string()) {
+        refuse(RejectReason::MalformedRequest, "field \"op\" must be a string", {}, id_json);
+        return;
+      }
+      const std::string op = op_it->get<std::string>();
+      if (op == "login") return login(req, id_json);
+      if (op == "ping") return reply("{\"ev\":\"pong\"" + (id_json.empty() ? "" : ",\"id\":" + id_json) + "}");
+      if (!logged_in_) return not_logged_in(id_json);
+      if (op == "subscribe" || op == "unsubscribe") return subscription(op, req, id_json);
+      refuse(RejectReason::MalformedRequest, "unknown op '" + op + "'", {}, id_json);
+      return;
+    }
+    if (req.find("cmd") == req.end()) {
+      refuse(RejectReason::MalformedRequest, "a request needs \"op\" or \"cmd\"", {}, id_json);
+      return;
+    }
+    if (!logged_in_) return not_logged_in(id_json);
+    if (!gw_.rate_ok(api_key_)) {
+      refuse(RejectReason::RateLimited, reason_text(RejectReason::RateLimited), {}, id_json);
+      return;
+    }
+    const auto cmd_it = req.find("cmd");
+    const std::string cmd = cmd_it->is_string() ? cmd_it->get<std::string>() : std::string();
+    if (!is_trading_cmd(cmd)) core.audit(username_, "request", msg);
+    core.sequencer().submit(id, [&gw = gw_, session = id, acting = participant, line = std::move(msg), id_json](
+                                    Timestamp now, std::vector<Command>& out) {
+      auto c = gw.core.decode_session_request(line, now, acting);
+      if (!c) {
+        gw.core.metrics().reject(c.error().reason);
+        gw.sink->reply(session, error_json(c.error(), id_json));
+        return;
+      }
+      out.push_back(std::move(*c));
+    });
+  }
+
+  void not_logged_in(const std::string& id_json) {
+    gw_.core.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
+    reply(error_json("not_authenticated", "log in first: {\"op\":\"login\",\"key\":...,\"ts\":...,\"nonce\":...,\"sig\":...}",
+                     {}, {}, id_json));
+  }
+
+  void login(const json& req, const std::string& id_json) {
+    if (logged_in_ || login_pending_) {
+      refuse(RejectReason::NotAllowed, "this connection is already logged in", {}, id_json);
+      return;
+    }
+    auto str = [&](const char* k) -> std::string {
+      auto it = req.find(k);
+      return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    auto ts_it = req.find("ts");
+    const int64_t ts = ts_it != req.end() && ts_it->is_number_integer() ? ts_it->get<int64_t>() : 0;
+    server::User user;
+    const auth::AuthResult r = gw_.authenticate(str("key"), ts, str("nonce"), "login", str("sig"), "websocket", user);
+    if (r != auth::AuthResult::Ok) {
+      reply(error_json(auth::reason_code(r), auth::reason_text(r), {}, {}, id_json));
+      return;
+    }
+    api_key_ = user.api_key;
+    username_ = user.username;
+    login_pending_ = true;
+    gw_.submit_login(id, user, id_json, true);
+  }
+
+  void subscription(const std::string& op, const json& req, const std::string& id_json) {
+    auto ch = req.find("channel");
+    if (ch == req.end() || !ch->is_string()) {
+      refuse(RejectReason::MalformedRequest, "field \"channel\" must be a string", {}, id_json);
+      return;
+    }
+    const std::string channel = ch->get<std::string>();
+    size_t depth = 10;
+    if (auto d = req.find("depth"); d != req.end()) {
+      if (!d->is_number_integer() || d->get<int64_t>() < 1 || d->get<int64_t>() > 1000) {
+        refuse(RejectReason::MalformedRequest, "field \"depth\" must be an integer from 1 to 1000", {}, id_json);
+        return;
+      }
+      depth = static_cast<size_t>(d->get<int64_t>());
+    }
+    const bool is_book = channel.rfind("book.", 0) == 0;
+    if (!is_book && channel != "trades" && channel != "instruments" && channel != "orders" && channel != "executions") {
+      refuse(RejectReason::MalformedRequest,
+             "unknown channel '" + channel + "': orders, executions, trades, instruments or book.SYMBOL", {}, id_json);
+      return;
+    }
+    if (op == "unsubscribe") {
+      if (channel == "orders") orders_feed = false;
+      if (channel == "executions") executions_feed = false;
+      if (auto it = gw_.channels.find(channel); it != gw_.channels.end()) it->second.erase(id);
+      reply("{\"ev\":\"unsubscribed\",\"channel\":" + json(channel).dump() + (id_json.empty() ? "" : ",\"id\":" + id_json) + "}");
+      return;
+    }
+    // The snapshot is taken on the engine thread, in sequence with the updates that follow it.
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, channel, depth, id_json](Timestamp, std::vector<Command>&) {
+      std::string head = "{\"ev\":\"subscribed\",\"channel\":" + json(channel).dump();
+      if (!id_json.empty()) head += ",\"id\":" + id_json;
+      std::string snapshot;
+      if (channel.rfind("book.", 0) == 0) {
+        const InstrumentId inst = gw.core.names().instrument(channel.substr(5));
+        if (inst == kNoInstrument) {
+          gw.core.metrics().reject(RejectReason::UnknownInstrument);
+          gw.sink->reply(session, error_json("unknown_instrument", "instrument '" + channel.substr(5) + "' is not listed",
+                                             {}, {}, id_json));
+          return;
+        }
+        snapshot = gw.sink->book_json(inst, depth);
+      } else if (channel == "trades") {
+        snapshot = gw.sink->trades_json(kNoInstrument, 50);
+      } else if (channel == "instruments") {
+        snapshot = gw.sink->instruments_json();
+      }
+      if (!snapshot.empty()) head += ",\"snapshot\":" + snapshot;
+      head += "}";
+      gw.sink->subscribed(session, channel, std::move(head));
+    });
+  }
+
+  void write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(*out_.front()), [self = self()](beast::error_code ec, size_t) { self->on_write(ec); });
+  }
+
+  void on_write(beast::error_code ec) {
+    writing_ = false;
+    if (ec) {
+      close_down();
+      return;
+    }
+    out_bytes_ -= out_.front()->size();
+    out_.pop_front();
+    if (!out_.empty()) {
+      write();
+    } else if (dropping_ && !closed_) {
+      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow_consumer"),
+                      [self = self()](beast::error_code) { self->close_down(); });
+    }
+  }
+
+  // The client does not read fast enough: the queue is cut to the write in flight plus one last message
+  // that says why, then the connection is closed. Memory stays bounded whatever the client does.
+  void drop_slow_consumer() {
+    dropping_ = true;
+    gw_.core.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+    Line in_flight = writing_ ? out_.front() : nullptr;
+    out_.clear();
+    out_bytes_ = 0;
+    if (in_flight) {
+      out_.push_back(in_flight);
+      out_bytes_ = in_flight->size();
+    }
+    out_.push_back(std::make_shared<const std::string>(
+        error_json("slow_consumer", "the connection fell more than " + std::to_string(gw_.cfg.max_outbound_bytes) +
+                                        " bytes behind its data and is closed")));
+    gw_.remove_peer(id);
+    if (!writing_) write();
+  }
+
+  void close_down() {
+    if (closed_) return;
+    closed_ = true;
+    if (registered_) {
+      gw_.remove_peer(id);
+      gw_.core.metrics().ws_sessions.fetch_sub(1, std::memory_order_relaxed);
+      if (logged_in_ && gw_.cfg.ws_cancel_on_disconnect) gw_.cancel_on_disconnect(id);
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  WebGateway::Impl& gw_;
+  websocket::stream<Stream> ws_;
+  beast::flat_buffer buffer_;
+  std::deque<Line> out_;
+  size_t out_bytes_ = 0;
+  bool writing_ = false, dropping_ = false, closed_ = false, registered_ = false;
+  bool logged_in_ = false, login_pending_ = false;
+  std::string api_key_, username_;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP session (upgrades to WebSocket on /ws).
+
+template <class Stream>
+class HttpConn final : public Peer {
+ public:
+  HttpConn(WebGateway::Impl& gw, Stream&& stream) : gw_(gw), stream_(std::move(stream)) { id = gw.core.new_session_id(); }
+
+  void run() {
+    gw_.add_peer(self());
+    gw_.core.metrics().http_connections.fetch_add(1, std::memory_order_relaxed);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    if constexpr (kIsTls<Stream>) {
+      stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
+        if (ec) return self->finish();
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
+
+  void deliver(const Line& line) override {
+    if (waiting_) lines_.push_back(*line);
+  }
+
+  void request_done() override {
+    if (!waiting_) return;
+    waiting_ = false;
+    if (admin_) {
+      std::string body = "{\"events\":[";
+      for (size_t i = 0; i < lines_.size(); ++i) body += (i ? "," : "") + lines_[i];
+      body += "]}";
+      respond(http::status::ok, std::move(body));
+    } else if (lines_.empty()) {
+      respond(http::status::internal_server_error, error_json("unavailable", "no answer"));
+    } else {
+      const bool error = lines_[0].rfind("{\"ev\":\"error\"", 0) == 0;
+      respond(error ? http::status::not_found : http::status::ok, std::move(lines_[0]));
+    }
+  }
+
+ private:
+  std::shared_ptr<HttpConn> self() { return std::static_pointer_cast<HttpConn>(shared_from_this()); }
+
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(gw_.cfg.max_message_bytes);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      respond(http::status::payload_too_large,
+              error_json("malformed_request", "a request body may be at most " + std::to_string(gw_.cfg.max_message_bytes) + " bytes"));
+      return;
+    }
+    if (ec) return finish();
+    req_ = parser_->release();
+    keep_alive_ = req_.keep_alive();
+    if (websocket::is_upgrade(req_)) {
+      if (req_.target() != "/ws") {
+        respond(http::status::not_found, error_json("not_found", "WebSocket connections go to /ws"));
+        return;
+      }
+      // The stream moves to the WebSocket session; this HTTP session ends here.
+      auto ws = std::make_shared<WsConn<Stream>>(gw_, std::move(stream_));
+      upgraded_ = true;
+      finish();
+      ws->accept(std::move(req_));
+      return;
+    }
+    handle();
+  }
+
+  void handle() {
+    auto& core = gw_.core;
+    core.metrics().requests.fetch_add(1, std::memory_order_relaxed);
+    const std::string target(req_.target());
+    const size_t q = target.find('?');
+    const std::string path = target.substr(0, q);
+    const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+    const bool get = req_.method() == http::verb::get;
+    if (get && path == "/health") {
+      respond(http::status::ok, "{\"status\":\"ok\",\"durable_seq\":" + std::to_string(core.durable_seq()) +
+                                    ",\"websocket_sessions\":" + std::to_string(core.metrics().ws_sessions.load()) +
+                                    ",\"fix_sessions\":" + std::to_string(core.metrics().fix_sessions.load()) + "}");
+      return;
+    }
+    if (get && path == "/metrics") {
+      respond(http::status::ok, core.metrics().prometheus(), "text/plain; version=0.0.4");
+      return;
+    }
+    if (get && path == "/instruments") {
+      return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->instruments_json()); });
+    }
+    if (get && path.rfind("/book/", 0) == 0) {
+      const std::string symbol = path.substr(6);
+      const std::string d = query_param(query, "depth");
+      const size_t depth = d.empty() ? 10 : std::clamp<size_t>(std::strtoull(d.c_str(), nullptr, 10), 1, 1000);
+      return query_engine([symbol, depth](WebGateway::Impl& gw, uint64_t s) {
+        const InstrumentId inst = gw.core.names().instrument(symbol);
+        if (inst == kNoInstrument) {
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"));
+        } else {
+          gw.sink->reply(s, gw.sink->book_json(inst, depth));
+        }
+      });
+    }
+    if (get && path == "/trades") {
+      const std::string symbol = query_param(query, "symbol");
+      const std::string l = query_param(query, "limit");
+      const size_t limit = l.empty() ? 100 : std::clamp<size_t>(std::strtoull(l.c_str(), nullptr, 10), 1, 1000);
+      return query_engine([symbol, limit](WebGateway::Impl& gw, uint64_t s) {
+        InstrumentId inst = kNoInstrument;
+        if (!symbol.empty() && (inst = gw.core.names().instrument(symbol)) == kNoInstrument) {
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"));
+          return;
+        }
+        gw.sink->reply(s, gw.sink->trades_json(inst, limit));
+      });
+    }
+    if (path == "/admin") {
+      if (req_.method() != http::verb::post) {
+        respond(http::status::method_not_allowed, error_json("malformed_request", "POST a JSON request to /admin"));
+        return;
+      }
+      return admin();
+    }
+    respond(http::status::not_found, error_json("not_found", "no such endpoint: " + path));
+  }
+
+  template <class F>
+  void query_engine(F f) {
+    waiting_ = true;
+    admin_ = false;
+    lines_.clear();
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, f](Timestamp, std::vector<Command>&) { f(gw, session); });
+  }
+
+  // POST /admin: an operator's request, signed with its API key over "POST /admin\n<body>".
+  void admin() {
+    auto header = [&](const char* name) { return std::string(req_[name]); };
+    const std::string ts_text = header("X-CPX-Timestamp");
+    char* end = nullptr;
+    const long long ts = std::strtoll(ts_text.c_str(), &end, 10);
+    const std::string payload = "POST /admin\n" + req_.body();
+    server::User user;
+    const auth::AuthResult r =
+        gw_.authenticate(header("X-CPX-Key"), (end && *end == 0 && !ts_text.empty()) ? ts : 0, header("X-CPX-Nonce"),
+                         payload, header("X-CPX-Signature"), "http", user);
+    if (r != auth::AuthResult::Ok) {
+      respond(http::status::unauthorized, error_json(auth::reason_code(r), auth::reason_text(r)));
+      return;
+    }
+    if (!gw_.rate_ok(user.api_key)) {
+      gw_.core.metrics().reject(RejectReason::RateLimited);
+      respond(http::status::too_many_requests, error_json("rate_limited", reason_text(RejectReason::RateLimited)));
+      return;
+    }
+    gw_.core.audit(user.username, "admin_request", req_.body());
+    waiting_ = true;
+    admin_ = true;
+    lines_.clear();
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user.participant, body = req_.body()](
+                                        Timestamp now, std::vector<Command>& out) {
+      const ParticipantId p = gw.core.names().participant(code);
+      const Participant* info = gw.core.exchange().engine().participant(p);
+      if (!info || (info->roles & kRoleOperator) == 0) {
+        gw.core.metrics().reject(RejectReason::RoleMissing);
+        gw.sink->reply(session, error_json("role_missing", "the admin endpoint is for the operator role only"));
+        return;
+      }
+      gw.sink->logged_in(session, p, {});
+      auto c = gw.core.decode_session_request(body, now, p);
+      if (!c) {
+        gw.core.metrics().reject(c.error().reason);
+        gw.sink->reply(session, error_json(c.error()));
+        return;
+      }
+      out.push_back(std::move(*c));
+    });
+  }
+
+  void respond(http::status status, std::string body, const char* type = "application/json") {
+    auto res = std::make_shared<http::response<http::string_body>>(status, req_.version() ? req_.version() : 11);
+    res->set(http::field::server, "cpxd");
+    res->set(http::field::content_type, type);
+    res->keep_alive(keep_alive_);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    http::async_write(stream_, *res, [self = self(), res](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->finish();
+      self->read();
+    });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    gw_.remove_peer(id);
+    gw_.core.metrics().http_connections.fetch_sub(1, std::memory_order_relaxed);
+    if (upgraded_) return;
+    beast::error_code ignored;
+    if constexpr (kIsTls<Stream>) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = self()](beast::error_code) {
+        beast::error_code e;
+        beast::get_lowest_layer(self->stream_).socket().close(e);
+      });
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.socket().close(ignored);
+    }
+  }
+
+  WebGateway::Impl& gw_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::request<http::string_body> req_;
+  std::vector<std::string> lines_;
+  bool waiting_ = false, admin_ = false, keep_alive_ = true, upgraded_ = false, finished_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+namespace {
+
+template <bool Tls>
+void accept_loop(WebGateway::Impl& gw, tcp::acceptor& acceptor) {
+  acceptor.async_accept(gw.ioc, [&gw, &acceptor](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      if constexpr (Tls) {
+        std::make_shared<HttpConn<TlsStream>>(gw, TlsStream(beast::tcp_stream(std::move(socket)), *gw.tls))->run();
+      } else {
+        std::make_shared<HttpConn<beast::tcp_stream>>(gw, beast::tcp_stream(std::move(socket)))->run();
+      }
+    }
+    accept_loop<Tls>(gw, acceptor);
+  });
+}
+
+Result<int> listen(WebGateway::Impl& gw, std::optional<tcp::acceptor>& acceptor, int port) {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(gw.cfg.bind, ec);
+  if (ec) return Error{"bad_config", "bind address '" + gw.cfg.bind + "': " + ec.message()};
+  acceptor.emplace(gw.ioc);
+  const tcp::endpoint ep(address, static_cast<uint16_t>(port));
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Error{"bind_failed", "cannot listen on " + gw.cfg.bind + ":" + std::to_string(port) + ": " + ec.message()};
+  return static_cast<int>(acceptor->local_endpoint().port());
+}
+
+}  // namespace
+
+WebGateway::WebGateway(server::ServerCore& core) : impl_(std::make_unique<Impl>(core)) {
+  Impl& gw = *impl_;
+  gw.sink = std::make_unique<WebSink>(core.exchange().engine(), core.names(),
+                                      [&gw](std::vector<WebItem>&& items) { gw.release(std::move(items)); });
+  core.add_listener(gw.sink.get());
+  core.add_sink(gw.sink.get());
+}
+
+WebGateway::~WebGateway() { stop(); }
+
+Result<bool> WebGateway::start() {
+  Impl& gw = *impl_;
+  if (gw.cfg.http_port >= 0) {
+    auto p = listen(gw, gw.plain, gw.cfg.http_port);
+    if (!p) return p.error();
+    gw.plain_port = *p;
+    accept_loop<false>(gw, *gw.plain);
+  }
+  if (gw.cfg.https_port >= 0) {
+    gw.tls.emplace(ssl::context::tls_server);
+    gw.tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    gw.tls->use_certificate_chain_file(gw.cfg.tls_cert, ec);
+    if (!ec) gw.tls->use_private_key_file(gw.cfg.tls_key, ssl::context::pem, ec);
+    if (ec) return Error{"tls_error", "cannot load " + gw.cfg.tls_cert + " / " + gw.cfg.tls_key + ": " + ec.message()};
+    auto p = listen(gw, gw.secure, gw.cfg.https_port);
+    if (!p) return p.error();
+    gw.secure_port = *p;
+    accept_loop<true>(gw, *gw.secure);
+  }
+  gw.thread = std::thread([&gw] {
+    auto guard = net::make_work_guard(gw.ioc);
+    gw.ioc.run();
+  });
+  return true;
+}
+
+void WebGateway::stop() {
+  Impl& gw = *impl_;
+  if (!gw.thread.joinable()) return;
+  net::post(gw.ioc, [&gw] {
+    beast::error_code ec;
+    if (gw.plain) gw.plain->close(ec);
+    if (gw.secure) gw.secure->close(ec);
+    gw.peers.clear();
+    gw.by_participant.clear();
+    gw.channels.clear();
+  });
+  // Let the closes go out, then stop whatever is still pending.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  gw.ioc.stop();
+  gw.thread.join();
+}
+
+int WebGateway::port() const { return impl_->plain_port; }
+int WebGateway::tls_port() const { return impl_->secure_port; }
+
+}  // namespace cpx::web

@@ -1,0 +1,221 @@
+#include "web/web_sink.hpp"
+
+#include "cpx/fixed_point.hpp"
+
+namespace cpx::web {
+
+namespace {
+constexpr size_t kRecentTrades = 1000;
+
+void field(std::string& out, std::string_view key, std::string_view value) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  api::append_json_string(out, value);
+}
+}  // namespace
+
+std::string error_json(std::string_view reason, std::string_view text, std::string_view cmd, std::string_view cl_ord_id,
+                       std::string_view id_json) {
+  std::string out = "{\"ev\":\"error\"";
+  field(out, "reason", reason);
+  field(out, "text", text);
+  if (!cmd.empty()) field(out, "cmd", cmd);
+  if (!cl_ord_id.empty()) field(out, "cl_ord_id", cl_ord_id);
+  if (!id_json.empty()) {
+    out += ",\"id\":";
+    out += id_json;
+  }
+  out += "}";
+  return out;
+}
+
+std::string error_json(const api::DecodeError& e, std::string_view id_json) {
+  return error_json(reason_code(e.reason), e.text, e.cmd, e.cl_ord_id, id_json);
+}
+
+WebSink::WebSink(const MatchingEngine& engine, const api::NameResolver& names, Release release)
+    : engine_(engine), names_(names), release_(std::move(release)), writer_(names, scratch_) {}
+
+std::string WebSink::take_line() {
+  if (!scratch_.empty() && scratch_.back() == '\n') scratch_.pop_back();
+  std::string line;
+  line.swap(scratch_);
+  return line;
+}
+
+void WebSink::to_participant(ParticipantId p, const std::string& text, bool is_trade) {
+  WebItem item{WebItem::Kind::Participant, is_trade, origin_, p, {}, text};
+  staged_.push_back(std::move(item));
+}
+
+void WebSink::reply(uint64_t session, std::string text) {
+  staged_.push_back(WebItem{WebItem::Kind::Session, false, session, kNoParticipant, {}, std::move(text)});
+}
+
+void WebSink::subscribed(uint64_t session, std::string channel, std::string snapshot) {
+  staged_.push_back(WebItem{WebItem::Kind::Subscribed, false, session, kNoParticipant, std::move(channel), std::move(snapshot)});
+}
+
+void WebSink::logged_in(uint64_t session, ParticipantId participant, std::string text) {
+  staged_.push_back(WebItem{WebItem::Kind::LoggedIn, false, session, participant, {}, std::move(text)});
+}
+
+void WebSink::begin_request(uint64_t origin) {
+  if (origin_ != 0) staged_.push_back(WebItem{WebItem::Kind::EndRequest, false, origin_, kNoParticipant, {}, {}});
+  origin_ = origin;
+  if (origin != 0) origins_.push_back(origin);
+}
+
+void WebSink::end_batch(bool durable) {
+  begin_request(0);
+  if (!durable) {
+    // Nothing of the batch may leave: its requesters hear that they were not acknowledged.
+    staged_.clear();
+    for (uint64_t o : origins_) {
+      staged_.push_back(WebItem{WebItem::Kind::Failed, false, o, kNoParticipant, {},
+                                error_json("unavailable", reason_text(RejectReason::Unavailable))});
+      staged_.push_back(WebItem{WebItem::Kind::EndRequest, false, o, kNoParticipant, {}, {}});
+    }
+  }
+  origins_.clear();
+  if (staged_.empty()) return;
+  std::vector<WebItem> out;
+  out.swap(staged_);
+  release_(std::move(out));
+}
+
+void WebSink::on_accepted(const OrderAccepted& e) {
+  writer_.on_accepted(e);
+  to_participant(e.participant, take_line());
+}
+void WebSink::on_rejected(const OrderRejected& e) {
+  writer_.on_rejected(e);
+  std::string line = take_line();
+  if (e.participant == kNoParticipant || e.participant == kExchangeParticipant) {
+    if (origin_ != 0) reply(origin_, std::move(line));
+  } else {
+    to_participant(e.participant, line);
+  }
+}
+void WebSink::on_trade(const Trade& e) {
+  writer_.on_trade(e);
+  const std::string line = take_line();
+  to_participant(e.buyer, line, true);
+  if (e.seller != e.buyer) to_participant(e.seller, line, true);
+  // The public print names no one.
+  std::string pub = "{\"ev\":\"trade\",\"ts\":";
+  api::append_json_string(pub, format_iso_time(e.ts));
+  pub += ",\"trade_id\":" + std::to_string(e.trade_id);
+  field(pub, "symbol", names_.symbol(e.instrument));
+  field(pub, "price", format_fixed(e.price));
+  pub += ",\"qty\":" + std::to_string(e.qty);
+  field(pub, "aggressor", to_string(e.aggressor));
+  pub += "}";
+  recent_trades_.emplace_back(e.instrument, pub);
+  if (recent_trades_.size() > kRecentTrades) recent_trades_.pop_front();
+  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "trades", std::move(pub)});
+}
+void WebSink::on_done(const OrderDone& e) {
+  writer_.on_done(e);
+  to_participant(e.participant, take_line());
+}
+void WebSink::on_replaced(const OrderReplaced& e) {
+  writer_.on_replaced(e);
+  to_participant(e.participant, take_line());
+}
+void WebSink::on_restated(const OrderRestated& e) {
+  writer_.on_restated(e);
+  to_participant(e.participant, take_line());
+}
+void WebSink::on_book_change(const BookChange& e) {
+  writer_.on_book_change(e);
+  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant,
+                            "book." + std::string(names_.symbol(e.instrument)), take_line()});
+}
+void WebSink::on_instrument_state(const InstrumentStateChanged& e) {
+  writer_.on_instrument_state(e);
+  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "instruments", take_line()});
+}
+void WebSink::on_mass_cancel(const MassCancelDone& e) {
+  writer_.on_mass_cancel(e);
+  to_participant(e.participant, take_line());
+}
+void WebSink::on_admin(const AdminDone& e) {
+  writer_.on_admin(e);
+  std::string line = take_line();
+  if (origin_ != 0) reply(origin_, std::move(line));
+}
+void WebSink::on_settlement(const SettlementEvent& e) {
+  writer_.on_settlement(e);
+  const std::string line = take_line();
+  if (e.participant != kNoParticipant) to_participant(e.participant, line);
+  if (e.counterparty != kNoParticipant && e.counterparty != e.participant) to_participant(e.counterparty, line);
+  // An operator's request (deposit, agreement) is answered too.
+  if (origin_ != 0) reply(origin_, line);
+}
+
+std::string WebSink::instruments_json() const {
+  std::string out = "{\"ev\":\"instruments\",\"instruments\":[";
+  for (InstrumentId i = 0; i < engine_.instrument_count(); ++i) {
+    const InstrumentInfo* info = engine_.instrument(i);
+    if (!info) continue;
+    if (out.back() != '[') out += ",";
+    out += "{\"symbol\":";
+    api::append_json_string(out, info->symbol);
+    const Region* r = engine_.region(info->region);
+    const ChipClass* c = engine_.chip_class(info->chip_class);
+    field(out, "state", to_string(engine_.instrument_state(i)));
+    field(out, "region", r ? r->code : "");
+    field(out, "class", c ? c->code : "");
+    field(out, "start", format_iso_time(info->start));
+    field(out, "end", format_iso_time(info->end));
+    out += ",\"hours\":" + std::to_string(info->hours);
+    out += ",\"scu_per_device\":" + std::to_string(info->scu_per_device);
+    field(out, "tick", format_fixed(info->rules.tick));
+    out += ",\"lot\":" + std::to_string(info->rules.lot);
+    out += ",\"max_order_qty\":" + std::to_string(info->rules.max_order_qty);
+    field(out, "gate_closure", format_iso_time(info->gate_closure()));
+    const Price ref = engine_.reference_price(i);
+    if (ref > 0) field(out, "reference_price", format_fixed(ref));
+    out += "}";
+  }
+  out += "]}";
+  return out;
+}
+
+std::string WebSink::book_json(InstrumentId id, size_t depth) const {
+  std::string out = "{\"ev\":\"book\"";
+  field(out, "symbol", names_.symbol(id));
+  field(out, "state", to_string(engine_.instrument_state(id)));
+  std::vector<LevelView> levels;
+  for (Side side : {Side::Buy, Side::Sell}) {
+    out += side == Side::Buy ? ",\"bids\":[" : ",\"asks\":[";
+    engine_.depth(id, side, depth, levels);
+    for (size_t k = 0; k < levels.size(); ++k) {
+      if (k) out += ",";
+      out += "{\"price\":";
+      api::append_json_string(out, format_fixed(levels[k].price));
+      out += ",\"qty\":" + std::to_string(levels[k].qty) + ",\"orders\":" + std::to_string(levels[k].orders) + "}";
+    }
+    out += "]";
+  }
+  out += "}";
+  return out;
+}
+
+std::string WebSink::trades_json(InstrumentId only, size_t limit) const {
+  std::vector<const std::string*> picked;
+  for (auto it = recent_trades_.rbegin(); it != recent_trades_.rend() && picked.size() < limit; ++it) {
+    if (only == kNoInstrument || it->first == only) picked.push_back(&it->second);
+  }
+  std::string out = "{\"ev\":\"trades\",\"trades\":[";
+  for (size_t k = picked.size(); k-- > 0;) {
+    out += *picked[k];
+    if (k) out += ",";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace cpx::web

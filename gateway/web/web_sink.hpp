@@ -1,0 +1,91 @@
+#pragma once
+// The WebSocket/HTTP gateway's engine-thread side (no Beast here): while a batch is applied it turns the
+// exchange's events into JSON lines addressed to a participant, a public channel or one session, and once
+// the batch is durable it releases them, in order, to the I/O thread. Engine-thread queries (book,
+// instruments, trades) answer from here too, so a snapshot sits exactly where it belongs in the stream.
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cpx/events.hpp"
+#include "cpx/matching_engine.hpp"
+#include "json/command_codec.hpp"
+#include "json/event_codec.hpp"
+#include "json/names.hpp"
+#include "server/sequencer.hpp"
+
+namespace cpx::web {
+
+struct WebItem {
+  enum class Kind : uint8_t {
+    Participant,  // a private event: to the session that made the request, and to the participant's feeds
+    Channel,      // a public event: to the channel's subscribers
+    Session,      // to one session only (replies, refusals, admin acks, query answers)
+    Subscribed,   // a subscription's snapshot: the session joins the channel here in the stream
+    EndRequest,   // everything the session's request caused has been released
+    Failed,       // the batch could not be made durable: the request was not acknowledged
+    LoggedIn,     // the session acts for `participant` from here on (text: the reply, may be empty)
+  };
+  Kind kind;
+  bool is_trade = false;  // Participant: a fill (for the "executions" feed)
+  uint64_t session = 0;   // the request's origin (Participant) or the addressee (Session, Subscribed, ...)
+  ParticipantId participant = kNoParticipant;
+  std::string channel;
+  std::string text;  // one JSON object, no newline
+};
+
+class WebSink final : public EventListener, public server::BatchSink {
+ public:
+  // Engine thread: must only hand the items over (it must not block on a client).
+  using Release = std::function<void(std::vector<WebItem>&&)>;
+  WebSink(const MatchingEngine& engine, const api::NameResolver& names, Release release);
+
+  // --- engine thread: from the gateway's Prepare closures ---
+  void reply(uint64_t session, std::string text);
+  void subscribed(uint64_t session, std::string channel, std::string snapshot);
+  void logged_in(uint64_t session, ParticipantId participant, std::string text);
+  // Query answers (JSON objects).
+  std::string instruments_json() const;
+  std::string book_json(InstrumentId id, size_t depth) const;
+  std::string trades_json(InstrumentId only, size_t limit) const;  // only = kNoInstrument: all
+
+  // BatchSink
+  void begin_request(uint64_t origin) override;
+  void end_batch(bool durable) override;
+
+  // EventListener
+  void on_accepted(const OrderAccepted& e) override;
+  void on_rejected(const OrderRejected& e) override;
+  void on_trade(const Trade& e) override;
+  void on_done(const OrderDone& e) override;
+  void on_replaced(const OrderReplaced& e) override;
+  void on_restated(const OrderRestated& e) override;
+  void on_book_change(const BookChange& e) override;
+  void on_instrument_state(const InstrumentStateChanged& e) override;
+  void on_mass_cancel(const MassCancelDone& e) override;
+  void on_admin(const AdminDone& e) override;
+  void on_settlement(const SettlementEvent& e) override;
+
+ private:
+  std::string take_line();  // the line the writer just wrote, without its newline
+  void to_participant(ParticipantId p, const std::string& text, bool is_trade = false);
+
+  const MatchingEngine& engine_;
+  const api::NameResolver& names_;
+  Release release_;
+  std::string scratch_;
+  api::JsonEventWriter writer_;
+  std::vector<WebItem> staged_;
+  std::vector<uint64_t> origins_;  // the batch's requesting sessions (to tell them on a failed write)
+  uint64_t origin_ = 0;
+  std::deque<std::pair<InstrumentId, std::string>> recent_trades_;  // public trade lines, newest last
+};
+
+// {"ev":"error","reason":...,"text":...,"cmd":...,"cl_ord_id":...,"id":...}; `id_json` is the request's
+// "id" as JSON text (empty: none).
+std::string error_json(std::string_view reason, std::string_view text, std::string_view cmd = {},
+                       std::string_view cl_ord_id = {}, std::string_view id_json = {});
+std::string error_json(const api::DecodeError& e, std::string_view id_json = {});
+
+}  // namespace cpx::web
