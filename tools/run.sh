@@ -1,19 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the exchange with demo data.
-# Today this replays the demo trading day (config/demo_day.jsonl) through the exchange, durably under
-# var/demo, prints every event, a statement and the ledger audit; the CPX server (cpxd) replaces this
-# when the gateways land.
+# Installs what is missing, builds, and runs the exchange: cpxd with the demo market (a fresh data
+# directory under ./var/cpxd is seeded; an existing one is recovered from its journal). It prints where
+# to connect (HTTP, WebSocket, FIX, TLS) and the demo users. Ctrl-C or SIGTERM stops it cleanly.
+# Extra arguments go to cpxd (e.g. --data-dir DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/install-deps.sh
 ./tools/build.sh
 mkdir -p var
-rm -rf var/demo
-echo "== replaying config/demo_day.jsonl through the exchange, durably into var/demo (events also in var/demo_day.events.jsonl)"
-./build/bin/cpx-replay --journal var/demo --depth 5 config/demo_day.jsonl | tee var/demo_day.events.jsonl
-echo "== $(grep -c '"ev":"trade"' var/demo_day.events.jsonl) trades, $(grep -c '"ev":"settled"' var/demo_day.events.jsonl) contracts settled"
-echo "== statement of GZBD (Guizhou state operator, host of Huawei Cloud's servers: 20 % of their revenue):"
-./build/bin/cpx-replay --journal var/demo --statement GZBD --csv < /dev/null | grep -v '"ev"'
-echo "== audit: full replay of the journal with ledger checks:"
-./build/bin/cpx-replay --journal var/demo --replay-events | tail -1
-echo "== try your own commands: ./build/bin/cpx-replay --depth 5 FILE (docs/API.md)"
+exec ./build/bin/cpxd --config config/cpxd.json --demo "$@"

@@ -63,7 +63,10 @@ void to_quickfix(const FixMessage& in, FIX::Message& m) {
   m.getHeader().setField(FIX::MsgType(in.msg_type));
   for (const FixField& f : in.fields) m.setField(f.tag, f.value);
   for (const FixGroup& g : in.groups) {
-    if (g.entries.empty()) continue;
+    if (g.entries.empty()) {
+      m.setField(g.count_tag, "0");
+      continue;
+    }
     // Fields in the order of the first entry, the delimiter first.
     std::vector<int> order;
     order.push_back(g.delim_tag);

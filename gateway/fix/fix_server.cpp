@@ -61,11 +61,11 @@ std::string FixServer::on_logon(const std::string& target_comp_id, const std::st
     return "bad_credentials: unknown user, wrong password or disabled user";
   }
   // The participant's id lives on the engine thread: ask it (a logon may wait a moment; orders never do).
-  std::promise<ParticipantId> resolved;
-  core_.sequencer().submit(0, [&](Timestamp, std::vector<Command>&) {
-    resolved.set_value(core_.names().participant(user->participant));
+  auto resolved = std::make_shared<std::promise<ParticipantId>>();
+  core_.sequencer().submit(0, [this, resolved, code = user->participant](Timestamp, std::vector<Command>&) {
+    resolved->set_value(core_.names().participant(code));
   });
-  auto f = resolved.get_future();
+  auto f = resolved->get_future();
   if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return "unavailable: the exchange did not answer";
   const ParticipantId p = f.get();
   if (p == kNoParticipant) return "unknown_participant: the user's participant '" + user->participant + "' is not known";
@@ -133,7 +133,7 @@ void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
   if (!s->limiter.allow(server::wall_clock())) {
     core_.metrics().reject(RejectReason::RateLimited);
     enqueue(*s, FixSink::refusal(msg, RejectReason::RateLimited, std::string(reason_text(RejectReason::RateLimited)),
-                                 "rl-" + std::to_string(session)));
+                                 "rl-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
     return;
   }
   core_.sequencer().submit(session, [this, session, p = s->participant, msg](Timestamp now, std::vector<Command>& out) {

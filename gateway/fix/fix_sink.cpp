@@ -303,7 +303,7 @@ void FixSink::market_data_request(uint64_t session, const FixMessage& msg) {
     m->msg_type = "W";
     m->set(tag::MDReqID, msg.value(tag::MDReqID));
     m->set(tag::Symbol, symbol);
-    fixapi::FixGroup entries{tag::NoMDEntries, tag::MDEntryType, {}};
+    fixapi::FixGroup entries{tag::NoMDEntries, tag::MDEntryType, {}};  // an empty book sends 268=0
     std::vector<LevelView> levels;
     for (Side side : {Side::Buy, Side::Sell}) {
       engine_.depth(id, side, depth <= 0 ? 1000 : static_cast<size_t>(depth), levels);
@@ -398,7 +398,7 @@ std::shared_ptr<FixMessage> FixSink::exec_report(OrderId id, const OrderState& o
   auto m = std::make_shared<FixMessage>();
   m->msg_type = "8";
   m->set(tag::OrderID, std::to_string(id));
-  m->set(tag::ClOrdID, o.cl_ord_id);
+  if (!o.cl_ord_id.empty()) m->set(tag::ClOrdID, o.cl_ord_id);
   m->set(tag::ExecID, next_exec_id());
   m->set(tag::ExecType, std::string(1, exec_type));
   m->set(tag::OrdStatus, std::string(1, ord_status));
@@ -479,8 +479,13 @@ void FixSink::on_done(const OrderDone& e) {
   m->set(tag::LeavesQty, "0");
   if (context_.msg_type == "F" && !context_.cl_ord_id.empty()) {
     // A cancel answers with the cancel request's own ClOrdID and names the order's in OrigClOrdID.
+    bool has = false;
     for (auto& f : m->fields)
-      if (f.tag == tag::ClOrdID) f.value = context_.cl_ord_id;
+      if (f.tag == tag::ClOrdID) {
+        f.value = context_.cl_ord_id;
+        has = true;
+      }
+    if (!has) m->set(tag::ClOrdID, context_.cl_ord_id);
     m->set(tag::OrigClOrdID, o->cl_ord_id);
   }
   m->set(tag::Text, std::string(done_reason_text(e.reason)));

@@ -157,8 +157,9 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
 
   auto participant = [&](const char* field, bool required, ParticipantId fallback) -> ParticipantId {
     const bool present = in.field(field, false) != nullptr;
-    if (acting != kNoParticipant) {
-      // A session acts for the participant it logged in as, and for no one else.
+    if (acting != kNoParticipant && std::string_view(field) == "participant") {
+      // A session acts for the participant it logged in as, and for no one else (the engine checks
+      // whether that participant may touch others: operators may).
       if (!present) return acting;
       std::string code = in.str(field, true);
       if (!in.failed() && names_.participant(code) != acting) {

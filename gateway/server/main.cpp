@@ -155,8 +155,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(core.durable_seq()), fresh && demo ? ", demo market seeded" : "");
   if (web.port() >= 0) std::printf("cpxd: HTTP  http://%s:%d/  WebSocket ws://%s:%d/ws\n", config.bind.c_str(), web.port(), config.bind.c_str(), web.port());
   if (web.tls_port() >= 0) std::printf("cpxd: HTTPS https://%s:%d/  WebSocket wss://%s:%d/ws  (certificate %s)\n", config.bind.c_str(), web.tls_port(), config.bind.c_str(), web.tls_port(), config.tls_cert.c_str());
-  if (fix.port() >= 0) std::printf("cpxd: FIX 4.4 tcp://%s:%d  SenderCompID of the server: %s\n", config.bind.c_str(), fix.port(), config.fix_sender_comp_id.c_str());
-  if (fix.tls_port() >= 0) std::printf("cpxd: FIX 4.4 over TLS %s:%d\n", config.bind.c_str(), fix.tls_port());
+  if (fix.port() >= 0) std::printf("cpxd: FIX 4.4 tcp://0.0.0.0:%d (QuickFIX 1.15.1 binds every interface)  server CompID %s\n", fix.port(), config.fix_sender_comp_id.c_str());
+  if (fix.tls_port() >= 0) std::printf("cpxd: FIX 4.4 over TLS 0.0.0.0:%d  server CompID %sS\n", fix.tls_port(), config.fix_sender_comp_id.c_str());
   if (demo) {
     std::printf("cpxd: demo users (user / password / API key / secret):\n");
     for (const auto& u : cpx::server::demo_users())

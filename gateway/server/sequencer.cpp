@@ -94,6 +94,9 @@ void Sequencer::process(std::vector<Pending>& batch) {
   if (failed_) {
     // After a failed write the in-memory state is ahead of the journal: nothing more is applied or
     // acknowledged; a restart recovers a consistent state from the journal.
+    for (const Pending& p : batch)
+      for (BatchSink* s : sinks_) s->begin_request(p.origin);
+    for (BatchSink* s : sinks_) s->begin_request(0);
     for (BatchSink* s : sinks_) s->end_batch(false);
     for (Pending& p : batch)
       if (p.done) p.done(0, kNothing);

@@ -180,7 +180,7 @@ struct WebGateway::Impl {
         if (Peer* p = peer(item.session)) {
           if (p->participant != kNoParticipant) by_participant[p->participant].erase(p->id);
           p->participant = item.participant;
-          by_participant[item.participant].insert(p->id);
+          if (item.participant != kNoParticipant) by_participant[item.participant].insert(p->id);
           p->logged_in(item.participant);
           if (!item.text.empty()) p->deliver(std::make_shared<const std::string>(std::move(item.text)));
         }
@@ -237,8 +237,8 @@ struct WebGateway::Impl {
       const ParticipantId p = core.names().participant(code);
       const Participant* info = core.exchange().engine().participant(p);
       if (!info) {
-        sink->reply(session, error_json("unknown_participant", "the user's participant '" + code + "' is not known", {},
-                                        {}, id_json));
+        sink->logged_in(session, kNoParticipant,
+                        error_json("unknown_participant", "the user's participant '" + code + "' is not known", {}, {}, id_json));
         return;
       }
       std::string text;
@@ -285,7 +285,10 @@ class WsConn final : public Peer {
     if (!writing_) write();
   }
 
-  void logged_in(ParticipantId) override { logged_in_ = true; }
+  void logged_in(ParticipantId p) override {
+    login_pending_ = false;
+    logged_in_ = p != kNoParticipant;
+  }
 
  private:
   std::shared_ptr<WsConn> self() { return std::static_pointer_cast<WsConn>(shared_from_this()); }
@@ -557,7 +560,11 @@ class HttpConn final : public Peer {
   void request_done() override {
     if (!waiting_) return;
     waiting_ = false;
-    if (admin_) {
+    if (admin_ && lines_.size() == 1 && lines_[0].rfind("{\"ev\":\"error\"", 0) == 0) {
+      // Refused before the engine: no role, or a request that does not decode.
+      const bool role = lines_[0].find("\"role_missing\"") != std::string::npos;
+      respond(role ? http::status::forbidden : http::status::bad_request, std::move(lines_[0]));
+    } else if (admin_) {
       std::string body = "{\"events\":[";
       for (size_t i = 0; i < lines_.size(); ++i) body += (i ? "," : "") + lines_[i];
       body += "]}";

@@ -151,8 +151,10 @@ void WebSink::on_settlement(const SettlementEvent& e) {
   const std::string line = take_line();
   if (e.participant != kNoParticipant) to_participant(e.participant, line);
   if (e.counterparty != kNoParticipant && e.counterparty != e.participant) to_participant(e.counterparty, line);
-  // An operator's request (deposit, agreement) is answered too.
-  if (origin_ != 0) reply(origin_, line);
+  // An operator's cash or agreement request is answered too (contract events reach their parties above).
+  const bool operator_action = e.kind == SettlementKind::Deposit || e.kind == SettlementKind::Withdrawal ||
+                               e.kind == SettlementKind::RevenueShareSet;
+  if (origin_ != 0 && operator_action) reply(origin_, line);
 }
 
 std::string WebSink::instruments_json() const {

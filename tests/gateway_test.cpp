@@ -1,0 +1,590 @@
+// Integration tests of cpxd's gateways against one running server (shared by every test: QuickFIX
+// acceptors and initiators take about a second to stop): a real Boost.Beast WebSocket client, plain and
+// TLS, a real QuickFIX initiator, and plain HTTP. Orders, acks, fills and market data; auth failures;
+// roles; bad input while another client keeps trading; cancel-on-disconnect.
+#include <utility>  // before Asio (Boost 1.74)
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "auth/request_auth.hpp"
+#include "fix/fix_api.hpp"
+#include "fix/fix_server.hpp"
+#include "json/config_loader.hpp"
+#include "server/demo_market.hpp"
+#include "server/self_signed.hpp"
+#include "server/server_core.hpp"
+#include "web/web_gateway.hpp"
+
+namespace cpx::test {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+namespace fs = std::filesystem;
+using tcp = net::ip::tcp;
+using nlohmann::json;
+
+int free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+int64_t now_ns() { return server::wall_clock(); }
+
+std::string nonce() {
+  static std::mt19937_64 rng(std::random_device{}());
+  return "n" + std::to_string(rng());
+}
+
+// The one server of this test binary.
+struct Server {
+  Server() {
+    dir = fs::temp_directory_path() / ("cpx-gw-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    config.data_dir = dir.string();
+    config.http_port = 0;
+    config.https_port = 0;
+    config.fix_port = free_port();
+    config.fix_tls_port = free_port();
+    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}};
+    config.requests_per_s = 20000;
+    config.burst = 20000;
+    config.snapshot_every = 0;
+    server::fill_defaults(config);
+    EXPECT_TRUE(server::ensure_self_signed(config.tls_cert, config.tls_key).ok());
+    std::string log;
+    auto opened = server::ServerCore::open(config, log);
+    EXPECT_TRUE(opened.ok());
+    core = std::move(*opened);
+    web = std::make_unique<web::WebGateway>(*core);
+    fix = std::make_unique<fix::FixServer>(*core);
+    core->start();
+    auto reference = api::load_reference_requests(config.reference_dir);
+    EXPECT_TRUE(reference.ok());
+    EXPECT_TRUE(core->run_admin_requests(*reference).ok());
+    auto seeded = core->run_admin_requests(server::demo_requests(now_ns()));
+    EXPECT_TRUE(seeded.ok()) << (seeded.ok() ? "" : seeded.error().text);
+    for (const auto& u : server::demo_users()) {
+      if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1" || u.participant == "SHRENDER") {
+        EXPECT_TRUE(core->users().put(u.username, u.participant, u.password, u.api_key, u.api_secret).ok());
+      }
+    }
+    EXPECT_TRUE(web->start().ok());
+    auto f = fix->start();
+    EXPECT_TRUE(f.ok()) << (f.ok() ? "" : f.error().text);
+    symbols = server::demo_symbols(now_ns());
+  }
+  ~Server() {
+    fix->stop();
+    web->stop();
+    core->stop();
+    fs::remove_all(dir);
+  }
+  fs::path dir;
+  server::ServerConfig config;
+  std::unique_ptr<server::ServerCore> core;
+  std::unique_ptr<web::WebGateway> web;
+  std::unique_ptr<fix::FixServer> fix;
+  std::vector<std::string> symbols;
+};
+
+Server& server() {
+  static Server s;
+  return s;
+}
+
+// ---- HTTP ----
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+HttpReply http_request(http::verb verb, const std::string& target, const std::string& body = {},
+                       const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server().web->port())));
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "localhost");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return {static_cast<int>(res.result_int()), res.body()};
+}
+
+HttpReply admin_request(const std::string& key, const std::string& secret, const std::string& body) {
+  const int64_t ts = now_ns();
+  const std::string n = nonce();
+  return http_request(http::verb::post, "/admin", body,
+                      {{"X-CPX-Key", key},
+                       {"X-CPX-Timestamp", std::to_string(ts)},
+                       {"X-CPX-Nonce", n},
+                       {"X-CPX-Signature", auth::sign_request(secret, ts, n, "POST /admin\n" + body)}});
+}
+
+// ---- WebSocket ----
+template <class Stream>
+class WsClient {
+ public:
+  explicit WsClient(bool tls_unused = false);
+  ~WsClient() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+  void send(const std::string& text) { ws_.write(net::buffer(text)); }
+  // Reads until a message satisfies `pred` (returns it) or the timeout passes (returns null).
+  json read_until(const std::function<bool(const json&)>& pred, int timeout_ms = 5000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+      json m = read(deadline);
+      if (m.is_null()) return m;
+      seen.push_back(m);
+      if (pred(m)) return m;
+    }
+    return json();
+  }
+  // Sync reads ignore Beast's timeouts: read asynchronously and run the context until the deadline.
+  json read(std::chrono::steady_clock::time_point deadline) {
+    beast::flat_buffer buffer;
+    bool done = false;
+    beast::error_code ec;
+    ws_.async_read(buffer, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    ioc_.restart();
+    ioc_.run_until(deadline);
+    if (!done) {
+      beast::get_lowest_layer(ws_).cancel();
+      ioc_.restart();
+      ioc_.run();
+      closed_reason = "timeout";
+      return json();
+    }
+    if (ec) {
+      closed_reason = ec.message();
+      return json();
+    }
+    return json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
+  }
+  json login(const std::string& key, const std::string& secret) {
+    const int64_t ts = now_ns();
+    const std::string n = nonce();
+    send(json{{"op", "login"}, {"key", key}, {"ts", ts}, {"nonce", n}, {"sig", auth::sign_request(secret, ts, n, "login")}}.dump());
+    return read_until([](const json& m) { return m.value("ev", "") == "login" || m.value("ev", "") == "error"; });
+  }
+  std::vector<json> seen;
+  std::string closed_reason;
+
+ private:
+  net::io_context ioc_;
+  ssl::context ctx_{ssl::context::tls_client};
+  websocket::stream<Stream> ws_;
+};
+
+template <>
+WsClient<beast::tcp_stream>::WsClient(bool) : ws_(ioc_) {
+  beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server().web->port())));
+  ws_.handshake("localhost", "/ws");
+}
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <>
+WsClient<TlsStream>::WsClient(bool) : ws_(ioc_, ctx_) {
+  // The server's certificate is the self-signed one the test made: trust exactly it.
+  ctx_.load_verify_file(server().config.tls_cert);
+  ctx_.set_verify_mode(ssl::verify_peer);
+  beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server().web->tls_port())));
+  ws_.next_layer().handshake(ssl::stream_base::client);
+  ws_.handshake("localhost", "/ws");
+}
+
+using Ws = WsClient<beast::tcp_stream>;
+
+bool is_ev(const json& m, const char* ev) { return m.is_object() && m.value("ev", "") == ev; }
+
+// ---- FIX ----
+fixapi::FixClientSettings fix_settings(const std::string& comp_id, const std::string& user, const std::string& password,
+                                       bool tls = false) {
+  fixapi::FixClientSettings s;
+  s.port = tls ? server().config.fix_tls_port : server().config.fix_port;
+  s.tls = tls;
+  s.ca_file = tls ? server().config.tls_cert : "";
+  s.sender_comp_id = comp_id;
+  s.target_comp_id = tls ? "CPXS" : "CPX";
+  s.username = user;
+  s.password = password;
+  s.dictionary = server().config.fix_dictionary;
+  return s;
+}
+
+bool next_of(fixapi::FixClient& c, const std::function<bool(const fixapi::FixMessage&)>& pred, fixapi::FixMessage& out,
+             int timeout_ms = 5000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+    if (!c.next(out, std::max(left, 1))) return false;
+    if (pred(out)) return true;
+  }
+  return false;
+}
+
+fixapi::FixMessage new_order(const std::string& cl, const std::string& symbol, char side, const std::string& qty,
+                             const std::string& price, const std::string& tif = "1") {
+  fixapi::FixMessage m;
+  m.msg_type = "D";
+  m.set(11, cl);
+  m.set(55, symbol);
+  m.set(54, std::string(1, side));
+  m.set(60, "20261125-00:00:00.000");
+  m.set(38, qty);
+  m.set(40, "2");
+  m.set(44, price);
+  m.set(59, tif);
+  return m;
+}
+
+// =====================================================================================================
+
+TEST(Gateway, HttpReadEndpointsAnswerFromTheEngine) {
+  auto health = http_request(http::verb::get, "/health");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_NE(health.body.find("\"status\":\"ok\""), std::string::npos);
+  auto instruments = json::parse(http_request(http::verb::get, "/instruments").body);
+  ASSERT_TRUE(instruments.contains("instruments"));
+  EXPECT_GE(instruments["instruments"].size(), 18u);
+  auto book = json::parse(http_request(http::verb::get, "/book/" + server().symbols[0] + "?depth=2").body);
+  EXPECT_EQ(book["symbol"], server().symbols[0]);
+  EXPECT_EQ(book["asks"].size(), 2u) << "depth limits the levels";
+  auto unknown = http_request(http::verb::get, "/book/NM.H100.D.2031-01-01");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(json::parse(unknown.body)["reason"], "unknown_instrument");
+  auto metrics = http_request(http::verb::get, "/metrics");
+  EXPECT_NE(metrics.body.find("cpx_journal_fsyncs_total"), std::string::npos);
+  EXPECT_NE(metrics.body.find("cpx_request_durable_seconds_bucket"), std::string::npos);
+  EXPECT_EQ(http_request(http::verb::get, "/nope").status, 404);
+}
+
+TEST(Gateway, WebSocketOrderAckFillAndMarketData) {
+  const std::string sym = server().symbols[2];  // NX.H20 tomorrow
+  Ws buyer, seller, watcher;
+  ASSERT_TRUE(is_ev(buyer.login("key-bjai", "secret-bjai"), "login"));
+  ASSERT_TRUE(is_ev(seller.login("key-nmdc", "secret-nmdc"), "login"));
+  ASSERT_TRUE(is_ev(watcher.login("key-shrender", "secret-shrender"), "login"));
+  watcher.send(json{{"op", "subscribe"}, {"channel", "book." + sym}, {"depth", 5}, {"id", 7}}.dump());
+  json sub = watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); });
+  ASSERT_TRUE(sub.contains("snapshot"));
+  EXPECT_EQ(sub["id"], 7);
+  watcher.send(json{{"op", "subscribe"}, {"channel", "trades"}}.dump());
+  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+
+  // ALICLOUD offers NX.H20 from 4.10; BJAI lifts 5 devices at 4.10.
+  buyer.send(R"({"cmd":"new_order","cl_ord_id":"ws-b1","symbol":")" + sym + R"(","side":"buy","price":"4.10","qty":5})");
+  json acc = buyer.read_until([](const json& m) { return is_ev(m, "accepted") || is_ev(m, "error") || is_ev(m, "rejected"); });
+  ASSERT_TRUE(is_ev(acc, "accepted")) << acc.dump();
+  EXPECT_EQ(acc["cl_ord_id"], "ws-b1");
+  json fill = buyer.read_until([](const json& m) { return is_ev(m, "trade"); });
+  ASSERT_FALSE(fill.is_null());
+  EXPECT_EQ(fill["qty"], 5);
+  EXPECT_EQ(fill["price"], "4.1000");
+  // Market data: the level change and the anonymous print.
+  // The print comes first (trades are published as they happen, level changes at the end of the command).
+  json print = watcher.read_until([](const json& m) { return is_ev(m, "trade"); });
+  ASSERT_FALSE(print.is_null());
+  json change = watcher.read_until([&](const json& m) { return is_ev(m, "book_change") && m["price"] == "4.1000"; });
+  ASSERT_FALSE(change.is_null());
+  EXPECT_FALSE(print.contains("buyer")) << "public prints name no one";
+  // HTTP sees the trade too.
+  auto trades = json::parse(http_request(http::verb::get, "/trades?symbol=" + sym).body);
+  ASSERT_FALSE(trades["trades"].empty());
+  EXPECT_EQ(trades["trades"].back()["qty"], 5);
+
+  // Cancel by client id; the same id again is free once the order is closed.
+  buyer.send(R"({"cmd":"new_order","cl_ord_id":"ws-b2","symbol":")" + sym + R"(","side":"buy","price":"3.50","qty":1})");
+  ASSERT_FALSE(buyer.read_until([](const json& m) { return is_ev(m, "accepted") && m["cl_ord_id"] == "ws-b2"; }).is_null());
+  buyer.send(R"({"cmd":"new_order","cl_ord_id":"ws-b2","symbol":")" + sym + R"(","side":"buy","price":"3.40","qty":1})");
+  json dup = buyer.read_until([](const json& m) { return is_ev(m, "error"); });
+  EXPECT_EQ(dup["reason"], "duplicate_cl_ord_id");
+  buyer.send(R"({"cmd":"cancel","orig_cl_ord_id":"ws-b2"})");
+  json done = buyer.read_until([](const json& m) { return is_ev(m, "cancelled"); });
+  ASSERT_FALSE(done.is_null()) << "cancel by orig_cl_ord_id";
+  // A session acts for its own participant only, and cannot move the clock.
+  buyer.send(R"({"cmd":"cancel","participant":"NMDC","order_id":1})");
+  EXPECT_EQ(buyer.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "not_owner");
+  buyer.send(R"({"cmd":"advance_time","ts":"2030-01-01"})");
+  EXPECT_EQ(buyer.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "not_allowed");
+}
+
+TEST(Gateway, EveryWebSocketAuthFailureHasItsReason) {
+  {
+    Ws c;
+    c.send(R"({"cmd":"new_order"})");
+    EXPECT_EQ(c.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "not_authenticated");
+  }
+  {
+    Ws c;
+    EXPECT_EQ(c.login("key-nobody", "x")["reason"], "unknown_api_key");
+  }
+  {
+    Ws c;
+    EXPECT_EQ(c.login("key-bjai", "wrong-secret")["reason"], "bad_signature");
+  }
+  {
+    Ws c;
+    const int64_t ts = now_ns() - 60'000'000'000;
+    c.send(json{{"op", "login"}, {"key", "key-bjai"}, {"ts", ts}, {"nonce", "old"}, {"sig", auth::sign_request("secret-bjai", ts, "old", "login")}}.dump());
+    EXPECT_EQ(c.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "stale_timestamp");
+  }
+  {
+    const int64_t ts = now_ns();
+    const std::string msg = json{{"op", "login"}, {"key", "key-bjai"}, {"ts", ts}, {"nonce", "once-only"},
+                                 {"sig", auth::sign_request("secret-bjai", ts, "once-only", "login")}}.dump();
+    Ws a, b;
+    a.send(msg);
+    ASSERT_TRUE(is_ev(a.read_until([](const json& m) { return m.contains("ev"); }), "login"));
+    b.send(msg);
+    EXPECT_EQ(b.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "replayed_nonce");
+  }
+  {
+    Ws c;
+    const int64_t ts = now_ns();
+    c.send(json{{"op", "login"}, {"key", "key-bjai"}, {"ts", ts}, {"nonce", ""}, {"sig", "00"}}.dump());
+    EXPECT_EQ(c.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "malformed_nonce");
+  }
+  auto metrics = http_request(http::verb::get, "/metrics").body;
+  EXPECT_NE(metrics.find("cpx_auth_failures_total"), std::string::npos);
+}
+
+TEST(Gateway, RolesAreCheckedServerSide) {
+  Ws buyer;
+  ASSERT_TRUE(is_ev(buyer.login("key-bjai", "secret-bjai"), "login"));
+  buyer.send(R"({"cmd":"halt","symbol":")" + server().symbols[0] + R"("})");
+  json r = buyer.read_until([](const json& m) { return is_ev(m, "rejected") || is_ev(m, "error"); });
+  EXPECT_EQ(r["reason"], "role_missing") << r.dump();
+  buyer.send(R"({"cmd":"new_order","cl_ord_id":"sell-as-buyer","symbol":")" + server().symbols[0] + R"(","side":"sell","price":"30.00","qty":1})");
+  r = buyer.read_until([](const json& m) { return is_ev(m, "rejected") || is_ev(m, "error"); });
+  EXPECT_EQ(r["reason"], "role_missing") << r.dump();
+  // The admin endpoint: operators only.
+  const std::string body = R"({"cmd":"deposit","target":"SHRENDER","amount":"100.00"})";
+  auto refused = admin_request("key-bjai", "secret-bjai", body);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("role_missing"), std::string::npos) << refused.body;
+  auto unsigned_req = http_request(http::verb::post, "/admin", body);
+  EXPECT_EQ(unsigned_req.status, 401);
+  auto ok = admin_request("key-ops1", "secret-ops1", body);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("\"deposit\""), std::string::npos) << ok.body;
+  // The audit log has the logins and the operator's request, and its chain verifies.
+  const auth::AuditVerdict v = auth::AuditLog::verify(server().core->audit_path());
+  EXPECT_TRUE(v.ok) << v.why;
+  EXPECT_GT(v.entries, 3u);
+}
+
+TEST(Gateway, JunkFromOneClientNeitherCrashesNorDisturbsAnother) {
+  const std::string sym = server().symbols[4];  // GS.CPU tomorrow
+  Ws junk, good;
+  ASSERT_TRUE(is_ev(junk.login("key-shrender", "secret-shrender"), "login"));
+  ASSERT_TRUE(is_ev(good.login("key-bjai", "secret-bjai"), "login"));
+  const std::vector<std::string> kinds = {
+      "{not json",
+      "[1,2,3]",
+      R"({"cmd":"new_order","symbol":")" + sym + R"(","side":"buy","price":1.5,"qty":1})",
+      R"({"cmd":"new_order","symbol":"XX.NOPE.D.2026-12-01","side":"buy","price":"1.00","qty":1})",
+      R"({"cmd":"new_order","symbol":"garbage","side":"buy","price":"1.00","qty":1})",
+      R"({"cmd":"new_order","symbol":")" + sym + R"(","side":"sideways","price":"1.00","qty":1})",
+      R"({"cmd":"new_order","symbol":")" + sym + R"(","side":"buy","price":"1.00","qty":"1"})",
+      R"({"cmd":"explode"})",
+      R"({"op":42})",
+      std::string(70000, 'x'),
+  };
+  const int kJunk = 10000;
+  for (int i = 0; i < kJunk; ++i) junk.send(kinds[static_cast<size_t>(i) % kinds.size()]);
+  // Meanwhile the other client trades normally.
+  for (int i = 0; i < 20; ++i) {
+    good.send(R"({"cmd":"new_order","cl_ord_id":"g)" + std::to_string(i) + R"(","symbol":")" + sym +
+              R"(","side":"buy","price":"1.00","qty":1,"tif":"ioc"})");
+  }
+  int good_answers = 0;
+  good.read_until([&](const json& m) {
+    if (is_ev(m, "done") || is_ev(m, "cancelled") || is_ev(m, "trade") || is_ev(m, "expired")) ++good_answers;
+    return good_answers >= 20;
+  }, 10000);
+  EXPECT_GE(good_answers, 20);
+  std::map<std::string, int> reasons;
+  int errors = 0;
+  junk.read_until([&](const json& m) {
+    if (is_ev(m, "error")) {
+      ++errors;
+      ++reasons[m.value("reason", "")];
+    }
+    return errors >= kJunk;
+  }, 30000);
+  EXPECT_EQ(errors, kJunk) << "every junk message gets its own specific error";
+  for (const char* r : {"malformed_request", "unknown_instrument", "bad_symbol"}) EXPECT_GT(reasons[r], 0) << r;
+  for (const auto& [reason, n] : reasons) EXPECT_FALSE(reason.empty());
+  EXPECT_EQ(http_request(http::verb::get, "/health").status, 200);
+}
+
+TEST(Gateway, WebSocketCancelOnDisconnectAndTls) {
+  const std::string sym = server().symbols[5];  // YRD.L40S tomorrow
+  {
+    WsClient<TlsStream> c;
+    ASSERT_TRUE(is_ev(c.login("key-bjai", "secret-bjai"), "login"));
+    c.send(R"({"op":"ping","id":"p1"})");
+    EXPECT_EQ(c.read_until([](const json& m) { return is_ev(m, "pong"); })["id"], "p1");
+    c.send(R"({"cmd":"new_order","cl_ord_id":"cod-1","symbol":")" + sym + R"(","side":"buy","price":"7.30","qty":3})");
+    ASSERT_TRUE(is_ev(c.read_until([](const json& m) { return is_ev(m, "accepted") || is_ev(m, "error"); }), "accepted"));
+    auto book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+    EXPECT_EQ(book["bids"][0]["price"], "7.3000");
+  }
+  // The TLS session is gone: its order is cancelled.
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    auto book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+    gone = book["bids"].empty() || book["bids"][0]["price"] != "7.3000";
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone);
+}
+
+TEST(Gateway, FixOrderFillMarketDataAndRejects) {
+  const std::string sym = server().symbols[1];  // GZ.ASC910B tomorrow
+  fixapi::FixClient bad(fix_settings("BAD", "bjai", "wrong-password"));
+  ASSERT_EQ(bad.start(), "");
+  std::string why;
+  EXPECT_FALSE(bad.wait_logon(5000, &why));
+  EXPECT_NE(why.find("bad_credentials"), std::string::npos) << why;
+
+  fixapi::FixClient c(fix_settings("BJAI", "bjai", "demo-bjai"));
+  ASSERT_EQ(c.start(), "");
+  ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
+  fixapi::FixMessage m;
+
+  // Security list and a market-data subscription.
+  fixapi::FixMessage sl;
+  sl.msg_type = "x";
+  sl.set(320, "sl1");
+  sl.set(559, "4");
+  ASSERT_TRUE(c.send(sl));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "y"; }, m));
+  EXPECT_GE(std::stoi(m.value(393)), 18);
+  fixapi::FixMessage md;
+  md.msg_type = "V";
+  md.set(262, "md1");
+  md.set(263, "1");
+  md.set(264, "5");
+  md.groups.push_back({267, 269, {{{269, "0"}}, {{269, "1"}}}});
+  md.groups.push_back({146, 55, {{{55, sym}}}});
+  ASSERT_TRUE(c.send(md));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "W"; }, m));
+  EXPECT_EQ(m.value(55), sym);
+
+  // Buy 4 at the best offer (GZBD 9.40 or HWCLOUD 9.60): New, then a fill, then an incremental refresh.
+  ASSERT_TRUE(c.send(new_order("fx-1", sym, '1', "4", "9.60")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "0"; }, m));
+  EXPECT_EQ(m.value(11), "fx-1");
+  const std::string order_id = m.value(37);
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "F"; }, m));
+  EXPECT_EQ(m.value(32), "4");
+  EXPECT_EQ(m.value(39), "2");
+  EXPECT_FALSE(m.value(20010).empty()) << "notional";
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "X"; }, m));
+
+  // A resting order, a duplicate ClOrdID, an unknown symbol, a cancel, a cancel of nothing.
+  ASSERT_TRUE(c.send(new_order("fx-2", sym, '1', "2", "8.00")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "fx-2" && x.value(150) == "0"; }, m));
+  ASSERT_TRUE(c.send(new_order("fx-2", sym, '1', "2", "8.10")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "8"; }, m));
+  EXPECT_EQ(m.value(20001), "duplicate_cl_ord_id");
+  EXPECT_EQ(m.value(103), "6");
+  ASSERT_TRUE(c.send(new_order("fx-3", "NM.H100.D.2031-01-01", '1', "1", "8.00")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "8"; }, m));
+  EXPECT_EQ(m.value(20001), "unknown_instrument");
+  fixapi::FixMessage cancel;
+  cancel.msg_type = "F";
+  cancel.set(41, "fx-2");
+  cancel.set(11, "fx-2-c");
+  cancel.set(55, sym);
+  cancel.set(54, "1");
+  cancel.set(60, "20261125-00:00:00.000");
+  ASSERT_TRUE(c.send(cancel));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "4"; }, m));
+  EXPECT_EQ(m.value(41), "fx-2");
+  ASSERT_TRUE(c.send(cancel));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "9"; }, m));
+  EXPECT_EQ(m.value(20001), "unknown_order");
+  EXPECT_EQ(m.value(102), "1");
+
+  // Malformed FIX: a Side the dictionary does not know -> session-level Reject, and the session goes on.
+  fixapi::FixMessage bad_side = new_order("fx-4", sym, 'Z', "1", "8.00");
+  ASSERT_TRUE(c.send(bad_side));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "3"; }, m));
+  EXPECT_EQ(m.value(373), "5");
+  ASSERT_TRUE(c.send(new_order("fx-5", sym, '1', "1", "8.00")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "fx-5"; }, m));
+  EXPECT_EQ(m.value(150), "0");
+  EXPECT_NE(order_id, "");
+
+  // Cancel-on-disconnect: the session logs out, its resting fx-5 leaves the book.
+  c.stop();
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    auto book = json::parse(http_request(http::verb::get, "/book/" + sym + "?depth=50").body);
+    gone = true;
+    for (const auto& level : book["bids"])
+      if (level["price"] == "8.0000") gone = false;
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(gone);
+}
+
+TEST(Gateway, FixOverTls) {
+  fixapi::FixClient c(fix_settings("NMDC", "nmdc", "demo-nmdc", /*tls=*/true));
+  ASSERT_EQ(c.start(), "");
+  std::string why;
+  ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
+  fixapi::FixMessage sl, m;
+  sl.msg_type = "x";
+  sl.set(320, "sl-tls");
+  sl.set(559, "0");
+  sl.set(55, server().symbols[0]);
+  ASSERT_TRUE(c.send(sl));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "y"; }, m));
+  EXPECT_EQ(m.value(393), "1");
+}
+
+}  // namespace
+}  // namespace cpx::test
