@@ -74,8 +74,8 @@ struct Server {
     config.fix_port = free_port();
     config.fix_tls_port = free_port();
     config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}};
-    config.requests_per_s = 20000;
-    config.burst = 20000;
+    config.requests_per_s = 2000;  // the junk test's 6,000 commands fit the burst; the rate test's 9,000 do not
+    config.burst = 7000;
     config.snapshot_every = 0;
     server::fill_defaults(config);
     EXPECT_TRUE(server::ensure_self_signed(config.tls_cert, config.tls_key).ok());
@@ -92,7 +92,8 @@ struct Server {
     auto seeded = core->run_admin_requests(server::demo_requests(now_ns()));
     EXPECT_TRUE(seeded.ok()) << (seeded.ok() ? "" : seeded.error().text);
     for (const auto& u : server::demo_users()) {
-      if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1" || u.participant == "SHRENDER") {
+      if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1" || u.participant == "SHRENDER" ||
+          u.participant == "SZAUTO") {
         EXPECT_TRUE(core->users().put(u.username, u.participant, u.password, u.api_key, u.api_secret).ok());
       }
     }
@@ -458,6 +459,38 @@ TEST(Gateway, JunkFromOneClientNeitherCrashesNorDisturbsAnother) {
   EXPECT_EQ(http_request(http::verb::get, "/health").status, 200);
 }
 
+TEST(Gateway, RateLimitPerApiKeyAndPrivateFeeds) {
+  Ws flood, feed, other;
+  ASSERT_TRUE(is_ev(flood.login("key-szauto", "secret-szauto"), "login"));
+  ASSERT_TRUE(is_ev(feed.login("key-szauto", "secret-szauto"), "login"));
+  ASSERT_TRUE(is_ev(other.login("key-bjai", "secret-bjai"), "login"));
+  // A second session of the same participant subscribed to its orders feed sees what the first one does.
+  feed.send(R"({"op":"subscribe","channel":"orders"})");
+  ASSERT_FALSE(feed.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  flood.send(R"({"cmd":"new_order","cl_ord_id":"feed-1","symbol":")" + server().symbols[3] +
+             R"(","side":"buy","price":"20.00","qty":1})");
+  ASSERT_TRUE(is_ev(flood.read_until([](const json& m) { return is_ev(m, "accepted") || is_ev(m, "error") || is_ev(m, "rejected"); }), "accepted"));
+  json seen = feed.read_until([](const json& m) { return is_ev(m, "accepted"); });
+  EXPECT_EQ(seen["cl_ord_id"], "feed-1") << "the orders feed carries the other session's order";
+  // 9,000 requests at once: the burst (7,000) goes through, the rest is refused as rate_limited.
+  const int kFlood = 9000;
+  for (int i = 0; i < kFlood; ++i) flood.send(R"({"cmd":"cancel","order_id":999999999})");
+  int answers = 0, limited = 0;
+  flood.read_until([&](const json& m) {
+    if (is_ev(m, "error") || is_ev(m, "rejected")) {
+      ++answers;
+      if (m.value("reason", "") == "rate_limited") ++limited;
+    }
+    return answers >= kFlood;
+  }, 30000);
+  EXPECT_EQ(answers, kFlood);
+  EXPECT_GT(limited, 500);
+  EXPECT_LT(limited, kFlood - 6000);
+  // The limit is per API key: another key is not affected.
+  other.send(R"({"cmd":"cancel","order_id":999999999})");
+  EXPECT_EQ(other.read_until([](const json& m) { return is_ev(m, "rejected") || is_ev(m, "error"); })["reason"], "unknown_order");
+}
+
 TEST(Gateway, WebSocketCancelOnDisconnectAndTls) {
   const std::string sym = server().symbols[5];  // YRD.L40S tomorrow
   {
@@ -547,6 +580,21 @@ TEST(Gateway, FixOrderFillMarketDataAndRejects) {
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "9"; }, m));
   EXPECT_EQ(m.value(20001), "unknown_order");
   EXPECT_EQ(m.value(102), "1");
+
+  // Mass cancel of one security: the report counts the orders.
+  ASSERT_TRUE(c.send(new_order("fx-m1", sym, '1', "1", "7.00")));
+  ASSERT_TRUE(c.send(new_order("fx-m2", sym, '1', "1", "7.01")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "fx-m2" && x.value(150) == "0"; }, m));
+  fixapi::FixMessage mass;
+  mass.msg_type = "q";
+  mass.set(11, "fx-mass");
+  mass.set(530, "1");
+  mass.set(55, sym);
+  mass.set(60, "20261125-00:00:00.000");
+  ASSERT_TRUE(c.send(mass));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "r"; }, m));
+  EXPECT_EQ(m.value(531), "1");
+  EXPECT_EQ(m.value(533), "3") << "fx-m1, fx-m2 and the demo bid BJAI has in every book of tomorrow";
 
   // Malformed FIX: a Side the dictionary does not know -> session-level Reject, and the session goes on.
   fixapi::FixMessage bad_side = new_order("fx-4", sym, 'Z', "1", "8.00");
