@@ -493,6 +493,11 @@ TEST(Gateway, RateLimitPerApiKeyAndPrivateFeeds) {
 
 TEST(Gateway, WebSocketCancelOnDisconnectAndTls) {
   const std::string sym = server().symbols[5];  // YRD.L40S tomorrow
+  // Another session of the participant, on its orders feed, sees the cancel when it happens.
+  Ws watcher;
+  ASSERT_TRUE(is_ev(watcher.login("key-bjai", "secret-bjai"), "login"));
+  watcher.send(R"({"op":"subscribe","channel":"orders"})");
+  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
   {
     WsClient<TlsStream> c;
     ASSERT_TRUE(is_ev(c.login("key-bjai", "secret-bjai"), "login"));
@@ -504,12 +509,9 @@ TEST(Gateway, WebSocketCancelOnDisconnectAndTls) {
     EXPECT_EQ(book["bids"][0]["price"], "7.3000");
   }
   // The TLS session is gone: its order is cancelled.
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    auto book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
-    gone = book["bids"].empty() || book["bids"][0]["price"] != "7.3000";
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "cancelled") && m["cl_ord_id"] == "cod-1"; }).is_null());
+  auto book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+  const bool gone = book["bids"].empty() || book["bids"][0]["price"] != "7.3000";
   EXPECT_TRUE(gone);
 }
 
@@ -606,16 +608,18 @@ TEST(Gateway, FixOrderFillMarketDataAndRejects) {
   EXPECT_EQ(m.value(150), "0");
   EXPECT_NE(order_id, "");
 
-  // Cancel-on-disconnect: the session logs out, its resting fx-5 leaves the book.
+  // Cancel-on-disconnect: the session logs out, its resting fx-5 leaves the book (seen by a WebSocket
+  // session of the same participant on its orders feed).
+  Ws watcher;
+  ASSERT_TRUE(is_ev(watcher.login("key-bjai", "secret-bjai"), "login"));
+  watcher.send(R"({"op":"subscribe","channel":"orders"})");
+  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
   c.stop();
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    auto book = json::parse(http_request(http::verb::get, "/book/" + sym + "?depth=50").body);
-    gone = true;
-    for (const auto& level : book["bids"])
-      if (level["price"] == "8.0000") gone = false;
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "cancelled") && m["cl_ord_id"] == "fx-5"; }).is_null());
+  auto book = json::parse(http_request(http::verb::get, "/book/" + sym + "?depth=50").body);
+  bool gone = true;
+  for (const auto& level : book["bids"])
+    if (level["price"] == "8.0000") gone = false;
   EXPECT_TRUE(gone);
 }
 

@@ -63,9 +63,13 @@ std::string FixServer::on_logon(const std::string& target_comp_id, const std::st
   // The participant's id lives on the engine thread: ask it (a logon may wait a moment; orders never do).
   auto resolved = std::make_shared<std::promise<ParticipantId>>();
   core_.sequencer().submit(0, [this, resolved, code = user->participant](Timestamp, std::vector<Command>&) {
-    resolved->set_value(core_.names().participant(code));
+    const ParticipantId p = core_.names().participant(code);
+    if (p != kNoParticipant) sink_->session_joined(p);
+    resolved->set_value(p);
   });
   auto f = resolved->get_future();
+  // (On a timeout the engine thread may still count the session in; the sink then builds messages for a
+  // participant nobody receives, which costs time but is never wrong.)
   if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return "unavailable: the exchange did not answer";
   const ParticipantId p = f.get();
   if (p == kNoParticipant) return "unknown_participant: the user's participant '" + user->participant + "' is not known";
@@ -88,12 +92,14 @@ std::string FixServer::on_logon(const std::string& target_comp_id, const std::st
 }
 
 void FixServer::on_logout(uint64_t session) {
+  auto s = find(session);
+  if (!s) return;
+  const ParticipantId p = s->participant;
   close_session(session);
-  if (core_.config().fix_cancel_on_disconnect) {
-    core_.sequencer().submit(session, [this, session](Timestamp now, std::vector<Command>& out) {
-      core_.session_orders().cancels_for(session, now, out);
-    });
-  }
+  core_.sequencer().submit(session, [this, session, p](Timestamp now, std::vector<Command>& out) {
+    sink_->session_left(p);
+    if (core_.config().fix_cancel_on_disconnect) core_.session_orders().cancels_for(session, now, out);
+  });
 }
 
 void FixServer::close_session(uint64_t id) {

@@ -349,6 +349,15 @@ void FixSink::security_list(uint64_t session, const FixMessage& msg) {
   to_session(session, std::move(m));
 }
 
+void FixSink::session_joined(ParticipantId p) { ++sessions_of_[p]; }
+
+void FixSink::session_left(ParticipantId p) {
+  auto it = sessions_of_.find(p);
+  if (it != sessions_of_.end() && --it->second == 0) sessions_of_.erase(it);
+}
+
+bool FixSink::has_sessions(ParticipantId p) const { return sessions_of_.count(p) != 0; }
+
 void FixSink::begin_request(uint64_t origin) {
   origin_ = origin;
   context_ = Context{};
@@ -418,14 +427,17 @@ std::shared_ptr<FixMessage> FixSink::exec_report(OrderId id, const OrderState& o
 void FixSink::on_accepted(const OrderAccepted& e) {
   OrderState o{std::string(core_.names().symbol(e.instrument)), std::string(e.cl_ord_id), side_char(e.side),
                e.type == OrderType::Market ? '1' : '2', e.qty, 0, 0, e.price};
-  auto m = exec_report(e.order_id, o, '0', '0', e.ts);
-  m->set(tag::LeavesQty, std::to_string(e.qty));
+  if (has_sessions(e.participant)) {
+    auto m = exec_report(e.order_id, o, '0', '0', e.ts);
+    m->set(tag::LeavesQty, std::to_string(e.qty));
+    to_participant(e.participant, std::move(m));
+  }
+  // Tracked for everyone: a participant may log on over FIX later and expects exact CumQty and AvgPx.
   orders_[e.order_id] = std::move(o);
-  to_participant(e.participant, std::move(m));
 }
 
 void FixSink::on_rejected(const OrderRejected& e) {
-  if (e.participant == kNoParticipant || e.participant == kExchangeParticipant) return;
+  if (e.participant == kNoParticipant || e.participant == kExchangeParticipant || !has_sessions(e.participant)) return;
   FixMessage req;
   req.msg_type = e.command == CommandKind::NewOrder ? "D"
                  : e.command == CommandKind::CancelOrder ? "F"
@@ -448,6 +460,11 @@ void FixSink::on_trade(const Trade& e) {
     o->cum += e.qty;
     o->value += static_cast<__int128>(e.price) * e.qty;
     const Quantity leaves = side == Side::Buy ? e.buy_remaining : e.sell_remaining;
+    const ParticipantId owner = side == Side::Buy ? e.buyer : e.seller;
+    if (!has_sessions(owner)) {
+      if (leaves == 0) orders_.erase(id);
+      continue;
+    }
     auto m = exec_report(id, *o, 'F', leaves == 0 ? '2' : '1', e.ts);
     m->set(tag::LastQty, std::to_string(e.qty));
     m->set(tag::LastPx, format_fixed(e.price));
@@ -456,10 +473,11 @@ void FixSink::on_trade(const Trade& e) {
     m->set(tag::CpxTradeNotional, format_fixed(e.notional));
     m->set(tag::CpxTradeFee, format_fixed(side == Side::Buy ? e.buyer_fee : e.seller_fee));
     m->set(tag::CpxPricePerScuHour, format_fixed(e.price_per_scu_hour, 8));
-    to_participant(side == Side::Buy ? e.buyer : e.seller, std::move(m));
+    to_participant(owner, std::move(m));
     if (leaves == 0) orders_.erase(id);
   }
-  // The public print, to the symbol's market-data subscribers.
+  // The public print, to the symbol's market-data subscribers (only FIX sessions can have any).
+  if (sessions_of_.empty()) return;
   auto md = std::make_shared<FixMessage>();
   md->msg_type = "X";
   md->groups.push_back(fixapi::FixGroup{tag::NoMDEntries, tag::MDUpdateAction,
@@ -475,22 +493,18 @@ void FixSink::on_done(const OrderDone& e) {
   OrderState* o = order(e.order_id);
   if (!o) return;
   const bool expired = done_is_expiry(e.reason);
-  auto m = exec_report(e.order_id, *o, expired ? 'C' : '4', expired ? 'C' : '4', e.ts);
-  m->set(tag::LeavesQty, "0");
-  if (context_.msg_type == "F" && !context_.cl_ord_id.empty()) {
+  if (has_sessions(e.participant)) {
     // A cancel answers with the cancel request's own ClOrdID and names the order's in OrigClOrdID.
-    bool has = false;
-    for (auto& f : m->fields)
-      if (f.tag == tag::ClOrdID) {
-        f.value = context_.cl_ord_id;
-        has = true;
-      }
-    if (!has) m->set(tag::ClOrdID, context_.cl_ord_id);
-    m->set(tag::OrigClOrdID, o->cl_ord_id);
+    const bool cancel = context_.msg_type == "F" && !context_.cl_ord_id.empty();
+    OrderState shown = *o;
+    if (cancel) shown.cl_ord_id = context_.cl_ord_id;
+    auto m = exec_report(e.order_id, shown, expired ? 'C' : '4', expired ? 'C' : '4', e.ts);
+    m->set(tag::LeavesQty, "0");
+    if (cancel) m->set(tag::OrigClOrdID, o->cl_ord_id);
+    m->set(tag::Text, std::string(done_reason_text(e.reason)));
+    m->set(tag::CpxReasonCode, std::string(done_reason_code(e.reason)));
+    to_participant(e.participant, std::move(m));
   }
-  m->set(tag::Text, std::string(done_reason_text(e.reason)));
-  m->set(tag::CpxReasonCode, std::string(done_reason_code(e.reason)));
-  to_participant(e.participant, std::move(m));
   orders_.erase(e.order_id);
 }
 
@@ -501,6 +515,7 @@ void FixSink::on_replaced(const OrderReplaced& e) {
   if (!e.cl_ord_id.empty()) o->cl_ord_id = std::string(e.cl_ord_id);
   o->qty = e.qty;
   o->price = e.price;
+  if (!has_sessions(e.participant)) return;
   auto m = exec_report(e.order_id, *o, '5', o->cum > 0 ? '1' : '0', e.ts);
   m->set(tag::OrigClOrdID, previous);
   m->set(tag::LeavesQty, std::to_string(e.remaining));
@@ -511,6 +526,7 @@ void FixSink::on_restated(const OrderRestated& e) {
   OrderState* o = order(e.order_id);
   if (!o) return;
   o->qty -= e.decrement;
+  if (!has_sessions(e.participant)) return;
   auto m = exec_report(e.order_id, *o, 'D', o->cum > 0 ? '1' : '0', e.ts);
   m->set(tag::LeavesQty, std::to_string(e.remaining));
   m->set(tag::Text, "self-trade prevention decremented the order");
@@ -518,6 +534,7 @@ void FixSink::on_restated(const OrderRestated& e) {
 }
 
 void FixSink::on_book_change(const BookChange& e) {
+  if (sessions_of_.empty()) return;
   auto md = std::make_shared<FixMessage>();
   md->msg_type = "X";
   const std::string symbol(core_.names().symbol(e.instrument));
@@ -531,7 +548,8 @@ void FixSink::on_book_change(const BookChange& e) {
 }
 
 void FixSink::on_mass_cancel(const MassCancelDone& e) {
-  if (context_.msg_type != "q") return;  // an operator's or a disconnect's mass cancel: the ExecutionReports say it
+  // An operator's or a disconnect's mass cancel: the ExecutionReports say it.
+  if (context_.msg_type != "q" || !has_sessions(e.participant)) return;
   auto m = std::make_shared<FixMessage>();
   m->msg_type = "r";
   m->set(tag::ClOrdID, context_.cl_ord_id);

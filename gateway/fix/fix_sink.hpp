@@ -62,6 +62,11 @@ class FixSink final : public EventListener, public server::BatchSink {
   void request(uint64_t session, ParticipantId participant, const fixapi::FixMessage& msg, Timestamp now,
                std::vector<Command>& out);
 
+  // Engine thread, in step with logons and logouts: events of a participant with no FIX session are not
+  // turned into FIX messages nobody would receive (its orders are still tracked for CumQty/AvgPx).
+  void session_joined(ParticipantId p);
+  void session_left(ParticipantId p);
+
   // BatchSink
   void begin_request(uint64_t origin) override;
   void end_batch(bool durable) override;
@@ -98,6 +103,7 @@ class FixSink final : public EventListener, public server::BatchSink {
     std::string cl_ord_id, orig_cl_ord_id, symbol, mass_cancel_type;
     char side = '1';
   };
+  bool has_sessions(ParticipantId p) const;
   OrderState* order(OrderId id);
   std::shared_ptr<fixapi::FixMessage> exec_report(OrderId id, const OrderState& o, char exec_type, char ord_status,
                                                   Timestamp ts);
@@ -116,6 +122,7 @@ class FixSink final : public EventListener, public server::BatchSink {
   uint64_t origin_ = 0;
   Context context_;
   std::unordered_map<OrderId, OrderState> orders_;
+  std::unordered_map<ParticipantId, int> sessions_of_;  // logged-on FIX sessions per participant
   uint64_t exec_seq_ = 0;
   std::string exec_prefix_;
 };

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "cpx/fixed_point.hpp"
+
 namespace cpx::server {
 
 namespace {
@@ -25,11 +27,7 @@ constexpr Book kBooks[] = {
     {"GS", "CPU-X86-64V", "NMDC", 4096, 120},  {"YRD", "L40S", "ALICLOUD", 256, 750},
 };
 
-std::string price(int64_t cents) {
-  char b[32];
-  std::snprintf(b, sizeof b, "\"%lld.%02lld\"", static_cast<long long>(cents / 100), static_cast<long long>(cents % 100));
-  return b;
-}
+std::string price(int64_t cents) { return "\"" + format_fixed(cents, 2) + "\""; }
 
 }  // namespace
 

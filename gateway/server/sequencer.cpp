@@ -20,12 +20,11 @@ Sequencer::Sequencer(persistence::Exchange& exchange, persistence::Journal& jour
                      size_t max_batch)
     : exchange_(exchange),
       journal_(journal),
+      fanout_(fanout),
       names_(exchange.engine()),
       writer_(names_, events_),
       max_batch_(max_batch),
-      clock_(wall_clock) {
-  fanout.add(&writer_);
-}
+      clock_(wall_clock) {}
 
 Sequencer::~Sequencer() { stop(); }
 
@@ -118,7 +117,10 @@ void Sequencer::process(std::vector<Pending>& batch) {
     } else {
       commands_.push_back(p.command);
     }
+    // Events become JSON here only for a caller that takes them (Done); gateways format their own.
+    if (p.done) fanout_.add(&writer_);
     for (size_t c = before; c < commands_.size(); ++c) exchange_.apply(commands_[c]);
+    if (p.done) fanout_.remove(&writer_);
     events_of_[i].swap(events_);
     count_of_[i] = commands_.size() - before;
   }

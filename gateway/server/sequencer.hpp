@@ -95,6 +95,7 @@ class Sequencer {
 
   persistence::Exchange& exchange_;
   persistence::Journal& journal_;
+  api::EventFanout& fanout_;
   api::EngineNames names_;
   std::string events_;
   api::JsonEventWriter writer_;

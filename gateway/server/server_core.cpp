@@ -115,7 +115,7 @@ Result<Command, api::DecodeError> ServerCore::decode_session_request(std::string
   auto c = decoder_->decode(line, now, acting);
   if (!c) return c;
   if (const auto* o = std::get_if<NewOrder>(&*c)) {
-    if (!o->cl_ord_id.view().empty() && client_ids_.find(o->participant, o->cl_ord_id.view()) != 0) {
+    if (!o->cl_ord_id.view().empty() && cl_ord_id_in_use(o->participant, o->cl_ord_id.view())) {
       api::DecodeError e;
       e.reason = RejectReason::DuplicateClOrdId;
       e.text = "an open order already has client order id '" + std::string(o->cl_ord_id.view()) + "'";
@@ -142,10 +142,7 @@ void ServerCore::end_batch(bool durable) {
 
 void ServerCore::audit(std::string_view actor, std::string_view action, std::string_view detail) {
   std::lock_guard lock(audit_mutex_);
-  const Timestamp now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-  (void)audit_->append(now, actor, action, detail);
+  (void)audit_->append(wall_clock(), actor, action, detail);
 }
 
 std::string ServerCore::audit_path() const { return config_.data_dir + "/audit.log"; }

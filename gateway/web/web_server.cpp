@@ -38,10 +38,6 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
-int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 template <class Stream>
 constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 
@@ -71,6 +67,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   virtual ~Peer() = default;
   virtual void deliver(const Line& line) = 0;
   virtual void request_done() {}
+  virtual void refused(int /*http_status*/) {}
   virtual void logged_in(ParticipantId) {}
 
   uint64_t id = 0;
@@ -159,7 +156,10 @@ struct WebGateway::Impl {
       }
       case WebItem::Kind::Session:
       case WebItem::Kind::Failed:
-        if (Peer* p = peer(item.session)) p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+        if (Peer* p = peer(item.session)) {
+          if (item.http_status != 0) p->refused(item.http_status);
+          p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+        }
         return;
       case WebItem::Kind::Subscribed:
         if (Peer* p = peer(item.session)) {
@@ -211,7 +211,7 @@ struct WebGateway::Impl {
     auth::AuthResult r = auth::AuthResult::UnknownKey;
     if (u) {
       verifier.set_key(u->api_key, u->api_secret);
-      r = verifier.verify(auth::SignedRequest{key, ts, nonce, payload, sig}, wall_ns());
+      r = verifier.verify(auth::SignedRequest{key, ts, nonce, payload, sig}, server::wall_clock());
     }
     if (r != auth::AuthResult::Ok) {
       core.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
@@ -227,7 +227,7 @@ struct WebGateway::Impl {
   bool rate_ok(const std::string& api_key) {
     auto it = limits.find(api_key);
     if (it == limits.end()) it = limits.emplace(api_key, server::RateLimiter(cfg.requests_per_s, cfg.burst)).first;
-    return it->second.allow(wall_ns());
+    return it->second.allow(server::wall_clock());
   }
 
   // Engine-thread half of a login: the participant's id and roles, then the session is bound to it.
@@ -557,13 +557,16 @@ class HttpConn final : public Peer {
     if (waiting_) lines_.push_back(*line);
   }
 
+  void refused(int http_status) override {
+    if (waiting_ && status_ == 0) status_ = http_status;
+  }
+
   void request_done() override {
     if (!waiting_) return;
     waiting_ = false;
-    if (admin_ && lines_.size() == 1 && lines_[0].rfind("{\"ev\":\"error\"", 0) == 0) {
-      // Refused before the engine: no role, or a request that does not decode.
-      const bool role = lines_[0].find("\"role_missing\"") != std::string::npos;
-      respond(role ? http::status::forbidden : http::status::bad_request, std::move(lines_[0]));
+    if (status_ != 0 && !lines_.empty()) {
+      // Refused on the engine thread before anything was applied (unknown symbol, no role, bad request).
+      respond(static_cast<http::status>(status_), std::move(lines_[0]));
     } else if (admin_) {
       std::string body = "{\"events\":[";
       for (size_t i = 0; i < lines_.size(); ++i) body += (i ? "," : "") + lines_[i];
@@ -572,8 +575,7 @@ class HttpConn final : public Peer {
     } else if (lines_.empty()) {
       respond(http::status::internal_server_error, error_json("unavailable", "no answer"));
     } else {
-      const bool error = lines_[0].rfind("{\"ev\":\"error\"", 0) == 0;
-      respond(error ? http::status::not_found : http::status::ok, std::move(lines_[0]));
+      respond(http::status::ok, std::move(lines_[0]));
     }
   }
 
@@ -640,7 +642,7 @@ class HttpConn final : public Peer {
       return query_engine([symbol, depth](WebGateway::Impl& gw, uint64_t s) {
         const InstrumentId inst = gw.core.names().instrument(symbol);
         if (inst == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"));
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"), 404);
         } else {
           gw.sink->reply(s, gw.sink->book_json(inst, depth));
         }
@@ -653,7 +655,7 @@ class HttpConn final : public Peer {
       return query_engine([symbol, limit](WebGateway::Impl& gw, uint64_t s) {
         InstrumentId inst = kNoInstrument;
         if (!symbol.empty() && (inst = gw.core.names().instrument(symbol)) == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"));
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"), 404);
           return;
         }
         gw.sink->reply(s, gw.sink->trades_json(inst, limit));
@@ -673,6 +675,7 @@ class HttpConn final : public Peer {
   void query_engine(F f) {
     waiting_ = true;
     admin_ = false;
+    status_ = 0;
     lines_.clear();
     gw_.core.sequencer().submit(id, [&gw = gw_, session = id, f](Timestamp, std::vector<Command>&) { f(gw, session); });
   }
@@ -700,6 +703,7 @@ class HttpConn final : public Peer {
     gw_.core.audit(user.username, "admin_request", req_.body());
     waiting_ = true;
     admin_ = true;
+    status_ = 0;
     lines_.clear();
     gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user.participant, body = req_.body()](
                                         Timestamp now, std::vector<Command>& out) {
@@ -707,14 +711,14 @@ class HttpConn final : public Peer {
       const Participant* info = gw.core.exchange().engine().participant(p);
       if (!info || (info->roles & kRoleOperator) == 0) {
         gw.core.metrics().reject(RejectReason::RoleMissing);
-        gw.sink->reply(session, error_json("role_missing", "the admin endpoint is for the operator role only"));
+        gw.sink->reply(session, error_json("role_missing", "the admin endpoint is for the operator role only"), 403);
         return;
       }
       gw.sink->logged_in(session, p, {});
       auto c = gw.core.decode_session_request(body, now, p);
       if (!c) {
         gw.core.metrics().reject(c.error().reason);
-        gw.sink->reply(session, error_json(c.error()));
+        gw.sink->reply(session, error_json(c.error()), 400);
         return;
       }
       out.push_back(std::move(*c));
@@ -761,6 +765,7 @@ class HttpConn final : public Peer {
   http::request<http::string_body> req_;
   std::vector<std::string> lines_;
   bool waiting_ = false, admin_ = false, keep_alive_ = true, upgraded_ = false, finished_ = false;
+  int status_ = 0;  // set by a refusal from the engine thread
 };
 
 // ---------------------------------------------------------------------------------------------------

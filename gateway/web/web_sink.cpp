@@ -49,8 +49,8 @@ void WebSink::to_participant(ParticipantId p, const std::string& text, bool is_t
   staged_.push_back(std::move(item));
 }
 
-void WebSink::reply(uint64_t session, std::string text) {
-  staged_.push_back(WebItem{WebItem::Kind::Session, false, session, kNoParticipant, {}, std::move(text)});
+void WebSink::reply(uint64_t session, std::string text, int http_status) {
+  staged_.push_back(WebItem{WebItem::Kind::Session, false, session, kNoParticipant, {}, std::move(text), http_status});
 }
 
 void WebSink::subscribed(uint64_t session, std::string channel, std::string snapshot) {

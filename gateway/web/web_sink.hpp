@@ -32,7 +32,8 @@ struct WebItem {
   uint64_t session = 0;   // the request's origin (Participant) or the addressee (Session, Subscribed, ...)
   ParticipantId participant = kNoParticipant;
   std::string channel;
-  std::string text;  // one JSON object, no newline
+  std::string text;      // one JSON object, no newline
+  int http_status = 0;   // Session: the HTTP status of a refusal (0: the endpoint's usual answer)
 };
 
 class WebSink final : public EventListener, public server::BatchSink {
@@ -42,7 +43,7 @@ class WebSink final : public EventListener, public server::BatchSink {
   WebSink(const MatchingEngine& engine, const api::NameResolver& names, Release release);
 
   // --- engine thread: from the gateway's Prepare closures ---
-  void reply(uint64_t session, std::string text);
+  void reply(uint64_t session, std::string text, int http_status = 0);
   void subscribed(uint64_t session, std::string channel, std::string snapshot);
   void logged_in(uint64_t session, ParticipantId participant, std::string text);
   // Query answers (JSON objects).
