@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -17,11 +18,15 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "auth/request_auth.hpp"
 #include "fix/fix_api.hpp"
@@ -73,7 +78,8 @@ struct Server {
     config.https_port = 0;
     config.fix_port = free_port();
     config.fix_tls_port = free_port();
-    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}};
+    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}, {"SLOW"}};
+    config.fix_max_queued_messages = 1000;  // the slow-consumer test's FIX client falls this far behind
     config.requests_per_s = 2000;  // the junk test's 6,000 commands fit the burst; the rate test's 9,000 do not
     config.burst = 7000;
     config.snapshot_every = 0;
@@ -160,7 +166,8 @@ HttpReply admin_request(const std::string& key, const std::string& secret, const
 template <class Stream>
 class WsClient {
  public:
-  explicit WsClient(bool tls_unused = false);
+  // rcvbuf > 0: the socket's receive buffer, set before connecting (a client that reads little).
+  explicit WsClient(int rcvbuf = 0);
   ~WsClient() {
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
@@ -207,6 +214,7 @@ class WsClient {
     send(json{{"op", "login"}, {"key", key}, {"ts", ts}, {"nonce", n}, {"sig", auth::sign_request(secret, ts, n, "login")}}.dump());
     return read_until([](const json& m) { return m.value("ev", "") == "login" || m.value("ev", "") == "error"; });
   }
+  int close_code() const { return static_cast<int>(ws_.reason().code); }
   std::vector<json> seen;
   std::string closed_reason;
 
@@ -217,14 +225,19 @@ class WsClient {
 };
 
 template <>
-WsClient<beast::tcp_stream>::WsClient(bool) : ws_(ioc_) {
+WsClient<beast::tcp_stream>::WsClient(int rcvbuf) : ws_(ioc_) {
+  if (rcvbuf > 0) {
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.open(tcp::v4());
+    socket.set_option(net::socket_base::receive_buffer_size(rcvbuf));
+  }
   beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server().web->port())));
   ws_.handshake("localhost", "/ws");
 }
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 template <>
-WsClient<TlsStream>::WsClient(bool) : ws_(ioc_, ctx_) {
+WsClient<TlsStream>::WsClient(int) : ws_(ioc_, ctx_) {
   // The server's certificate is the self-signed one the test made: trust exactly it.
   ctx_.load_verify_file(server().config.tls_cert);
   ctx_.set_verify_mode(ssl::verify_peer);
@@ -636,6 +649,154 @@ TEST(Gateway, FixOverTls) {
   ASSERT_TRUE(c.send(sl));
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "y"; }, m));
   EXPECT_EQ(m.value(393), "1");
+}
+
+// ---- a FIX client that logs on and then stops reading: raw bytes, because QuickFIX always reads ----
+std::string fix_frame(const std::string& body_fields) {
+  std::string head = "8=FIX.4.4\x01" "9=" + std::to_string(body_fields.size()) + "\x01";
+  std::string msg = head + body_fields;
+  unsigned sum = 0;
+  for (unsigned char ch : msg) sum += ch;
+  char trailer[16];
+  std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
+  return msg + trailer;
+}
+
+std::string fix_utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H:%M:%S.000", &tm);
+  return buf;
+}
+
+class RawFixClient {
+ public:
+  explicit RawFixClient(int rcvbuf) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    timeval tv{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(server().config.fix_port));
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~RawFixClient() { ::close(fd_); }
+  bool send(const std::string& fields) {
+    const std::string m = fix_frame(fields);
+    return connected_ && ::send(fd_, m.data(), m.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(m.size());
+  }
+  std::string header(const std::string& type) {
+    return "35=" + type + "\x01" "34=" + std::to_string(++seq_) + "\x01" "49=SLOW\x01" "52=" + fix_utc_now() +
+           "\x01" "56=CPX\x01";
+  }
+  // Reads until `needle` has arrived (true) or the connection ends or the timeout passes (false).
+  bool read_until(const std::string& needle, int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    char buf[65536];
+    while (received.find(needle) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n == 0) return received.find(needle) != std::string::npos;
+      if (n > 0) received.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // Reads everything until the server closes the connection; false on timeout.
+  bool read_to_end(int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    char buf[65536];
+    while (std::chrono::steady_clock::now() < deadline) {
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n == 0) return true;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;  // reset
+      if (n > 0) received.append(buf, static_cast<size_t>(n));
+    }
+    return false;
+  }
+  std::string received;
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  int seq_ = 0;
+};
+
+// DESIGN.md §6: a client that cannot keep up with market data is dropped with a reason, memory stays
+// bounded, and everyone else goes on. A WebSocket client and a FIX client subscribe to one book and stop
+// reading; the book changes until both have been dropped; a third client reading normally gets every change.
+TEST(Gateway, SlowConsumersAreDroppedWithAReasonAndOthersGetEverything) {
+  const std::string sym = server().symbols[5];  // YRD.L40S tomorrow
+  const auto drops = [] { return server().core->metrics().slow_consumer_drops.load(); };
+  const uint64_t drops_before = drops();
+
+  Ws slow(4096);
+  ASSERT_TRUE(is_ev(slow.login("key-shrender", "secret-shrender"), "login"));
+  slow.send(json{{"op", "subscribe"}, {"channel", "book." + sym}}.dump());
+  ASSERT_FALSE(slow.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+
+  RawFixClient fix(4096);
+  ASSERT_TRUE(fix.send(fix.header("A") + "98=0\x01" "108=30\x01" "141=Y\x01" "553=szauto\x01" "554=demo-szauto\x01"));
+  ASSERT_TRUE(fix.read_until("\x01" "35=A\x01", 5000)) << "logon answered";
+  ASSERT_TRUE(fix.send(fix.header("V") + "262=slow-md\x01" "263=1\x01" "264=5\x01" "267=2\x01" "269=0\x01" "269=1\x01" "146=1\x01" "55=" + sym + "\x01"));
+  ASSERT_TRUE(fix.read_until("\x01" "35=W\x01", 5000)) << "snapshot answered";
+
+  // The reader counts the book changes at the flood's price until the closing marker at 1.11.
+  Ws reader;
+  ASSERT_TRUE(is_ev(reader.login("key-szauto", "secret-szauto"), "login"));
+  reader.send(json{{"op", "subscribe"}, {"channel", "book." + sym}}.dump());
+  ASSERT_FALSE(reader.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  int reader_changes = 0;
+  bool reader_done = false;
+  std::thread reading([&] {
+    reader.read_until([&](const json& m) {
+      if (!is_ev(m, "book_change")) return false;
+      if (m["price"] == "1.1100") return reader_done = true;
+      if (m["price"] == "1.0000") ++reader_changes;
+      return false;
+    }, 120000);
+  });
+
+  // Place-and-cancel pairs for BJAI, each command one book change, in rounds until both are dropped.
+  int pairs = 0;
+  for (int round = 0; round < 40 && drops() < drops_before + 2; ++round) {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 5000; ++i, ++pairs) {
+      const std::string id = "slow-" + std::to_string(pairs);
+      lines.push_back(R"({"cmd":"new_order","participant":"BJAI","cl_ord_id":")" + id + R"(","symbol":")" + sym +
+                      R"(","side":"buy","price":"1.00","qty":1})");
+      lines.push_back(R"({"cmd":"cancel","participant":"BJAI","orig_cl_ord_id":")" + id + R"("})");
+    }
+    auto ran = server().core->run_admin_requests(lines);
+    ASSERT_TRUE(ran.ok()) << ran.error().text;
+  }
+  EXPECT_EQ(drops(), drops_before + 2) << "both slow clients dropped after " << pairs << " pairs";
+  ASSERT_TRUE(server().core->run_admin_requests({R"({"cmd":"new_order","participant":"BJAI","cl_ord_id":"slow-end","symbol":")" +
+                                                 sym + R"(","side":"buy","price":"1.11","qty":1})",
+                                                 R"({"cmd":"cancel","participant":"BJAI","orig_cl_ord_id":"slow-end"})"}).ok());
+  reading.join();
+  EXPECT_TRUE(reader_done);
+  EXPECT_EQ(reader_changes, 2 * pairs) << "the client that reads gets every change";
+
+  // The WebSocket client finds what was in flight, then the reason, then a policy-violation close.
+  json last;
+  for (;;) {
+    json m = slow.read(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    if (m.is_null()) break;
+    last = m;
+  }
+  EXPECT_TRUE(is_ev(last, "error")) << last.dump();
+  EXPECT_EQ(last.value("reason", ""), "slow_consumer");
+  EXPECT_EQ(slow.close_code(), 1008) << slow.closed_reason;
+
+  // The FIX client is logged out with the reason in Text(58), then disconnected.
+  EXPECT_TRUE(fix.read_to_end(20000)) << "the server closes the connection";
+  EXPECT_NE(fix.received.find("\x01" "35=5\x01"), std::string::npos) << "a Logout";
+  EXPECT_NE(fix.received.find("58=slow_consumer: more than 1000 messages behind"), std::string::npos);
+  EXPECT_EQ(http_request(http::verb::get, "/health").status, 200);
 }
 
 }  // namespace

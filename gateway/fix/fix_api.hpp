@@ -23,6 +23,10 @@ struct FixSettings {
   std::string store = "memory";  // or "file"
   std::string store_dir;          // for "file"
   std::string dictionary;         // FIX44-CPX.xml
+  // A send that makes no progress for this long fails (SO_SNDTIMEO on the accepted sockets): QuickFIX's
+  // send blocks on a full socket while holding the session's lock, so without it a client that stops
+  // reading would pin its session's threads forever.
+  int send_timeout_ms = 2000;
 };
 
 struct FixField {
@@ -73,8 +77,10 @@ class FixEngine {
   // Empty on success, else why it could not start.
   std::string start();
   void stop();
-  // Thread-safe. False when the session is not logged on.
-  bool send(uint64_t session, const FixMessage& msg);
+  enum class SendOutcome { sent, not_logged_on, failed };
+  // Thread-safe. `failed`: the session is logged on but the socket took nothing for send_timeout_ms (or
+  // broke): the client is not reading.
+  SendOutcome send(uint64_t session, const FixMessage& msg);
   // Logs the session out with `reason` in Text(58).
   void logout(uint64_t session, const std::string& reason);
 

@@ -12,8 +12,14 @@
 #include <quickfix/ThreadedSocketAcceptor.h>
 #include <quickfix/ThreadedSocketInitiator.h>
 
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -93,6 +99,32 @@ FIX::Dictionary base_dictionary(const std::string& dictionary, int heartbeat_s, 
   return d;
 }
 
+// QuickFIX 1.15.1 hands out no socket of a session, so the accepted connections are found among the
+// process's descriptors: connected TCP sockets whose local port is one of the acceptor's. Setting the
+// option again on a socket that has it already is harmless, so every logon sweeps them all.
+void bound_acceptor_sends(int port, int tls_port, int timeout_ms) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return;
+  timeval tv{};
+  tv.tv_sec = timeout_ms / 1000;
+  tv.tv_usec = (timeout_ms % 1000) * 1000;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const int fd = std::atoi(e->d_name);
+    sockaddr_storage local{}, peer{};
+    socklen_t len = sizeof local;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
+    int local_port = -1;
+    if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    if (local_port < 0 || (local_port != port && local_port != tls_port)) continue;
+    len = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;  // the listener itself
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
+  closedir(dir);
+}
+
 }  // namespace
 
 // ----------------------------------------------------------------------------------------------------
@@ -113,7 +145,9 @@ struct FixEngine::Impl : public FIX::Application {
   std::map<uint64_t, FIX::SessionID> sessions;
 
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID&) override {
+    if (settings.send_timeout_ms > 0) bound_acceptor_sends(settings.port, settings.tls_port, settings.send_timeout_ms);
+  }
   void onLogout(const FIX::SessionID& sid) override {
     uint64_t id = 0;
     {
@@ -228,20 +262,23 @@ void FixEngine::stop() {
   s.secure.reset();
 }
 
-bool FixEngine::send(uint64_t session, const FixMessage& msg) {
+FixEngine::SendOutcome FixEngine::send(uint64_t session, const FixMessage& msg) {
   FIX::SessionID sid;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     auto it = impl_->sessions.find(session);
-    if (it == impl_->sessions.end()) return false;
+    if (it == impl_->sessions.end()) return SendOutcome::not_logged_on;
     sid = it->second;
   }
   try {
+    FIX::Session* s = FIX::Session::lookupSession(sid);
+    if (!s || !s->isLoggedOn()) return SendOutcome::not_logged_on;
     FIX::Message m;
     to_quickfix(msg, m);
-    return FIX::Session::sendToTarget(m, sid);
+    if (s->send(m)) return SendOutcome::sent;
+    return s->isLoggedOn() ? SendOutcome::failed : SendOutcome::not_logged_on;
   } catch (const std::exception&) {
-    return false;
+    return SendOutcome::not_logged_on;
   }
 }
 

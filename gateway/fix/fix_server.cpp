@@ -4,10 +4,6 @@
 
 namespace cpx::fix {
 
-namespace {
-constexpr size_t kMaxQueuedMessages = 20000;  // per session; a client further behind is logged out
-}
-
 FixServer::FixServer(server::ServerCore& core) : core_(core) {
   const server::ServerConfig& c = core.config();
   settings_.bind = c.bind;
@@ -23,6 +19,7 @@ FixServer::FixServer(server::ServerCore& core) : core_(core) {
   settings_.store = c.fix_store;
   settings_.store_dir = c.data_dir + "/fix";
   settings_.dictionary = c.fix_dictionary;
+  settings_.send_timeout_ms = c.fix_send_timeout_ms;
   sink_ = std::make_unique<FixSink>(core, [this](std::vector<FixItem>&& items) { route(std::move(items)); });
   core.add_listener(sink_.get());
   core.add_sink(sink_.get());
@@ -147,24 +144,20 @@ void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
   });
 }
 
+// Engine thread: never calls into QuickFIX (its send may be blocked on this very client's full socket,
+// holding the session's lock); a slow consumer is only marked here and its sender thread logs it out.
 void FixServer::enqueue(Session& s, const std::shared_ptr<const fixapi::FixMessage>& m) {
-  bool overflow = false;
   {
     std::lock_guard lock(s.mutex);
-    if (s.closing) return;
-    if (s.queue.size() >= kMaxQueuedMessages) {
-      // A slow consumer: what it has not taken is dropped and the session is logged out, so memory stays
-      // bounded and nobody else waits for it.
-      s.queue.clear();
-      s.closing = true;
-      overflow = true;
-    } else {
+    if (s.closing || !s.drop_reason.empty()) return;
+    if (s.queue.size() < core_.config().fix_max_queued_messages) {
       s.queue.push_back(m);
+    } else {
+      s.queue.clear();
+      s.drop_reason = "slow_consumer: more than " + std::to_string(core_.config().fix_max_queued_messages) + " messages behind";
+      s.dropped.store(true, std::memory_order_relaxed);
+      core_.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
     }
-  }
-  if (overflow) {
-    core_.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
-    if (engine_) engine_->logout(s.id, "slow_consumer: more than " + std::to_string(kMaxQueuedMessages) + " messages behind");
   }
   s.wake.notify_one();
 }
@@ -174,14 +167,34 @@ void FixServer::send_loop(Session& s) {
   for (;;) {
     {
       std::unique_lock lock(s.mutex);
-      s.wake.wait(lock, [&] { return !s.queue.empty() || s.closing; });
+      s.wake.wait(lock, [&] { return !s.queue.empty() || s.closing || !s.drop_reason.empty(); });
       if (s.closing) return;
       batch.assign(s.queue.begin(), s.queue.end());
       s.queue.clear();
     }
-    for (const auto& m : batch)
-      if (engine_) engine_->send(s.id, *m);
+    for (const auto& m : batch) {
+      if (s.dropped.load(std::memory_order_relaxed)) break;
+      if (!engine_ || engine_->send(s.id, *m) != fixapi::FixEngine::SendOutcome::failed) continue;
+      std::lock_guard lock(s.mutex);
+      if (s.drop_reason.empty()) {
+        s.drop_reason = "slow_consumer: the connection took nothing for " + std::to_string(core_.config().fix_send_timeout_ms) + " ms";
+        s.dropped.store(true, std::memory_order_relaxed);
+        core_.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+      }
+      break;
+    }
     batch.clear();
+    std::string drop;
+    {
+      std::lock_guard lock(s.mutex);
+      drop = s.drop_reason;
+    }
+    if (!drop.empty()) {
+      // Nothing more is sent or queued. QuickFIX sends the Logout from the session's own thread, then
+      // disconnects; that closes this session (on_logout), which cancels its orders.
+      if (engine_) engine_->logout(s.id, drop);
+      return;
+    }
   }
 }
 

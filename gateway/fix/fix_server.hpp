@@ -4,6 +4,7 @@
 // OrderMassCancelReports and market data, each session with its own bounded outbound queue and sender
 // thread (a client that does not read is logged out, the others never wait for it). QuickFIX itself sits
 // behind fix_api.hpp (the C++14 island).
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -45,6 +46,8 @@ class FixServer final : public fixapi::FixHandler {
     std::condition_variable wake;
     std::deque<std::shared_ptr<const fixapi::FixMessage>> queue;
     bool closing = false;
+    std::string drop_reason;  // set when the session is dropped as a slow consumer: nothing more is queued
+    std::atomic<bool> dropped{false};  // the same, read by the sender between messages without the lock
     std::thread sender;
   };
   void route(std::vector<FixItem>&& items);  // engine thread: only queues

@@ -29,7 +29,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   static const std::set<std::string> known = {
       "data_dir", "reference_dir", "bind", "http_port", "https_port", "fix_port", "fix_tls_port", "tls_cert",
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
-      "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "requests_per_s", "burst", "max_message_bytes",
+      "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "max_message_bytes",
       "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "snapshot_every",
       "max_batch", "comment"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
@@ -52,6 +52,8 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.fix_store = doc.value("fix_store", c.fix_store);
     c.fix_dictionary = doc.value("fix_dictionary", c.fix_dictionary);
     c.fix_cancel_on_disconnect = doc.value("fix_cancel_on_disconnect", c.fix_cancel_on_disconnect);
+    c.fix_max_queued_messages = doc.value("fix_max_queued_messages", c.fix_max_queued_messages);
+    c.fix_send_timeout_ms = doc.value("fix_send_timeout_ms", c.fix_send_timeout_ms);
     if (doc.contains("fix_sessions")) {
       for (const json& s : doc.at("fix_sessions")) c.fix_sessions.push_back({s.at("target_comp_id").get<std::string>()});
     }
@@ -70,6 +72,8 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   if (c.fix_store != "memory" && c.fix_store != "file") return Error{"bad_config", path + ": fix_store is \"memory\" or \"file\""};
   if (c.requests_per_s < 0 || c.requests_per_s > 1'000'000) return Error{"bad_config", path + ": requests_per_s is 0 (unlimited) to 1000000"};
   if (c.max_message_bytes == 0 || c.max_message_bytes > c.max_frame_bytes) return Error{"bad_config", path + ": need 0 < max_message_bytes <= max_frame_bytes"};
+  if (c.fix_max_queued_messages == 0) return Error{"bad_config", path + ": fix_max_queued_messages must be positive"};
+  if (c.fix_send_timeout_ms < 0) return Error{"bad_config", path + ": fix_send_timeout_ms is 0 (no limit) or more"};
   if (c.max_batch == 0) return Error{"bad_config", path + ": max_batch must be positive"};
   return c;
 }

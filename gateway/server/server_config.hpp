@@ -32,6 +32,8 @@ struct ServerConfig {
   std::string fix_dictionary;               // default: the source tree's config/fix/FIX44-CPX.xml
   std::vector<FixSessionConfig> fix_sessions;
   bool fix_cancel_on_disconnect = true;
+  size_t fix_max_queued_messages = 20000;   // a FIX session further behind is logged out (slow_consumer)
+  int fix_send_timeout_ms = 2000;           // a FIX send that makes no progress this long drops the session
 
   int64_t requests_per_s = 2000;            // per API key / FIX session, token bucket
   int64_t burst = 4000;

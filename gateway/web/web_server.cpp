@@ -505,7 +505,8 @@ class WsConn final : public Peer {
     out_.push_back(std::make_shared<const std::string>(
         error_json("slow_consumer", "the connection fell more than " + std::to_string(gw_.cfg.max_outbound_bytes) +
                                         " bytes behind its data and is closed")));
-    gw_.remove_peer(id);
+    // Not removed here: this runs inside the gateway's loop over a channel's subscribers.
+    net::post(ws_.get_executor(), [self = self()] { self->gw_.remove_peer(self->id); });
     if (!writing_) write();
   }
 
