@@ -78,6 +78,7 @@ class Exchange final : private EventListener {
   Ledger& ledger() { return ledger_; }
   const Contract* contract(TradeId id) const;
   size_t contract_count() const { return contracts_.size(); }
+  const std::map<TradeId, Contract>& contracts() const { return contracts_; }
   // Ledger postings the exchange expected to succeed but the ledger refused: always 0 unless a bug.
   uint64_t ledger_failures() const { return ledger_failures_; }
 

@@ -30,7 +30,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
       "data_dir", "reference_dir", "bind", "http_port", "https_port", "fix_port", "fix_tls_port", "tls_cert",
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
       "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "max_message_bytes",
-      "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "snapshot_every",
+      "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "snapshot_every", "rehearsal_clock",
       "max_batch", "comment"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (!known.count(it.key())) return Error{"bad_config", path + ": unknown key \"" + it.key() + "\""};
@@ -65,6 +65,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.auth_window_ms = doc.value("auth_window_ms", c.auth_window_ms);
     c.ws_cancel_on_disconnect = doc.value("ws_cancel_on_disconnect", c.ws_cancel_on_disconnect);
     c.snapshot_every = doc.value("snapshot_every", c.snapshot_every);
+    c.rehearsal_clock = doc.value("rehearsal_clock", c.rehearsal_clock);
     c.max_batch = doc.value("max_batch", c.max_batch);
   } catch (const json::exception& e) {
     return Error{"bad_config", path + ": " + e.what()};

@@ -43,6 +43,10 @@ struct ServerConfig {
   int64_t auth_window_ms = 5000;
   bool ws_cancel_on_disconnect = true;
 
+  // Rehearsal servers only: the operator may move the exchange's clock forward (cpx-admin clock advance)
+  // to run delivery days and dispute windows in minutes. Never on a production market.
+  bool rehearsal_clock = false;
+
   uint64_t snapshot_every = 100000;         // commands between exchange snapshots (0: never)
   size_t max_batch = 4096;
 };

@@ -59,6 +59,11 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
   core->sequencer_->add_sink(&core->session_orders_);
   core->sequencer_->add_sink(core.get());
   core->sequencer_->set_latency_histogram(&core->metrics_.durable_latency);
+  if (config.rehearsal_clock) {
+    const Timestamp recovered = core->exchange_->engine().now();
+    if (recovered > wall_clock()) core->clock_offset_.store(recovered - wall_clock());
+  }
+  core->sequencer_->set_clock([c = core.get()] { return c->exchange_clock(); });
 
   auto users = UserStore::open(config.data_dir + "/users.json");
   if (!users) return users.error();
@@ -143,6 +148,11 @@ void ServerCore::end_batch(bool durable) {
 void ServerCore::audit(std::string_view actor, std::string_view action, std::string_view detail) {
   std::lock_guard lock(audit_mutex_);
   (void)audit_->append(wall_clock(), actor, action, detail);
+}
+
+auth::AuditVerdict ServerCore::verify_audit() {
+  std::lock_guard lock(audit_mutex_);
+  return auth::AuditLog::verify(audit_path());
 }
 
 std::string ServerCore::audit_path() const { return config_.data_dir + "/audit.log"; }

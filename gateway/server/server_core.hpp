@@ -60,9 +60,15 @@ class ServerCore final : public BatchSink {
   const ServerConfig& config() const { return config_; }
   uint64_t new_session_id() { return next_session_.fetch_add(1, std::memory_order_relaxed); }
   uint64_t durable_seq() const { return durable_seq_.load(std::memory_order_relaxed); }
+  // The exchange's clock: the wall clock plus an offset that only grows. The offset moves only on a
+  // rehearsal server (config rehearsal_clock), where the operator runs days forward; after a restart it
+  // starts where the journal's last time left it, so time never runs backwards.
+  Timestamp exchange_clock() const { return wall_clock() + clock_offset_.load(std::memory_order_relaxed); }
+  void advance_clock(int64_t ns) { clock_offset_.fetch_add(ns, std::memory_order_relaxed); }
   // Appends to the hash-chained audit log (logins, operator actions); never pass secrets.
   void audit(std::string_view actor, std::string_view action, std::string_view detail);
   std::string audit_path() const;
+  auth::AuditVerdict verify_audit();  // the whole chain, while no entry is being appended
 
   // BatchSink: snapshots and the durable sequence number.
   void begin_request(uint64_t) override {}
@@ -90,6 +96,7 @@ class ServerCore final : public BatchSink {
   uint64_t last_snapshot_ = 0;
   std::atomic<uint64_t> next_session_{1};
   std::atomic<uint64_t> durable_seq_{0};
+  std::atomic<int64_t> clock_offset_{0};
   std::atomic<bool> ticking_{false};
   std::thread ticker_;
 };

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -111,6 +112,21 @@ std::optional<User> UserStore::by_api_key(const std::string& api_key) const {
   auto it = users_.find(k->second);
   if (it == users_.end() || !it->second.enabled) return std::nullopt;
   return it->second;
+}
+
+std::optional<User> UserStore::find(const std::string& username) const {
+  std::lock_guard lock(mutex_);
+  auto it = users_.find(username);
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<User> UserStore::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<User> out;
+  for (const auto& [name, u] : users_) out.push_back(u);
+  std::sort(out.begin(), out.end(), [](const User& a, const User& b) { return a.username < b.username; });
+  return out;
 }
 
 size_t UserStore::size() const {

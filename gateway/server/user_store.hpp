@@ -36,6 +36,8 @@ class UserStore {
   // The user when the password is right and the user is enabled.
   std::optional<User> check_password(const std::string& username, const std::string& password) const;
   std::optional<User> by_api_key(const std::string& api_key) const;
+  std::optional<User> find(const std::string& username) const;
+  std::vector<User> list() const;  // by username
   size_t size() const;
 
  private:

@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "auth/request_auth.hpp"
+#include "server/admin_ops.hpp"
 #include "server/rate_limiter.hpp"
 #include "web/web_gateway.hpp"
 #include "web/web_sink.hpp"
@@ -411,6 +412,8 @@ class WsConn final : public Peer {
     }
     api_key_ = user.api_key;
     username_ = user.username;
+    // A session may keep its orders when it goes (a command-line order, a GTC quote left on purpose).
+    if (auto cod = req.find("cancel_on_disconnect"); cod != req.end() && cod->is_boolean()) cancel_on_disconnect_ = cod->get<bool>();
     login_pending_ = true;
     gw_.submit_login(id, user, id_json, true);
   }
@@ -516,7 +519,7 @@ class WsConn final : public Peer {
     if (registered_) {
       gw_.remove_peer(id);
       gw_.core.metrics().ws_sessions.fetch_sub(1, std::memory_order_relaxed);
-      if (logged_in_ && gw_.cfg.ws_cancel_on_disconnect) gw_.cancel_on_disconnect(id);
+      if (logged_in_ && cancel_on_disconnect_) gw_.cancel_on_disconnect(id);
     }
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
@@ -529,6 +532,7 @@ class WsConn final : public Peer {
   size_t out_bytes_ = 0;
   bool writing_ = false, dropping_ = false, closed_ = false, registered_ = false;
   bool logged_in_ = false, login_pending_ = false;
+  bool cancel_on_disconnect_ = gw_.cfg.ws_cancel_on_disconnect;
   std::string api_key_, username_;
 };
 
@@ -706,8 +710,8 @@ class HttpConn final : public Peer {
     admin_ = true;
     status_ = 0;
     lines_.clear();
-    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user.participant, body = req_.body()](
-                                        Timestamp now, std::vector<Command>& out) {
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user.participant, actor = user.username,
+                                     body = req_.body()](Timestamp now, std::vector<Command>& out) {
       const ParticipantId p = gw.core.names().participant(code);
       const Participant* info = gw.core.exchange().engine().participant(p);
       if (!info || (info->roles & kRoleOperator) == 0) {
@@ -716,6 +720,10 @@ class HttpConn final : public Peer {
         return;
       }
       gw.sink->logged_in(session, p, {});
+      if (auto op = server::run_admin_op(gw.core, body, actor, now, out)) {
+        gw.sink->reply(session, std::move(op->body), op->http_status);
+        return;
+      }
       auto c = gw.core.decode_session_request(body, now, p);
       if (!c) {
         gw.core.metrics().reject(c.error().reason);
