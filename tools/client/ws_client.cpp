@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -145,6 +146,7 @@ bool WsClient::parse(std::string& out, bool& closed) {
 WsClient::Read WsClient::next(std::string& out, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   char buf[65536];
+  bool first = true;
   for (;;) {
     bool closed = false;
     if (parse(out, closed)) return Read::message;
@@ -156,8 +158,12 @@ WsClient::Read WsClient::next(std::string& out, int timeout_ms) {
       in_.erase(0, in_pos_);
       in_pos_ = 0;
     }
-    const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
-    if (left <= 0) return Read::timeout;
+    // Rounded up: a wait of less than a millisecond must still block (poll counts whole milliseconds),
+    // or a caller polling with short timeouts would spin.
+    const auto left_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (timeout_ms > 0 && left_ns <= 0 && !first) return Read::timeout;
+    const int left = timeout_ms == 0 ? 0 : static_cast<int>(std::max<int64_t>(1, (left_ns + 999'999) / 1'000'000));
+    first = false;
     const long n = conn_->read_some(buf, sizeof buf, left);
     if (n == -2) return Read::timeout;
     if (n == 0) return Read::closed;

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark (DESIGN.md §9, docs/BENCHMARKS.md): cpxd and cpx-load on this machine over loopback,
+journal durable (every acknowledgement after its fsync'd write). Starts a fresh cpxd with the demo market and
+no rate limits, sets the load up through cpx-admin (buyers and sellers with cash, capacity and users, a new
+hourly instrument without a price band), runs cpx-load scenarios and prints one JSON object per scenario,
+with the CPU seconds cpxd and cpx-load used (from /proc) for the CPU split.
+
+  bench/e2e.py [--build build] [--duration 10] [--scenario ws-100k ...]
+"""
+import argparse, datetime, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
+
+SCENARIOS = {
+    # name: (proto, sessions, rate, mix)
+    "ws-100k": ("ws", 4, 100000, "50,45,5"),
+    "ws-50k": ("ws", 4, 50000, "50,45,5"),
+    "ws-max": ("ws", 4, 0, "50,45,5"),
+    "fix-50k": ("fix", 4, 50000, "50,45,5"),
+    "fix-25k": ("fix", 4, 25000, "50,45,5"),
+    "fix-max": ("fix", 4, 0, "50,45,5"),
+}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--duration", type=float, default=10)
+    ap.add_argument("--scenario", action="append")
+    ap.add_argument("--keep", action="store_true", help="keep the data directory")
+    a = ap.parse_args()
+    bin_dir = os.path.join(a.build, "bin")
+    names = a.scenario or ["ws-100k", "fix-50k"]
+    for n in names:
+        if n not in SCENARIOS:
+            sys.exit(f"unknown scenario {n}: {', '.join(SCENARIOS)}")
+
+    work = tempfile.mkdtemp(prefix="cpx-e2e-", dir=os.environ.get("CPX_BENCH_DIR"))
+    http, fix = free_port(), free_port()
+    sessions = max(SCENARIOS[n][1] for n in names)
+    cfg = os.path.join(work, "cpxd.json")
+    with open(cfg, "w") as f:
+        json.dump({"http_port": http, "https_port": -1, "fix_port": fix, "fix_tls_port": -1, "requests_per_s": 0,
+                   "fix_sessions": [{"target_comp_id": f"LOAD{i}"} for i in range(2 * sessions)]}, f)
+    server = subprocess.Popen([os.path.join(bin_dir, "cpxd"), "--config", cfg, "--demo", "--data-dir", os.path.join(work, "data")],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    while True:
+        line = server.stdout.readline()
+        if not line:
+            sys.exit("cpxd did not start:\n" + "".join(lines))
+        lines.append(line)
+        if "cpxd: ready" in line:
+            break
+    day = [l for l in lines if "tomorrow's demo books" in l][0].split(":", 2)[2].split()[0].rsplit(".", 1)[1]
+    next_day = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
+    symbol = f"NM.H100.H.{day}T12"
+
+    def admin(*args):
+        r = subprocess.run([os.path.join(bin_dir, "cpx-admin"), "--url", f"http://127.0.0.1:{http}", "--key", "key-ops1",
+                            "--secret", "secret-ops1", "--json", *args], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"cpx-admin {' '.join(args)}: {r.stderr}")
+        return json.loads(r.stdout.splitlines()[0]) if r.stdout else {}
+
+    admin("instruments", "add", symbol, "--tick", "0.01", "--lot", "1", "--max-order-qty", "1000", "--price-band-pct", "0")
+    ws_creds, fix_creds = [], []
+    for i in range(sessions):
+        for side, kind, role in (("buy", "buyer", "trade_buy"), ("sell", "cloud_vendor", "trade_sell")):
+            code = f"LOAD{'B' if side == 'buy' else 'S'}{i}"
+            admin("participants", "add", code, "--name", f"Load {side} {i}", "--kind", kind, "--roles", role,
+                  "--max-open-orders", "100000")
+            if side == "buy":
+                admin("cash", "deposit", code, "1000000000.00")
+            else:
+                admin("capacity", "register", "--supplier", code, "--region", "NM", "--class", "H100", "--devices", "100000000",
+                      "--from", f"{day}T00:00:00+08:00", "--to", f"{next_day}T00:00:00+08:00")
+            c = admin("users", "create", code.lower(), "--participant", code)
+            ws_creds.append(f"{c['api_key']}:{c['api_secret']}:{side}")
+            fix_creds.append(f"{code.lower()}:{c['password']}:LOAD{2 * i + (0 if side == 'buy' else 1)}:{side}")
+
+    results = []
+    try:
+        for n in names:
+            proto, count, rate, mix = SCENARIOS[n]
+            creds = (ws_creds if proto == "ws" else fix_creds)[:count]
+            cmd = [os.path.join(bin_dir, "cpx-load"), "--proto", proto, "--port", str(http if proto == "ws" else fix),
+                   "--symbol", symbol, "--sessions", str(count), "--rate", str(rate), "--duration", str(a.duration),
+                   "--mix", mix, "--scenario", n, "--no-progress"]
+            for c in creds:
+                cmd += ["--cred", c]
+            server_cpu = cpu_seconds(server.pid)
+            t0 = time.time()
+            load = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+            out = load.stdout.read()
+            _, status, usage = os.wait4(load.pid, 0)  # the load generator's own CPU time
+            load.returncode = os.waitstatus_to_exitcode(status)
+            load_cpu = usage.ru_utime + usage.ru_stime
+            wall = time.time() - t0
+            if not out.strip():
+                sys.exit(f"cpx-load failed (exit {load.returncode})")
+            res = json.loads(out.splitlines()[-1])
+            res["cpu_s"] = {"cpxd": round(cpu_seconds(server.pid) - server_cpu, 2), "cpx_load": round(load_cpu, 2),
+                            "wall_s": round(wall, 2), "cores": os.cpu_count()}
+            print(json.dumps(res), flush=True)
+            results.append(res)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
