@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <array>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -21,6 +22,7 @@
 
 #include "auth/request_auth.hpp"
 #include "server/admin_ops.hpp"
+#include "web/ws_frames.hpp"
 #include "server/rate_limiter.hpp"
 #include "web/web_gateway.hpp"
 #include "web/web_sink.hpp"
@@ -269,21 +271,19 @@ class WsConn final : public Peer {
   WsConn(WebGateway::Impl& gw, Stream&& stream) : gw_(gw), ws_(std::move(stream)) { id = gw.core.new_session_id(); }
 
   void accept(http::request<http::string_body> req) {
+    // Beast does the upgrade (within its handshake timeout); after it, cpxd frames the connection itself.
     beast::get_lowest_layer(ws_).expires_never();
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(gw_.cfg.max_frame_bytes);
+    ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(30), websocket::stream_base::none(), false});
     ws_.async_accept(req, [self = self()](beast::error_code ec) { self->on_accept(ec); });
   }
 
   void deliver(const Line& line) override {
-    if (closed_ || dropping_) return;
+    if (closed_ || closing_) return;
     if (out_bytes_ + line->size() > gw_.cfg.max_outbound_bytes) {
       drop_slow_consumer();
       return;
     }
-    out_.push_back(line);
-    out_bytes_ += line->size();
-    if (!writing_) write();
+    queue(line, kWsText);
   }
 
   void logged_in(ParticipantId p) override {
@@ -302,24 +302,47 @@ class WsConn final : public Peer {
     read();
   }
 
+  Stream& raw() { return ws_.next_layer(); }
+
   void read() {
-    ws_.async_read(buffer_, [self = self()](beast::error_code ec, size_t) { self->on_read(ec); });
+    raw().async_read_some(net::buffer(rbuf_), [self = self()](beast::error_code ec, size_t n) { self->on_read(ec, n); });
   }
 
-  void on_read(beast::error_code ec) {
+  void on_read(beast::error_code ec, size_t n) {
     if (ec) {
-      // Includes a frame over max_frame_bytes: Beast closes with 1009 (message too big).
       close_down();
       return;
     }
-    std::string msg = beast::buffers_to_string(buffer_.data());
-    buffer_.consume(buffer_.size());
-    if (!ws_.got_text()) {
-      reply(error_json("malformed_request", "send requests as text frames of JSON"));
-    } else {
-      handle(std::move(msg));
+    frames_.feed(rbuf_.data(), n);
+    std::string msg;
+    for (;;) {
+      switch (frames_.next(msg)) {
+        case WsFrameReader::Got::nothing:
+          if (!closed_ && !closing_) read();
+          return;
+        case WsFrameReader::Got::text:
+          handle(std::move(msg));
+          break;
+        case WsFrameReader::Got::binary:
+          reply(error_json("malformed_request", "send requests as text frames of JSON"));
+          break;
+        case WsFrameReader::Got::ping:
+          queue(std::make_shared<const std::string>(msg), kWsPong);
+          break;
+        case WsFrameReader::Got::pong:
+          break;
+        case WsFrameReader::Got::close:  // answer with the same code, then close
+          close_with(msg.size() >= 2 ? static_cast<uint16_t>((uint8_t(msg[0]) << 8) | uint8_t(msg[1])) : 1000, "");
+          return;
+        case WsFrameReader::Got::too_big:
+          close_with(1009, "message too big");
+          return;
+        case WsFrameReader::Got::bad:
+          close_with(1002, "protocol error");
+          return;
+      }
+      if (closed_ || closing_) return;
     }
-    if (!closed_) read();
   }
 
   void reply(std::string text) { deliver(std::make_shared<const std::string>(std::move(text))); }
@@ -471,46 +494,70 @@ class WsConn final : public Peer {
     });
   }
 
-  void write() {
-    writing_ = true;
-    ws_.text(true);
-    ws_.async_write(net::buffer(*out_.front()), [self = self()](beast::error_code ec, size_t) { self->on_write(ec); });
+  void queue(const Line& payload, uint8_t opcode) {
+    out_.push_back({payload, opcode});
+    out_bytes_ += payload->size();
+    if (!writing_) write();
   }
 
-  void on_write(beast::error_code ec) {
+  // Everything queued (up to a bound) in one gathered write: a frame header and the shared payload each.
+  void write() {
+    writing_ = true;
+    inflight_.clear();
+    headers_.clear();
+    buffers_.clear();
+    size_t bytes = 0;
+    while (!out_.empty() && inflight_.size() < 1024 && bytes < (1u << 20)) {
+      inflight_.push_back(std::move(out_.front()));
+      out_.pop_front();
+      bytes += inflight_.back().payload->size();
+    }
+    headers_.resize(inflight_.size());
+    for (size_t i = 0; i < inflight_.size(); ++i) {
+      const OutFrame& f = inflight_[i];
+      const size_t h = ws_frame_header(f.opcode, f.payload->size(), headers_[i].data());
+      buffers_.push_back(net::buffer(headers_[i].data(), h));
+      buffers_.push_back(net::buffer(*f.payload));
+    }
+    net::async_write(raw(), buffers_, [self = self(), bytes](beast::error_code ec, size_t) { self->on_write(ec, bytes); });
+  }
+
+  void on_write(beast::error_code ec, size_t bytes) {
     writing_ = false;
+    out_bytes_ -= bytes;
+    inflight_.clear();
     if (ec) {
       close_down();
       return;
     }
-    out_bytes_ -= out_.front()->size();
-    out_.pop_front();
     if (!out_.empty()) {
       write();
-    } else if (dropping_ && !closed_) {
-      ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, "slow_consumer"),
-                      [self = self()](beast::error_code) { self->close_down(); });
+    } else if (closing_) {
+      close_down();
     }
   }
 
+  // A close frame goes out after what is queued; then the connection closes.
+  void close_with(uint16_t code, const std::string& reason) {
+    if (closing_ || closed_) return;
+    queue(std::make_shared<const std::string>(ws_close_payload(code, reason)), kWsClose);
+    closing_ = true;
+  }
+
   // The client does not read fast enough: the queue is cut to the write in flight plus one last message
-  // that says why, then the connection is closed. Memory stays bounded whatever the client does.
+  // that says why and a close (1008), then the connection is closed. Memory stays bounded whatever the
+  // client does.
   void drop_slow_consumer() {
-    dropping_ = true;
     gw_.core.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
-    Line in_flight = writing_ ? out_.front() : nullptr;
+    for (const OutFrame& f : out_) out_bytes_ -= f.payload->size();
     out_.clear();
-    out_bytes_ = 0;
-    if (in_flight) {
-      out_.push_back(in_flight);
-      out_bytes_ = in_flight->size();
-    }
-    out_.push_back(std::make_shared<const std::string>(
-        error_json("slow_consumer", "the connection fell more than " + std::to_string(gw_.cfg.max_outbound_bytes) +
-                                        " bytes behind its data and is closed")));
+    queue(std::make_shared<const std::string>(
+              error_json("slow_consumer", "the connection fell more than " + std::to_string(gw_.cfg.max_outbound_bytes) +
+                                              " bytes behind its data and is closed")),
+          kWsText);
+    close_with(1008, "slow_consumer");
     // Not removed here: this runs inside the gateway's loop over a channel's subscribers.
-    net::post(ws_.get_executor(), [self = self()] { self->gw_.remove_peer(self->id); });
-    if (!writing_) write();
+    net::post(raw().get_executor(), [self = self()] { self->gw_.remove_peer(self->id); });
   }
 
   void close_down() {
@@ -525,12 +572,21 @@ class WsConn final : public Peer {
     beast::get_lowest_layer(ws_).socket().close(ignored);
   }
 
+  struct OutFrame {
+    Line payload;
+    uint8_t opcode;
+  };
+
   WebGateway::Impl& gw_;
-  websocket::stream<Stream> ws_;
-  beast::flat_buffer buffer_;
-  std::deque<Line> out_;
-  size_t out_bytes_ = 0;
-  bool writing_ = false, dropping_ = false, closed_ = false, registered_ = false;
+  websocket::stream<Stream> ws_;  // the upgrade only; afterwards raw() and the framing above
+  std::array<char, 64 * 1024> rbuf_;
+  WsFrameReader frames_{gw_.cfg.max_frame_bytes};
+  std::deque<OutFrame> out_;
+  std::vector<OutFrame> inflight_;
+  std::vector<std::array<uint8_t, 10>> headers_;
+  std::vector<net::const_buffer> buffers_;
+  size_t out_bytes_ = 0;  // queued and in flight
+  bool writing_ = false, closing_ = false, closed_ = false, registered_ = false;
   bool logged_in_ = false, login_pending_ = false;
   bool cancel_on_disconnect_ = gw_.cfg.ws_cancel_on_disconnect;
   std::string api_key_, username_;
