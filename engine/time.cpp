@@ -121,6 +121,10 @@ std::optional<Timestamp> parse_iso_time(std::string_view s) {
 }
 
 std::string format_iso_time(Timestamp t) {
+  // Every event of a batch carries the batch's time: format it once per thread and time.
+  thread_local Timestamp cached_t = 0;
+  thread_local std::string cached;
+  if (t == cached_t && !cached.empty()) return cached;
   Timestamp local = t + kCstOffset;
   int64_t days = floor_div(local, kNanosPerDay);
   int64_t in_day = local - days * kNanosPerDay;
@@ -136,7 +140,9 @@ std::string format_iso_time(Timestamp t) {
                   static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
                   static_cast<long long>(nanos));
   }
-  return buf;
+  cached_t = t;
+  cached = buf;
+  return cached;
 }
 
 }  // namespace cpx

@@ -144,6 +144,11 @@ Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Times
     err.text = "not valid JSON";
     return err;
   }
+  return decode_parsed(obj, default_ts, acting);
+}
+
+Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Timestamp default_ts, ParticipantId acting) const {
+  DecodeError err;
   if (!obj.is_object()) {
     err.text = "a request must be a JSON object";
     return err;

@@ -1,6 +1,7 @@
 #pragma once
 // JSON -> Command: the request schema of docs/API.md. Never throws on bad input: a malformed request
 // comes back as a DecodeError with a reason code and a sentence that names the offending field.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,10 @@ class CommandDecoder {
   // request acts for that participant only ("participant" may be left out; naming another is refused
   // with not_owner), "ts" is ignored (the server's clock counts) and advance_time is refused.
   Result<Command, DecodeError> decode(std::string_view line, Timestamp default_ts,
+                                      ParticipantId acting = kNoParticipant) const;
+  // The same for a request already parsed (the WebSocket gateway parses on its I/O thread, so the engine
+  // thread does not parse it again).
+  Result<Command, DecodeError> decode_parsed(const nlohmann::json& request, Timestamp default_ts,
                                       ParticipantId acting = kNoParticipant) const;
 
   static constexpr size_t kMaxLineBytes = 64 * 1024;

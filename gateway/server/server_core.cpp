@@ -117,7 +117,15 @@ Result<bool> ServerCore::run_admin_requests(const std::vector<std::string>& line
 
 Result<Command, api::DecodeError> ServerCore::decode_session_request(std::string_view line, Timestamp now,
                                                                      ParticipantId acting) const {
-  auto c = decoder_->decode(line, now, acting);
+  return refuse_duplicate(decoder_->decode(line, now, acting));
+}
+
+Result<Command, api::DecodeError> ServerCore::decode_parsed_request(const nlohmann::json& request, Timestamp now,
+                                                                     ParticipantId acting) const {
+  return refuse_duplicate(decoder_->decode_parsed(request, now, acting));
+}
+
+Result<Command, api::DecodeError> ServerCore::refuse_duplicate(Result<Command, api::DecodeError> c) const {
   if (!c) return c;
   if (const auto* o = std::get_if<NewOrder>(&*c)) {
     if (!o->cl_ord_id.view().empty() && cl_ord_id_in_use(o->participant, o->cl_ord_id.view())) {

@@ -48,6 +48,7 @@ class ServerCore final : public BatchSink {
   // A session's JSON request: decoded for `acting` and checked for what the engine cannot see
   // (a client order id already in use by an open order).
   Result<Command, api::DecodeError> decode_session_request(std::string_view line, Timestamp now, ParticipantId acting) const;
+  Result<Command, api::DecodeError> decode_parsed_request(const nlohmann::json& request, Timestamp now, ParticipantId acting) const;
   // Same check for commands that gateways build themselves (FIX).
   bool cl_ord_id_in_use(ParticipantId p, std::string_view cl_ord_id) const { return client_ids_.find(p, cl_ord_id) != 0; }
   OrderId order_by_cl_ord_id(ParticipantId p, std::string_view cl_ord_id) const { return client_ids_.find(p, cl_ord_id); }
@@ -76,6 +77,7 @@ class ServerCore final : public BatchSink {
 
  private:
   explicit ServerCore(const ServerConfig& c) : config_(c) {}
+  Result<Command, api::DecodeError> refuse_duplicate(Result<Command, api::DecodeError> c) const;
 
   ServerConfig config_;
   std::unique_ptr<persistence::Journal> journal_;

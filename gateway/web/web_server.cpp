@@ -332,7 +332,7 @@ class WsConn final : public Peer {
         case WsFrameReader::Got::pong:
           break;
         case WsFrameReader::Got::close:  // answer with the same code, then close
-          close_with(msg.size() >= 2 ? static_cast<uint16_t>((uint8_t(msg[0]) << 8) | uint8_t(msg[1])) : 1000, "");
+          close_with(ws_close_reply_code(msg), "");
           return;
         case WsFrameReader::Got::too_big:
           close_with(1009, "message too big");
@@ -398,9 +398,10 @@ class WsConn final : public Peer {
     const auto cmd_it = req.find("cmd");
     const std::string cmd = cmd_it->is_string() ? cmd_it->get<std::string>() : std::string();
     if (!is_trading_cmd(cmd)) core.audit(username_, "request", msg);
-    core.sequencer().submit(id, [&gw = gw_, session = id, acting = participant, line = std::move(msg), id_json](
+    // The parsed request travels to the engine thread, which decodes it without parsing it again.
+    core.sequencer().submit(id, [&gw = gw_, session = id, acting = participant, request = std::move(req), id_json](
                                     Timestamp now, std::vector<Command>& out) {
-      auto c = gw.core.decode_session_request(line, now, acting);
+      auto c = gw.core.decode_parsed_request(request, now, acting);
       if (!c) {
         gw.core.metrics().reject(c.error().reason);
         gw.sink->reply(session, error_json(c.error(), id_json));

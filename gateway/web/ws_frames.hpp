@@ -29,6 +29,15 @@ inline size_t ws_frame_header(uint8_t opcode, uint64_t n, uint8_t out[10]) {
   return 10;
 }
 
+// The code to answer a client's close frame with: its own when it may be sent, else 1002 (protocol error).
+inline uint16_t ws_close_reply_code(const std::string& payload) {
+  if (payload.empty()) return 1000;
+  if (payload.size() == 1) return 1002;
+  const uint16_t code = static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
+  const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+  return sendable ? code : 1002;
+}
+
 // A close frame's payload: the code, then a reason of at most 123 bytes.
 inline std::string ws_close_payload(uint16_t code, const std::string& reason) {
   std::string p;
@@ -81,9 +90,14 @@ class WsFrameReader {
         head = 10;
       }
       const bool control = opcode & 0x8;
-      if (control && (!fin || len > 125)) return Got::bad;
-      if (!control && partial_.size() + len > max_) return Got::too_big;
-      if (avail < head + 4 + len) return Got::nothing;
+      if (len >> 63) return Got::bad;  // RFC 6455 §5.2: the most significant bit must be 0
+      if (control && (!fin || len > 125 || (opcode != kWsClose && opcode != kWsPing && opcode != kWsPong))) return Got::bad;
+      if (!control) {
+        if (opcode != kWsText && opcode != kWsBinary && opcode != kWsContinuation) return Got::bad;
+        if ((opcode == kWsContinuation) != in_message_) return Got::bad;  // continuation only inside a message
+        if (len > max_ - partial_.size()) return Got::too_big;           // written so that it cannot wrap
+      }
+      if (avail - head < 4 || avail - head - 4 < len) return Got::nothing;
       uint8_t mask[4];
       std::memcpy(mask, p + head, 4);
       const char* data = buf_.data() + pos_ + head + 4;
@@ -99,14 +113,10 @@ class WsFrameReader {
         case kWsPong: return Got::pong;
         case kWsText:
         case kWsBinary:
-          if (in_message_) return Got::bad;  // a new message inside a fragmented one
           kind_ = opcode;
           break;
-        case kWsContinuation:
-          if (!in_message_) return Got::bad;
+        default:  // continuation (checked above)
           break;
-        default:
-          return Got::bad;
       }
       in_message_ = !fin;
       if (!fin) continue;
