@@ -54,8 +54,11 @@ def main():
     with open(cfg, "w") as f:
         json.dump({"http_port": http, "https_port": -1, "fix_port": fix, "fix_tls_port": -1, "requests_per_s": 0,
                    "fix_sessions": [{"target_comp_id": f"LOAD{i}"} for i in range(2 * sessions)]}, f)
+    env = dict(os.environ)
+    if os.environ.get("CPXD_PRELOAD"):  # A/B runs of an allocator without relinking
+        env["LD_PRELOAD"] = os.environ["CPXD_PRELOAD"]
     server = subprocess.Popen([os.path.join(bin_dir, "cpxd"), "--config", cfg, "--demo", "--data-dir", os.path.join(work, "data")],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines = []
     while True:
         line = server.stdout.readline()

@@ -2,7 +2,7 @@
 """cpxd end to end as a process: start it with the demo market, read a book over HTTP,
 stop with SIGTERM (exit 0, "stopped cleanly"), start again on the same data directory and check that the
 journal was recovered: the same durable sequence (or later: the clock ticks) and the same book."""
-import argparse, json, os, shutil, signal, socket, subprocess, sys, time, urllib.request
+import argparse, json, re, os, shutil, signal, socket, subprocess, sys, time, urllib.request
 
 
 def free_port():
@@ -59,8 +59,13 @@ def main():
     book1 = get(http, f"/book/{symbol}?depth=10")
     stop(p)
     p, lines = start(a.cpxd, config, data)
-    if not any("recovered" in l for l in lines):
+    recovered = [l for l in lines if "recovered" in l]
+    if not recovered:
         sys.exit("the restart did not recover from the journal:\n" + "".join(lines))
+    # Snapshots are written off the engine thread every 50 commands: the restart must start from one.
+    m = re.search(r"\(snapshot (\d+) \+", recovered[0])
+    if not m or int(m.group(1)) == 0:
+        sys.exit("the restart did not start from a snapshot: " + recovered[0])
     seq2 = get(http, "/health")["durable_seq"]
     book2 = get(http, f"/book/{symbol}?depth=10")
     stop(p)

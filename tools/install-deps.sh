@@ -11,6 +11,7 @@ packages=(
   libssl-dev
   libboost-dev
   libquickfix-dev
+  libjemalloc-dev
   python3
 )
 

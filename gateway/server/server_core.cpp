@@ -21,6 +21,7 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
   if (!journal) return journal.error();
   core->journal_ = std::move(*journal);
   core->snapshots_ = std::make_unique<persistence::SnapshotStore>(*core->journal_);
+  core->snapshot_writer_ = std::make_unique<SnapshotWriter>(*core->snapshots_, 3);
   core->fresh_ = core->journal_->next_seq() == 1;
 
   auto report = persistence::recover<persistence::Exchange>(
@@ -93,6 +94,7 @@ void ServerCore::start() {
 void ServerCore::stop() {
   if (ticking_.exchange(false) && ticker_.joinable()) ticker_.join();
   if (sequencer_) sequencer_->stop();
+  snapshot_writer_.reset();  // finishes a snapshot being written
 }
 
 Result<bool> ServerCore::run_admin_requests(const std::vector<std::string>& lines) {
@@ -146,10 +148,9 @@ void ServerCore::end_batch(bool durable) {
   metrics_.journal_fsyncs.store(journal_->syncs(), std::memory_order_relaxed);
   metrics_.journal_commands.store(last, std::memory_order_relaxed);
   durable_seq_.store(last, std::memory_order_relaxed);
-  if (config_.snapshot_every > 0 && last >= last_snapshot_ + config_.snapshot_every && last > 0) {
-    auto saved = snapshots_->save(last, exchange_->snapshot());
-    if (saved) saved = snapshots_->prune(3);
-    if (saved) last_snapshot_ = last;
+  if (config_.snapshot_every > 0 && last >= last_snapshot_ + config_.snapshot_every && last > 0 && !snapshot_writer_->busy()) {
+    snapshot_writer_->write(last, exchange_->snapshot());
+    last_snapshot_ = last;
   }
 }
 

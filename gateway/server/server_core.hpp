@@ -19,6 +19,7 @@
 #include "server/sequencer.hpp"
 #include "server/server_config.hpp"
 #include "server/session_orders.hpp"
+#include "server/snapshot_writer.hpp"
 #include "server/user_store.hpp"
 #include "snapshot_store.hpp"
 
@@ -82,6 +83,7 @@ class ServerCore final : public BatchSink {
   ServerConfig config_;
   std::unique_ptr<persistence::Journal> journal_;
   std::unique_ptr<persistence::SnapshotStore> snapshots_;
+  std::unique_ptr<SnapshotWriter> snapshot_writer_;  // after snapshots_: destroyed (and finished) first
   api::EventFanout fanout_;
   std::unique_ptr<persistence::Exchange> exchange_;
   std::unique_ptr<api::EngineNames> names_;
