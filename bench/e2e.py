@@ -17,6 +17,9 @@ SCENARIOS = {
     "fix-50k": ("fix", 4, 50000, "50,45,5"),
     "fix-25k": ("fix", 4, 25000, "50,45,5"),
     "fix-max": ("fix", 4, 0, "50,45,5"),
+    # small and quick: CTest runs them (--check) to see cpx-load, cpxd and cpx-admin work together
+    "ws-smoke": ("ws", 2, 2000, "40,40,20"),
+    "fix-smoke": ("fix", 2, 2000, "40,40,20"),
 }
 
 
@@ -40,9 +43,13 @@ def main():
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--scenario", action="append")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
+    ap.add_argument("--check", action="store_true",
+                    help="fail unless every request was answered, orders were acknowledged and crossing orders filled")
     a = ap.parse_args()
     bin_dir = os.path.join(a.build, "bin")
     names = a.scenario or ["ws-100k", "fix-50k"]
+    if a.duration <= 1:
+        sys.exit("--duration must be more than the 1 s warm-up")
     for n in names:
         if n not in SCENARIOS:
             sys.exit(f"unknown scenario {n}: {', '.join(SCENARIOS)}")
@@ -99,7 +106,7 @@ def main():
         for n in names:
             proto, count, rate, mix = SCENARIOS[n]
             creds = (ws_creds if proto == "ws" else fix_creds)[:count]
-            cmd = [os.path.join(bin_dir, "cpx-load"), "--proto", proto, "--port", str(http if proto == "ws" else fix),
+            cmd = [os.path.join(bin_dir, "cpx-load"), "--warmup", str(min(1.0, a.duration / 4)), "--proto", proto, "--port", str(http if proto == "ws" else fix),
                    "--symbol", symbol, "--sessions", str(count), "--rate", str(rate), "--duration", str(a.duration),
                    "--mix", mix, "--scenario", n, "--no-progress"]
             for c in creds:
@@ -119,6 +126,18 @@ def main():
                             "wall_s": round(wall, 2), "cores": os.cpu_count()}
             print(json.dumps(res), flush=True)
             results.append(res)
+            if a.check:
+                problems = []
+                if load.returncode != 0 or res["errors"]:
+                    problems.append(f"cpx-load exit {load.returncode}: {res['errors']}")
+                if res["unanswered"] != 0 or res["sent"] < rate * a.duration * 0.9:
+                    problems.append(f"sent {res['sent']}, unanswered {res['unanswered']}")
+                if res["acked"] < res["sent"] * 0.8 or res["fills"] == 0 or res["fill_latency_us"].get("samples", 0) == 0:
+                    problems.append(f"acked {res['acked']} of {res['sent']}, fills {res['fills']}")
+                if set(res["rejects"]) - {"unknown_order"}:
+                    problems.append(f"unexpected rejects {res['rejects']}")
+                if problems:
+                    sys.exit(f"{n}: " + "; ".join(problems))
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)

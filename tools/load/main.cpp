@@ -1,7 +1,7 @@
 // cpx-load: a load generator for cpxd over WebSocket or FIX 4.4 (DESIGN.md §9). Each session is one thread
 // that sends on a schedule (open loop at --rate, or closed loop with --rate 0 and a window) and reads its
 // answers; latencies are send → durable acknowledgement (accepted, cancelled or rejected: cpxd answers only
-// after the journal write) and send → first fill. One JSON object on stdout; a progress line on a terminal.
+// after the journal write) and, for orders that cross, send → first fill. One JSON object on stdout; a progress line on a terminal.
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +58,7 @@ struct Order {
   bool measured = false;    // after the warm-up
   bool filled = false;
   bool open = false;
+  bool aggressive = false;  // an IOC that crosses: its send -> fill is a latency (a resting order's is not)
 };
 
 // One session: a protocol, its orders and its latencies.
@@ -75,7 +76,12 @@ class Session {
       ws_ = std::move(*ws);
       auto login = ws_->login(a_, b_);
       if (!login) return "login refused for " + a_ + ": " + login.error().text;
-      return {};
+      // Fills of resting orders caused by other sessions come only on the executions feed (API §6.6).
+      if (!ws_->send_text("{\"op\":\"subscribe\",\"channel\":\"executions\"}")) return "closed after login";
+      std::string m;
+      while (ws_->next(m, 5000) == WsClient::Read::message)
+        if (m.find("\"ev\":\"subscribed\"") != std::string::npos) return {};
+      return "no answer to the executions subscription";
     }
     auto conn = Connection::open(at);
     if (!conn) return conn.error().text;
@@ -173,7 +179,7 @@ class Session {
       return;
     }
     const uint64_t n = orders_.size();
-    orders_.push_back(Order{now, 0, measured, false, kind == kPlace});
+    orders_.push_back(Order{now, 0, measured, false, kind == kPlace, kind == kCross});
     if (kind == kPlace) open_.push_back(n);
     // Resting buys at 10.00-10.49, sells at 10.51-10.99 (a one-tick gap, no crossing); a cross is an IOC at
     // the far side of the other's range, so it fills against its best resting order.
@@ -227,7 +233,7 @@ class Session {
   }
   void filled(int64_t n) {
     Order& o = orders_[static_cast<size_t>(n)];
-    if (!o.filled && o.measured) fill_us.push_back(static_cast<uint32_t>((mono_ns() - o.sent) / 1000));
+    if (!o.filled && o.measured && o.aggressive) fill_us.push_back(static_cast<uint32_t>((mono_ns() - o.sent) / 1000));
     o.filled = true;
     totals_.fills.fetch_add(1, std::memory_order_relaxed);
     if (o.open) {  // a resting order taken by the other side: it can no longer be cancelled
@@ -345,7 +351,7 @@ int usage(const char* why) {
                "             to the other side's resting orders (default 50,45,5)\n"
                "  --max-open resting orders per session before it cancels (default 500)\n\n"
                "Prints one JSON object: sent, acked, rejected (by reason), fills, rates, and latency percentiles in\n"
-               "microseconds (send -> durable ack; send -> first fill), measured after --warmup seconds.\n");
+               "microseconds (send -> durable ack; send -> first fill of a crossing order), measured after --warmup seconds.\n");
   return 2;
 }
 
