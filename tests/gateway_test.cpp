@@ -651,6 +651,50 @@ TEST(Gateway, FixOverTls) {
   EXPECT_EQ(m.value(393), "1");
 }
 
+// DESIGN.md §8: rotating a user's credentials or disabling the user ends its open sessions at once, over
+// both protocols; a rotated-then-disabled user stays disabled.
+TEST(Gateway, RevokedCredentialsEndOpenSessions) {
+  auto created = admin_request("key-ops1", "secret-ops1", R"({"op":"user_create","username":"rev-user","participant":"BJAI"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  const json cred = json::parse(created.body);
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login(cred["api_key"], cred["api_secret"]), "login"));
+  fixapi::FixClient fix(fix_settings("JUNK", "rev-user", cred["password"]));
+  ASSERT_EQ(fix.start(), "");
+  std::string why;
+  ASSERT_TRUE(fix.wait_logon(5000, &why)) << why;
+
+  auto rotated = admin_request("key-ops1", "secret-ops1", R"({"op":"user_rotate","username":"rev-user"})");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  json last;
+  for (;;) {
+    json m = ws.read(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    if (m.is_null()) break;
+    last = m;
+  }
+  EXPECT_EQ(last.value("reason", ""), "credentials_revoked") << last.dump();
+  EXPECT_EQ(ws.close_code(), 1008);
+  fixapi::FixMessage m;
+  ASSERT_TRUE(next_of(fix, [](const auto& x) { return x.msg_type == "5"; }, m));
+  EXPECT_NE(m.value(58).find("credentials_revoked"), std::string::npos) << m.value(58);
+  fix.stop();
+
+  // The old key no longer logs in; the new one does, until the user is disabled.
+  Ws old_key;
+  EXPECT_EQ(old_key.login(cred["api_key"], cred["api_secret"]).value("reason", ""), "unknown_api_key");
+  const json cred2 = json::parse(rotated.body);
+  Ws ws2;
+  ASSERT_TRUE(is_ev(ws2.login(cred2["api_key"], cred2["api_secret"]), "login"));
+  ASSERT_EQ(admin_request("key-ops1", "secret-ops1", R"({"op":"user_disable","username":"rev-user"})").status, 200);
+  json bye = ws2.read_until([](const json& x) { return is_ev(x, "error"); });
+  EXPECT_EQ(bye.value("reason", ""), "credentials_revoked");
+  auto again = admin_request("key-ops1", "secret-ops1", R"({"op":"user_rotate","username":"rev-user"})");
+  ASSERT_EQ(again.status, 200);
+  const json cred3 = json::parse(again.body);
+  Ws ws3;
+  EXPECT_FALSE(is_ev(ws3.login(cred3["api_key"], cred3["api_secret"]), "login")) << "rotating does not enable";
+}
+
 // ---- a FIX client that logs on and then stops reading: raw bytes, because QuickFIX always reads ----
 std::string fix_frame(const std::string& body_fields) {
   std::string head = "8=FIX.4.4\x01" "9=" + std::to_string(body_fields.size()) + "\x01";

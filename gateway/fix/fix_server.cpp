@@ -23,6 +23,21 @@ FixServer::FixServer(server::ServerCore& core) : core_(core) {
   sink_ = std::make_unique<FixSink>(core, [this](std::vector<FixItem>&& items) { route(std::move(items)); });
   core.add_listener(sink_.get());
   core.add_sink(sink_.get());
+  core.on_credentials_revoked([this](const std::string& username) {
+    // Marked here, logged out by each session's sender thread (never QuickFIX on the caller's thread).
+    std::lock_guard lock(mutex_);
+    for (auto& [id, s] : sessions_) {
+      if (s->username != username) continue;
+      {
+        std::lock_guard session_lock(s->mutex);
+        if (s->closing || !s->drop_reason.empty()) continue;
+        s->queue.clear();
+        s->drop_reason = "credentials_revoked: the user's credentials were rotated or the user was disabled";
+        s->dropped.store(true, std::memory_order_relaxed);
+      }
+      s->wake.notify_one();
+    }
+  });
 }
 
 FixServer::~FixServer() { stop(); }

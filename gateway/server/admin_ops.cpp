@@ -141,8 +141,11 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     }
     const NewCredentials c;
     auto put = core.users().put(username, participant, c.password, c.key, c.secret);
+    // Rotating a disabled user's credentials does not enable it.
+    if (put && existing && !existing->enabled) put = core.users().set_enabled(username, false);
     if (!put) return refuse(500, "io_error", put.error().text);
     core.audit(actor, op, username + " for " + participant);  // never the secrets
+    if (existing) core.credentials_revoked(username);  // sessions on the old credentials end now
     return answer(credentials(username, participant, c.password, c.key, c.secret));
   }
   if (op == "user_disable" || op == "user_enable") {
@@ -151,6 +154,7 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     auto set = core.users().set_enabled(username, op == "user_enable");
     if (!set) return refuse(500, "io_error", set.error().text);
     core.audit(actor, op, username);
+    if (op == "user_disable") core.credentials_revoked(username);
     return answer({{"ev", "user"}, {"username", username}, {"enabled", op == "user_enable"}});
   }
   if (op == "clock") return answer({{"ev", "clock"}, {"now", now}, {"now_text", format_iso_time(now)}, {"rehearsal", core.config().rehearsal_clock}});

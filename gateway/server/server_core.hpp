@@ -3,6 +3,7 @@
 // exchange recovered from it, the sequencer, the indexes the gateways need on the engine thread (client
 // order ids, each session's open orders), users, metrics and the audit log.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +31,13 @@ class ServerCore final : public BatchSink {
   // Opens the data directory and recovers the exchange (snapshot + journal). `log` gets one line per step.
   static Result<std::unique_ptr<ServerCore>> open(const ServerConfig& config, std::string& log);
   ~ServerCore() override;
+
+  // A user's credentials were rotated or the user disabled: the gateways end its open sessions. Hooks
+  // go in before start(); credentials_revoked() calls them on the caller's thread (they only queue).
+  void on_credentials_revoked(std::function<void(const std::string& username)> hook) { revoked_hooks_.push_back(std::move(hook)); }
+  void credentials_revoked(const std::string& username) {
+    for (const auto& h : revoked_hooks_) h(username);
+  }
 
   // Listeners and sinks of the gateways go in before start().
   void add_listener(EventListener* l) { fanout_.add(l); }
@@ -101,6 +109,7 @@ class ServerCore final : public BatchSink {
   std::atomic<uint64_t> next_session_{1};
   std::atomic<uint64_t> durable_seq_{0};
   std::atomic<int64_t> clock_offset_{0};
+  std::vector<std::function<void(const std::string&)>> revoked_hooks_;
   std::atomic<bool> ticking_{false};
   std::thread ticker_;
 };

@@ -72,6 +72,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   virtual void request_done() {}
   virtual void refused(int /*http_status*/) {}
   virtual void logged_in(ParticipantId) {}
+  virtual void revoke(const std::string& /*username*/) {}
 
   uint64_t id = 0;
   ParticipantId participant = kNoParticipant;
@@ -289,6 +290,14 @@ class WsConn final : public Peer {
   void logged_in(ParticipantId p) override {
     login_pending_ = false;
     logged_in_ = p != kNoParticipant;
+  }
+
+  // The user's credentials were rotated or the user disabled: this session ends (its orders are then
+  // cancelled like any disconnect, unless it asked to keep them).
+  void revoke(const std::string& username) override {
+    if (closed_ || closing_ || username_ != username || (!logged_in_ && !login_pending_)) return;
+    reply(error_json("credentials_revoked", "the user's credentials were rotated or the user was disabled; log in again"));
+    close_with(1008, "credentials_revoked");
   }
 
  private:
@@ -876,6 +885,13 @@ WebGateway::WebGateway(server::ServerCore& core) : impl_(std::make_unique<Impl>(
                                       [&gw](std::vector<WebItem>&& items) { gw.release(std::move(items)); });
   core.add_listener(gw.sink.get());
   core.add_sink(gw.sink.get());
+  core.on_credentials_revoked([&gw](const std::string& username) {
+    net::post(gw.ioc, [&gw, username] {
+      std::vector<std::shared_ptr<Peer>> all;
+      for (auto& [id, p] : gw.peers) all.push_back(p);
+      for (auto& p : all) p->revoke(username);
+    });
+  });
 }
 
 WebGateway::~WebGateway() { stop(); }

@@ -139,7 +139,9 @@ int finish(const Global& g, const Result<HttpReply>& r, const std::function<void
 }
 
 void show_events(const json& body) {
-  for (const auto& e : body.value("events", json::array())) {
+  const json events = body.value("events", json::array());
+  if (events.empty()) std::printf("done\n");  // applied; it produced no event addressed to the operator
+  for (const auto& e : events) {
     std::string line = e.value("ev", "?");
     for (auto it = e.begin(); it != e.end(); ++it)
       if (it.key() != "ev") line += " " + it.key() + "=" + cell(it.value());
@@ -172,6 +174,19 @@ bool is_int(const std::string& s) {
   return true;
 }
 
+// One event of a participant's session: as the server sent it (--json) or as "ev key=value ...".
+void print_event(const Global& g, const std::string& msg) {
+  const json e = json::parse(msg, nullptr, false);
+  if (g.json_out || !e.is_object()) {
+    std::printf("%s\n", msg.c_str());
+    return;
+  }
+  std::string line = e.value("ev", "?");
+  for (auto it = e.begin(); it != e.end(); ++it)
+    if (it.key() != "ev") line += " " + it.key() + "=" + cell(it.value());
+  std::printf("%s\n", line.c_str());
+}
+
 // Sends one request over a participant's own WebSocket session and prints its answers.
 int act(const Global& g, const Args& a, json req) {
   req["id"] = 1;
@@ -193,14 +208,7 @@ int act(const Global& g, const Args& a, json req) {
     if ((*ws)->next(msg, 5000) != WsClient::Read::message) break;
     const json e = json::parse(msg, nullptr, false);
     const std::string ev = e.value("ev", "");
-    if (g.json_out) {
-      std::printf("%s\n", msg.c_str());
-    } else {
-      std::string line = ev;
-      for (auto it = e.begin(); it != e.end(); ++it)
-        if (it.key() != "ev") line += " " + it.key() + "=" + cell(it.value());
-      std::printf("%s\n", line.c_str());
-    }
+    print_event(g, msg);
     if (ev == "rejected" || ev == "error") {
       std::fprintf(stderr, "cpx-admin: refused: %s: %s\n", e.value("reason", "").c_str(), e.value("text", "").c_str());
       rc = kRefused;
@@ -211,7 +219,7 @@ int act(const Global& g, const Args& a, json req) {
       // A new order may trade at once: show what follows within half a second, then stop.
       std::string more;
       while ((*ws)->next(more, 500) == WsClient::Read::message) {
-        std::printf("%s\n", more.c_str());
+        print_event(g, more);
         if (more.find("\"ev\":\"done\"") != std::string::npos) break;
       }
       break;
@@ -232,7 +240,7 @@ std::vector<Command> commands() {
                }});
   c.push_back({{"participants", "add"}, "CODE --name NAME --kind KIND --roles ROLE[,ROLE] [--max-open-orders N] [--max-order-qty N]",
                "Adds a participant. KIND: cloud_vendor, state_operator, carrier, buyer. ROLES: trade_buy, trade_sell, "
-               "supply, carry, operator. Then give it a user: cpx-admin users create.",
+               "carrier, operator, read_only. Then give it a user: cpx-admin users create.",
                {"name", "kind", "roles", "max-open-orders", "max-order-qty"}, {}, 1, 1, [](const Global& g, const Args& a) {
                  if (!a.has("name") || !a.has("kind") || !a.has("roles")) return usage_error("participants add needs --name, --kind and --roles");
                  json roles = json::array();
@@ -347,10 +355,10 @@ std::vector<Command> commands() {
                    print_table(b["contracts"], {"trade_id", "symbol", "buyer", "seller", "qty", "hours", "price", "notional", "state", "delivered_device_hours"});
                  });
                }});
-  c.push_back({{"delivery", "report"}, "TRADE_ID --delivered DEVICE_HOURS [--supplier CODE]",
-               "Reports what a contract delivered (after its delivery window); the buyer's dispute window starts. "
-               "--supplier: the seller the operator reports for (the server checks it is the contract's seller).",
-               {"delivered", "supplier"}, {}, 1, 1, [](const Global& g, const Args& a) {
+  c.push_back({{"delivery", "report"}, "TRADE_ID --delivered DEVICE_HOURS",
+               "Reports, for the contract's seller, what a contract delivered (after its delivery window); the buyer's "
+               "dispute window starts.",
+               {"delivered"}, {}, 1, 1, [](const Global& g, const Args& a) {
                  if (!is_int(a.pos[0]) || !is_int(a.get("delivered"))) return usage_error("delivery report needs a TRADE_ID and --delivered DEVICE_HOURS (whole numbers)");
                  return admin(g, {{"cmd", "delivery_report"}, {"trade_id", std::atoll(a.pos[0].c_str())},
                                   {"delivered_device_hours", std::atoll(a.get("delivered").c_str())}});
@@ -426,7 +434,7 @@ std::vector<Command> commands() {
                  if (s <= 0) return usage_error("a duration is a number with s, m, h or d, e.g. 26h");
                  return admin(g, {{"op", "clock_advance"}, {"seconds", s}}, print_object);
                }});
-  c.push_back({{"batch"}, "FILE",
+  c.push_back({{"batch"}, "FILE [--keep-going]",
                "Sends every request of a JSON-lines file (docs/API.md requests with \"cmd\", or \"op\" requests) in order, with a "
                "progress line; stops at the first refusal unless --keep-going.",
                {}, {"keep-going"}, 1, 1, [](const Global& g, const Args& a) {
