@@ -23,10 +23,10 @@ def free_port():
 
 def start(cpxd, d, rehearsal):
     os.makedirs(d)
-    http = free_port()
+    http, https = free_port(), free_port()
     cfg = os.path.join(d, "cpxd.json")
     with open(cfg, "w") as f:
-        json.dump({"http_port": http, "https_port": -1, "fix_port": -1, "fix_tls_port": -1,
+        json.dump({"http_port": http, "https_port": https, "fix_port": -1, "fix_tls_port": -1,
                    "rehearsal_clock": rehearsal}, f)
     p = subprocess.Popen([cpxd, "--config", cfg, "--demo", "--data-dir", os.path.join(d, "data")],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -38,7 +38,7 @@ def start(cpxd, d, rehearsal):
             break
         lines.append(line)
         if "cpxd: ready" in line:
-            return p, http, lines
+            return p, (http, https), lines
     p.kill()
     sys.exit("cpxd did not become ready:\n" + "".join(lines))
 
@@ -85,7 +85,7 @@ def main():
     o = ap.parse_args()
     shutil.rmtree(o.dir, ignore_errors=True)
     os.makedirs(o.dir)
-    p, port, lines = start(o.cpxd, os.path.join(o.dir, "rehearsal"), True)
+    p, (port, tls_port), lines = start(o.cpxd, os.path.join(o.dir, "rehearsal"), True)
     tomorrow = [l for l in lines if "tomorrow's demo books" in l][0].split(":", 2)[2].split()[0]  # NM.H100.D.<day>
     day = tomorrow.rsplit(".", 1)[1]
     last_day = (datetime.date.fromisoformat(day) + datetime.timedelta(days=2)).isoformat()
@@ -112,6 +112,12 @@ def main():
         r = a.run("balances", rc=3, url=f"http://127.0.0.1:{free_port()}")
         check("is cpxd running" in r.stderr, "no server says so")
         a.run("clock", "advance", "soon", rc=2)
+        # https: trusted with --cacert (the server's self-signed certificate), refused without it
+        cert = os.path.join(o.dir, "rehearsal", "data", "tls", "server.crt")
+        r = a.run("--cacert", cert, "balances", "BJAI", url=f"https://localhost:{tls_port}")
+        check(json.loads(r.stdout)["participants"][0]["code"] == "BJAI", "balances over https")
+        r = a.run("balances", "BJAI", rc=3, url=f"https://localhost:{tls_port}")
+        check("certificate" in r.stderr and "--cacert" in r.stderr, "an untrusted certificate is refused: " + r.stderr)
 
         # --- participants ---
         a.run("participants", "add", "WXDC", "--name", "West Data Centre", "--kind", "state_operator", "--roles", "trade_sell")
@@ -169,6 +175,14 @@ def main():
         a.run("resume", new_sym)
         r = a.run("order", "new", new_sym, "buy", "3", "4.30", *lb, json_out=False)
         check("trade " in r.stdout or '"ev":"trade"' in r.stdout, "the buy trades against the registered supplier: " + r.stdout)
+        r = a.run("order", "new", new_sym, "buy", "1", "3.80", *lb)
+        resting = json.loads(r.stdout.splitlines()[0])
+        check(resting.get("ev") == "accepted", "a resting buy: " + r.stdout)
+        check(balances(a, "LOADBUY")["open_orders"] == 1, "it rests after the tool exits")
+        r = a.run("order", "cancel", str(resting.get("order_id", 0)), *lb, json_out=False)
+        check(r.stdout.startswith("cancelled"), "order cancel: " + r.stdout)
+        a.run("order", "cancel", "999999", *lb, rc=1, json_out=False)
+        check(balances(a, "LOADBUY")["open_orders"] == 0, "cancelled")
         a.run("order", "new", new_sym, "buy", "1", "3.90", *lb, json_out=False)
         check(balances(a, "LOADBUY")["open_orders"] == 1, "one resting buy")
         a.run("mass-cancel", "--participant", "LOADBUY", "--symbol", new_sym)
@@ -243,7 +257,7 @@ def main():
         stop(p)
 
     # --- a production server: the clock is not the operator's ---
-    p2, port2, _ = start(o.cpxd, os.path.join(o.dir, "production"), False)
+    p2, (port2, _), _ = start(o.cpxd, os.path.join(o.dir, "production"), False)
     try:
         b = Admin(o.admin, port2)
         r = b.run("clock", "advance", "1h", rc=1, json_out=False)
