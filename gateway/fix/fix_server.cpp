@@ -54,18 +54,37 @@ Result<bool> FixServer::start() {
 
 void FixServer::stop() {
   if (engine_) engine_->stop();  // logs every session out (onLogout closes them below)
-  engine_.reset();
   std::vector<uint64_t> ids;
   {
     std::lock_guard lock(mutex_);
     for (auto& [id, s] : sessions_) ids.push_back(id);
   }
   for (uint64_t id : ids) close_session(id);
+  join_retired(true);  // before the engine goes: a sender may still be in engine_->send
+  engine_.reset();
   started_ = false;
+}
+
+void FixServer::join_retired(bool all) {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(retired_mutex_);
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      if (all || it->first->finished.load()) {
+        done.push_back(std::move(it->second));
+        it = retired_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& t : done)
+    if (t.joinable()) t.join();
 }
 
 std::string FixServer::on_logon(const std::string& target_comp_id, const std::string& username,
                                 const std::string& password, uint64_t& session) {
+  const uint64_t generation = core_.users().generation(username);
   auto user = core_.users().check_password(username, password);
   if (!user) {
     core_.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
@@ -91,14 +110,23 @@ std::string FixServer::on_logon(const std::string& target_comp_id, const std::st
   s->participant = p;
   s->username = user->username;
   s->limiter = server::RateLimiter(core_.config().requests_per_s, core_.config().burst);
-  s->sender = std::thread([this, raw = s.get()] { send_loop(*raw); });
+  s->sender = std::thread([this, s] {
+    send_loop(*s);
+    s->finished.store(true);
+  });
   {
     std::lock_guard lock(mutex_);
     sessions_[s->id] = s;
     by_participant_[p].insert(s->id);
   }
-  session = s->id;
   core_.metrics().fix_sessions.fetch_add(1, std::memory_order_relaxed);
+  // Rotated or disabled while this logon was on its way: the revocation found no session to end.
+  if (core_.users().generation(username) != generation) {
+    close_session(s->id);
+    core_.sequencer().submit(0, [this, p](Timestamp, std::vector<Command>&) { sink_->session_left(p); });
+    return "credentials_revoked: the user's credentials changed during the logon";
+  }
+  session = s->id;
   core_.audit(user->username, "login", "fix " + target_comp_id);
   return {};
 }
@@ -134,7 +162,11 @@ void FixServer::close_session(uint64_t id) {
     s->closing = true;
   }
   s->wake.notify_all();
-  if (s->sender.joinable()) s->sender.join();
+  {
+    std::lock_guard lock(retired_mutex_);
+    retired_.emplace_back(s, std::move(s->sender));
+  }
+  join_retired(false);  // the ones that have finished since
   core_.metrics().fix_sessions.fetch_sub(1, std::memory_order_relaxed);
 }
 

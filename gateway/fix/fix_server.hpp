@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "fix/fix_api.hpp"
 #include "fix/fix_sink.hpp"
@@ -48,6 +49,7 @@ class FixServer final : public fixapi::FixHandler {
     bool closing = false;
     std::string drop_reason;  // set when the session is dropped as a slow consumer: nothing more is queued
     std::atomic<bool> dropped{false};  // the same, read by the sender between messages without the lock
+    std::atomic<bool> finished{false};  // the sender thread has returned
     std::thread sender;
   };
   void route(std::vector<FixItem>&& items);  // engine thread: only queues
@@ -55,11 +57,16 @@ class FixServer final : public fixapi::FixHandler {
   void send_loop(Session& s);
   std::shared_ptr<Session> find(uint64_t id);
   void close_session(uint64_t id);
+  void join_retired(bool all);
 
   server::ServerCore& core_;
   fixapi::FixSettings settings_;
   std::unique_ptr<FixSink> sink_;
   std::unique_ptr<fixapi::FixEngine> engine_;
+  // Sender threads of closed sessions. Not joined where the session closes: QuickFIX calls on_logout
+  // while holding the session's lock, which a sender in the middle of a send may be waiting for.
+  std::mutex retired_mutex_;
+  std::vector<std::pair<std::shared_ptr<Session>, std::thread>> retired_;
   bool started_ = false;
 
   std::mutex mutex_;  // guards the maps below (engine thread routes, QuickFIX threads log on and off)

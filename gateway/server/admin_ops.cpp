@@ -67,6 +67,7 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
   if (req.is_discarded() || !req.is_object() || !req.contains("op")) return std::nullopt;
   if (!req["op"].is_string()) return refuse(400, "malformed_request", "\"op\" must be a string");
   const std::string op = req["op"].get<std::string>();
+  if (is_user_op(op)) return refuse(500, "internal", "user operations do not run on the engine thread");
   persistence::Exchange& x = core.exchange();
   const MatchingEngine& engine = x.engine();
   const auto code_of = [&](ParticipantId p) {
@@ -95,7 +96,7 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     const std::string code = field(req, "participant");
     const ParticipantId p = engine.find_participant(code);
     if (p == kNoParticipant) return refuse(404, "unknown_participant", "no participant '" + code + "'");
-    const std::string format = req.value("format", std::string("json"));
+    const std::string format = req.contains("format") ? field(req, "format") : std::string("json");
     if (format != "json" && format != "csv") return refuse(400, "malformed_request", "format is \"json\" or \"csv\"");
     const auto st = persistence::build_statement(x.ledger(), p, code, code_of);
     if (format == "csv") return answer({{"ev", "statement"}, {"participant", code}, {"csv", persistence::statement_csv(st)}});
@@ -119,6 +120,40 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     }
     return answer({{"ev", "contracts"}, {"contracts", rows}});
   }
+  if (op == "clock") return answer({{"ev", "clock"}, {"now", now}, {"now_text", format_iso_time(now)}, {"rehearsal", core.config().rehearsal_clock}});
+  if (op == "clock_advance") {
+    if (!core.config().rehearsal_clock)
+      return refuse(403, "not_allowed", "the clock moves only on a rehearsal server (config rehearsal_clock: true)");
+    const auto it = req.find("seconds");
+    if (it == req.end() || !it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 400LL * 86400)
+      return refuse(400, "malformed_request", "\"seconds\": a whole number of seconds, 1 to 34560000 (400 days)");
+    const int64_t ns = it->get<int64_t>() * 1'000'000'000LL;
+    core.advance_clock(ns);
+    out.push_back(AdvanceTime{now + ns});  // timers (gate closures, expiries, payouts) fire now, in order
+    core.audit(actor, op, std::to_string(it->get<int64_t>()) + " s");
+    return answer({{"ev", "clock"}, {"now", now + ns}, {"now_text", format_iso_time(now + ns)}, {"rehearsal", true}});
+  }
+  return refuse(400, "unknown_op",
+                "unknown op '" + op + "': participants, balances, statement, contracts, users, user_create, user_rotate, "
+                "user_disable, user_enable, clock, clock_advance, audit_verify");
+}
+
+
+bool is_user_op(std::string_view op) {
+  return op == "users" || op == "user_create" || op == "user_rotate" || op == "user_disable" || op == "user_enable" ||
+         op == "audit_verify";
+}
+
+std::optional<AdminAnswer> check_user_op(ServerCore& core, const nlohmann::json& req) {
+  if (field(req, "op") != "user_create") return std::nullopt;
+  const std::string participant = field(req, "participant");
+  if (core.exchange().engine().find_participant(participant) == kNoParticipant)
+    return refuse(404, "unknown_participant", "no participant '" + participant + "': add it first (cmd add_participant)");
+  return std::nullopt;
+}
+
+AdminAnswer run_user_op(ServerCore& core, const nlohmann::json& req, const std::string& actor) {
+  const std::string op = field(req, "op");
   if (op == "users") {
     json rows = json::array();
     for (const User& u : core.users().list())
@@ -132,17 +167,14 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     std::string participant;
     if (op == "user_create") {
       if (existing) return refuse(409, "user_exists", "user '" + username + "' exists: rotate its credentials instead");
-      participant = field(req, "participant");
-      if (engine.find_participant(participant) == kNoParticipant)
-        return refuse(404, "unknown_participant", "no participant '" + participant + "': add it first (cmd add_participant)");
+      participant = field(req, "participant");  // known: checked on the engine thread (check_user_op)
     } else {
       if (!existing) return refuse(404, "unknown_user", "no user '" + username + "'");
       participant = existing->participant;
     }
     const NewCredentials c;
-    auto put = core.users().put(username, participant, c.password, c.key, c.secret);
     // Rotating a disabled user's credentials does not enable it.
-    if (put && existing && !existing->enabled) put = core.users().set_enabled(username, false);
+    auto put = core.users().put(username, participant, c.password, c.key, c.secret, !existing || existing->enabled);
     if (!put) return refuse(500, "io_error", put.error().text);
     core.audit(actor, op, username + " for " + participant);  // never the secrets
     if (existing) core.credentials_revoked(username);  // sessions on the old credentials end now
@@ -157,27 +189,12 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     if (op == "user_disable") core.credentials_revoked(username);
     return answer({{"ev", "user"}, {"username", username}, {"enabled", op == "user_enable"}});
   }
-  if (op == "clock") return answer({{"ev", "clock"}, {"now", now}, {"now_text", format_iso_time(now)}, {"rehearsal", core.config().rehearsal_clock}});
-  if (op == "clock_advance") {
-    if (!core.config().rehearsal_clock)
-      return refuse(403, "not_allowed", "the clock moves only on a rehearsal server (config rehearsal_clock: true)");
-    const auto it = req.find("seconds");
-    if (it == req.end() || !it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > 400LL * 86400)
-      return refuse(400, "malformed_request", "\"seconds\": a whole number of seconds, 1 to 34560000 (400 days)");
-    const int64_t ns = it->get<int64_t>() * 1'000'000'000LL;
-    core.advance_clock(ns);
-    out.push_back(AdvanceTime{now + ns});  // timers (gate closures, expiries, payouts) fire now, in order
-    core.audit(actor, op, std::to_string(it->get<int64_t>()) + " s");
-    return answer({{"ev", "clock"}, {"now", now + ns}, {"now_text", format_iso_time(now + ns)}, {"rehearsal", true}});
-  }
   if (op == "audit_verify") {
     const auth::AuditVerdict v = core.verify_audit();
     return answer({{"ev", "audit"}, {"ok", v.ok}, {"entries", v.entries}, {"first_bad_line", v.first_bad},
                    {"why", v.why}, {"head_hash", v.head_hash}});
   }
-  return refuse(400, "unknown_op",
-                "unknown op '" + op + "': participants, balances, statement, contracts, users, user_create, user_rotate, "
-                "user_disable, user_enable, clock, clock_advance, audit_verify");
+  return refuse(400, "unknown_op", "unknown op '" + op + "'");
 }
 
 }  // namespace cpx::server

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "server/server_core.hpp"
 
 namespace cpx::server {
@@ -21,5 +23,12 @@ struct AdminAnswer {
 // `now` is the request's time; commands an op needs applied go to `out` (the clock's AdvanceTime).
 std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body, const std::string& actor, Timestamp now,
                                         std::vector<Command>& out);
+
+// Users, credentials and the audit log are not engine state, and hashing a password or reading the whole
+// log takes long: these ops run on a worker thread, after the engine thread checked the operator's role
+// (and, for user_create, that the participant exists: check_user_op, engine thread).
+bool is_user_op(std::string_view op);
+std::optional<AdminAnswer> check_user_op(ServerCore& core, const nlohmann::json& request);  // a refusal, if any
+AdminAnswer run_user_op(ServerCore& core, const nlohmann::json& request, const std::string& actor);
 
 }  // namespace cpx::server

@@ -1,8 +1,9 @@
 #pragma once
 // Writes exchange snapshots off the engine thread. The engine thread still serialises the state (that is
 // what makes a snapshot consistent at its sequence number), but the checksum, the synced RocksDB write of
-// megabytes and the pruning of old snapshots happen here, so orders do not wait behind them. One snapshot
-// at a time: while one is being written the next is simply taken later.
+// megabytes and the pruning of old snapshots happen here. (The write shares RocksDB's write queue and WAL
+// with the journal, so a journal append that comes during it may still wait for it.) One snapshot at a
+// time: while one is being written the next is simply taken later.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>

@@ -69,9 +69,9 @@ Result<bool> UserStore::save_locked() const {
 }
 
 Result<bool> UserStore::put(const std::string& username, const std::string& participant, const std::string& password,
-                            const std::string& api_key, const std::string& api_secret) {
+                            const std::string& api_key, const std::string& api_secret, bool enabled) {
   if (username.empty() || participant.empty()) return Error{"invalid_value", "a user needs a name and a participant"};
-  User u{username, participant, auth::hash_password(password), api_key, api_secret, true};
+  User u{username, participant, auth::hash_password(password), api_key, api_secret, enabled};
   std::lock_guard lock(mutex_);
   auto old = users_.find(username);
   if (old != users_.end() && !old->second.api_key.empty()) keys_.erase(old->second.api_key);
@@ -81,6 +81,7 @@ Result<bool> UserStore::put(const std::string& username, const std::string& part
     keys_[api_key] = username;
   }
   users_[username] = std::move(u);
+  ++generations_[username];
   return save_locked();
 }
 
@@ -89,7 +90,14 @@ Result<bool> UserStore::set_enabled(const std::string& username, bool enabled) {
   auto it = users_.find(username);
   if (it == users_.end()) return Error{"unknown_user", "no user '" + username + "'"};
   it->second.enabled = enabled;
+  ++generations_[username];
   return save_locked();
+}
+
+uint64_t UserStore::generation(const std::string& username) const {
+  std::lock_guard lock(mutex_);
+  auto it = generations_.find(username);
+  return it == generations_.end() ? 0 : it->second;
 }
 
 std::optional<User> UserStore::check_password(const std::string& username, const std::string& password) const {

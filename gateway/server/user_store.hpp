@@ -30,13 +30,16 @@ class UserStore {
 
   // Adds or replaces a user; hashes the password here. Saves.
   Result<bool> put(const std::string& username, const std::string& participant, const std::string& password,
-                   const std::string& api_key, const std::string& api_secret);
+                   const std::string& api_key, const std::string& api_secret, bool enabled = true);
   Result<bool> set_enabled(const std::string& username, bool enabled);
 
   // The user when the password is right and the user is enabled.
   std::optional<User> check_password(const std::string& username, const std::string& password) const;
   std::optional<User> by_api_key(const std::string& api_key) const;
   std::optional<User> find(const std::string& username) const;
+  // Moves on every change of the user (credentials, enabled): a login that checked the user before a
+  // change and finishes after it can tell, and refuse itself.
+  uint64_t generation(const std::string& username) const;
   std::vector<User> list() const;  // by username
   size_t size() const;
 
@@ -48,6 +51,7 @@ class UserStore {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, User> users_;        // by username
   std::unordered_map<std::string, std::string> keys_;  // api key -> username
+  std::unordered_map<std::string, uint64_t> generations_;
 };
 
 }  // namespace cpx::server

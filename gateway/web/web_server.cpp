@@ -10,8 +10,13 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -91,6 +96,33 @@ struct WebGateway::Impl {
   std::thread thread;
   std::optional<tcp::acceptor> plain, secure;
   int plain_port = -1, secure_port = -1;
+
+  // One worker for slow operator requests (users, credentials, audit verification), in order.
+  std::mutex jobs_mutex;
+  std::condition_variable jobs_wake;
+  std::deque<std::function<void()>> jobs;
+  bool jobs_stopping = false;
+  std::thread admin_worker;
+  void post_admin_job(std::function<void()> job) {
+    {
+      std::lock_guard lock(jobs_mutex);
+      jobs.push_back(std::move(job));
+    }
+    jobs_wake.notify_one();
+  }
+  void run_admin_jobs() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(jobs_mutex);
+        jobs_wake.wait(lock, [&] { return jobs_stopping || !jobs.empty(); });
+        if (jobs.empty()) return;
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      job();
+    }
+  }
 
   // I/O thread state.
   std::unordered_map<uint64_t, std::shared_ptr<Peer>> peers;
@@ -269,7 +301,10 @@ struct WebGateway::Impl {
 template <class Stream>
 class WsConn final : public Peer {
  public:
-  WsConn(WebGateway::Impl& gw, Stream&& stream) : gw_(gw), ws_(std::move(stream)) { id = gw.core.new_session_id(); }
+  WsConn(WebGateway::Impl& gw, Stream&& stream)
+      : gw_(gw), ws_(std::move(stream)), write_timer_(ws_.get_executor()), linger_timer_(ws_.get_executor()) {
+    id = gw.core.new_session_id();
+  }
 
   void accept(http::request<http::string_body> req) {
     // Beast does the upgrade (within its handshake timeout); after it, cpxd frames the connection itself.
@@ -280,7 +315,7 @@ class WsConn final : public Peer {
 
   void deliver(const Line& line) override {
     if (closed_ || closing_) return;
-    if (out_bytes_ + line->size() > gw_.cfg.max_outbound_bytes) {
+    if (out_bytes_ + line->size() + kFrameCost > gw_.cfg.max_outbound_bytes) {
       drop_slow_consumer();
       return;
     }
@@ -305,6 +340,14 @@ class WsConn final : public Peer {
 
   void on_accept(beast::error_code ec) {
     if (ec) return;
+    // A peer that vanished without a word is found by TCP keepalive (about 90 s), as cpxd sends no pings.
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    beast::error_code ignored;
+    socket.set_option(net::socket_base::keep_alive(true), ignored);
+    const int idle = 60, interval = 10, count = 3;
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
     gw_.add_peer(self());
     gw_.core.metrics().ws_sessions.fetch_add(1, std::memory_order_relaxed);
     registered_ = true;
@@ -322,12 +365,16 @@ class WsConn final : public Peer {
       close_down();
       return;
     }
+    if (closing_) {  // our close frame is queued or sent: what the peer still sends is read and dropped
+      read();
+      return;
+    }
     frames_.feed(rbuf_.data(), n);
     std::string msg;
     for (;;) {
       switch (frames_.next(msg)) {
         case WsFrameReader::Got::nothing:
-          if (!closed_ && !closing_) read();
+          if (!closed_) read();
           return;
         case WsFrameReader::Got::text:
           handle(std::move(msg));
@@ -336,22 +383,43 @@ class WsConn final : public Peer {
           reply(error_json("malformed_request", "send requests as text frames of JSON"));
           break;
         case WsFrameReader::Got::ping:
-          queue(std::make_shared<const std::string>(msg), kWsPong);
+          pong(msg);
           break;
         case WsFrameReader::Got::pong:
           break;
         case WsFrameReader::Got::close:  // answer with the same code, then close
           close_with(ws_close_reply_code(msg), "");
+          read();
           return;
         case WsFrameReader::Got::too_big:
           close_with(1009, "message too big");
+          read();
           return;
         case WsFrameReader::Got::bad:
           close_with(1002, "protocol error");
+          read();
           return;
       }
-      if (closed_ || closing_) return;
+      if (closed_) return;
+      if (closing_) {
+        read();
+        return;
+      }
     }
+  }
+
+  // At most one pong waits in the queue, answering the latest ping (RFC 6455 §5.5.3): a client that
+  // sends pings and reads nothing cannot make the queue grow.
+  void pong(const std::string& payload) {
+    auto line = std::make_shared<const std::string>(payload);
+    for (auto it = out_.rbegin(); it != out_.rend(); ++it) {
+      if (it->opcode != kWsPong) continue;
+      out_bytes_ += line->size();
+      out_bytes_ -= it->payload->size();
+      it->payload = std::move(line);
+      return;
+    }
+    queue(std::move(line), kWsPong);
   }
 
   void reply(std::string text) { deliver(std::make_shared<const std::string>(std::move(text))); }
@@ -506,7 +574,7 @@ class WsConn final : public Peer {
 
   void queue(const Line& payload, uint8_t opcode) {
     out_.push_back({payload, opcode});
-    out_bytes_ += payload->size();
+    out_bytes_ += payload->size() + kFrameCost;
     if (!writing_) write();
   }
 
@@ -520,7 +588,7 @@ class WsConn final : public Peer {
     while (!out_.empty() && inflight_.size() < 1024 && bytes < (1u << 20)) {
       inflight_.push_back(std::move(out_.front()));
       out_.pop_front();
-      bytes += inflight_.back().payload->size();
+      bytes += inflight_.back().payload->size() + kFrameCost;
     }
     headers_.resize(inflight_.size());
     for (size_t i = 0; i < inflight_.size(); ++i) {
@@ -530,10 +598,17 @@ class WsConn final : public Peer {
       buffers_.push_back(net::buffer(*f.payload));
     }
     net::async_write(raw(), buffers_, [self = self(), bytes](beast::error_code ec, size_t) { self->on_write(ec, bytes); });
+    // A client that takes nothing for this long is gone or stuck: the connection closes (and its orders
+    // are cancelled), instead of holding the write and the queue behind it for ever.
+    write_timer_.expires_after(kWriteTimeout);
+    write_timer_.async_wait([self = self()](beast::error_code ec) {
+      if (!ec) self->close_down();
+    });
   }
 
   void on_write(beast::error_code ec, size_t bytes) {
     writing_ = false;
+    write_timer_.cancel();
     out_bytes_ -= bytes;
     inflight_.clear();
     if (ec) {
@@ -542,8 +617,16 @@ class WsConn final : public Peer {
     }
     if (!out_.empty()) {
       write();
-    } else if (closing_) {
-      close_down();
+    } else if (closing_ && !closed_) {
+      // The close frame is out: end our side and let the peer's close or EOF (or 5 s) finish it. Closing
+      // at once would reset the connection if the peer's data is unread, and the peer could lose what we
+      // sent last (the reason).
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+      linger_timer_.expires_after(std::chrono::seconds(5));
+      linger_timer_.async_wait([self = self()](beast::error_code e) {
+        if (!e) self->close_down();
+      });
     }
   }
 
@@ -559,7 +642,7 @@ class WsConn final : public Peer {
   // client does.
   void drop_slow_consumer() {
     gw_.core.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
-    for (const OutFrame& f : out_) out_bytes_ -= f.payload->size();
+    for (const OutFrame& f : out_) out_bytes_ -= f.payload->size() + kFrameCost;
     out_.clear();
     queue(std::make_shared<const std::string>(
               error_json("slow_consumer", "the connection fell more than " + std::to_string(gw_.cfg.max_outbound_bytes) +
@@ -578,6 +661,8 @@ class WsConn final : public Peer {
       gw_.core.metrics().ws_sessions.fetch_sub(1, std::memory_order_relaxed);
       if (logged_in_ && cancel_on_disconnect_) gw_.cancel_on_disconnect(id);
     }
+    write_timer_.cancel();
+    linger_timer_.cancel();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
   }
@@ -586,6 +671,8 @@ class WsConn final : public Peer {
     Line payload;
     uint8_t opcode;
   };
+  static constexpr size_t kFrameCost = 16;  // header and bookkeeping, so that empty frames count too
+  static constexpr auto kWriteTimeout = std::chrono::seconds(30);
 
   WebGateway::Impl& gw_;
   websocket::stream<Stream> ws_;  // the upgrade only; afterwards raw() and the framing above
@@ -595,6 +682,7 @@ class WsConn final : public Peer {
   std::vector<OutFrame> inflight_;
   std::vector<std::array<uint8_t, 10>> headers_;
   std::vector<net::const_buffer> buffers_;
+  net::steady_timer write_timer_, linger_timer_;
   size_t out_bytes_ = 0;  // queued and in flight
   bool writing_ = false, closing_ = false, closed_ = false, registered_ = false;
   bool logged_in_ = false, login_pending_ = false;
@@ -635,7 +723,16 @@ class HttpConn final : public Peer {
   void request_done() override {
     if (!waiting_) return;
     waiting_ = false;
-    if (status_ != 0 && !lines_.empty()) {
+    if (status_ == kUserOpProceeds && user_op_) {
+      // Password hashing and audit-log reading are slow: never on the engine or the I/O thread.
+      gw_.post_admin_job([self = self(), &gw = gw_, req = std::move(*user_op_), actor = actor_] {
+        server::AdminAnswer a = server::run_user_op(gw.core, req, actor);
+        net::post(gw.ioc, [self, a = std::move(a)]() mutable {
+          self->respond(static_cast<http::status>(a.http_status), std::move(a.body));
+        });
+      });
+      user_op_.reset();
+    } else if (status_ != 0 && !lines_.empty()) {
       // Refused on the engine thread before anything was applied (unknown symbol, no role, bad request).
       respond(static_cast<http::status>(status_), std::move(lines_[0]));
     } else if (admin_) {
@@ -776,8 +873,14 @@ class HttpConn final : public Peer {
     admin_ = true;
     status_ = 0;
     lines_.clear();
+    actor_ = user.username;
+    json parsed = json::parse(req_.body(), nullptr, false);
+    user_op_.reset();
+    if (parsed.is_object() && parsed.contains("op") && parsed["op"].is_string() &&
+        server::is_user_op(parsed["op"].get<std::string>()))
+      user_op_ = std::move(parsed);
     gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user.participant, actor = user.username,
-                                     body = req_.body()](Timestamp now, std::vector<Command>& out) {
+                                     body = req_.body(), user_op = user_op_](Timestamp now, std::vector<Command>& out) {
       const ParticipantId p = gw.core.names().participant(code);
       const Participant* info = gw.core.exchange().engine().participant(p);
       if (!info || (info->roles & kRoleOperator) == 0) {
@@ -786,6 +889,14 @@ class HttpConn final : public Peer {
         return;
       }
       gw.sink->logged_in(session, p, {});
+      if (user_op) {  // the operator may: the rest runs on the admin worker (request_done)
+        if (auto refusal = server::check_user_op(gw.core, *user_op)) {
+          gw.sink->reply(session, std::move(refusal->body), refusal->http_status);
+        } else {
+          gw.sink->reply(session, {}, kUserOpProceeds);
+        }
+        return;
+      }
       if (auto op = server::run_admin_op(gw.core, body, actor, now, out)) {
         gw.sink->reply(session, std::move(op->body), op->http_status);
         return;
@@ -840,6 +951,9 @@ class HttpConn final : public Peer {
   http::request<http::string_body> req_;
   std::vector<std::string> lines_;
   bool waiting_ = false, admin_ = false, keep_alive_ = true, upgraded_ = false, finished_ = false;
+  static constexpr int kUserOpProceeds = 1;  // not an HTTP status: the engine thread's "go ahead"
+  std::optional<json> user_op_;
+  std::string actor_;
   int status_ = 0;  // set by a refusal from the engine thread
 };
 
@@ -917,6 +1031,7 @@ Result<bool> WebGateway::start() {
     gw.secure_port = *p;
     accept_loop<true>(gw, *gw.secure);
   }
+  gw.admin_worker = std::thread([&gw] { gw.run_admin_jobs(); });
   gw.thread = std::thread([&gw] {
     auto guard = net::make_work_guard(gw.ioc);
     gw.ioc.run();
@@ -926,6 +1041,14 @@ Result<bool> WebGateway::start() {
 
 void WebGateway::stop() {
   Impl& gw = *impl_;
+  if (gw.admin_worker.joinable()) {  // finishes the jobs it has (their answers may not go out any more)
+    {
+      std::lock_guard lock(gw.jobs_mutex);
+      gw.jobs_stopping = true;
+    }
+    gw.jobs_wake.notify_one();
+    gw.admin_worker.join();
+  }
   if (!gw.thread.joinable()) return;
   net::post(gw.ioc, [&gw] {
     beast::error_code ec;

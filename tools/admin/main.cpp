@@ -187,15 +187,26 @@ void print_event(const Global& g, const std::string& msg) {
   std::printf("%s\n", line.c_str());
 }
 
+// A participant's own API key for `order` and `disputes open`: --as-key/--as-secret, or (kept out of the
+// process list and shell history) CPX_AS_KEY/CPX_AS_SECRET.
+std::string as_credential(const Args& a, const char* option, const char* env) {
+  if (a.has(option)) return a.get(option);
+  const char* v = std::getenv(env);
+  return v ? v : "";
+}
+
 // Sends one request over a participant's own WebSocket session and prints its answers.
 int act(const Global& g, const Args& a, json req) {
+  const std::string key = as_credential(a, "as-key", "CPX_AS_KEY"), secret = as_credential(a, "as-secret", "CPX_AS_SECRET");
+  if (key.empty() || secret.empty())
+    return usage_error("the participant's own API key is needed: --as-key KEY --as-secret SECRET, or CPX_AS_KEY and CPX_AS_SECRET");
   req["id"] = 1;
   auto ws = WsClient::connect(g.at);
   if (!ws) {
     std::fprintf(stderr, "cpx-admin: %s\n", ws.error().text.c_str());
     return kNoServer;
   }
-  auto login = (*ws)->login(a.get("as-key"), a.get("as-secret"), 5000, /*keep_orders=*/true);
+  auto login = (*ws)->login(key, secret, 5000, /*keep_orders=*/true);
   if (!login) {
     std::fprintf(stderr, "cpx-admin: login refused: %s\n", login.error().text.c_str());
     return kNoServer;
@@ -373,7 +384,6 @@ std::vector<Command> commands() {
                "The buyer disputes a delivery report within its dispute window (with the buyer's own API key): the payout waits "
                "for the operator's resolution.",
                {"as-key", "as-secret"}, {}, 1, 1, [](const Global& g, const Args& a) {
-                 if (!a.has("as-key") || !a.has("as-secret")) return usage_error("disputes open needs the buyer's --as-key and --as-secret");
                  if (!is_int(a.pos[0])) return usage_error("TRADE_ID is a whole number");
                  return act(g, a, {{"cmd", "dispute"}, {"trade_id", std::atoll(a.pos[0].c_str())}});
                }});
@@ -474,7 +484,6 @@ std::vector<Command> commands() {
                "Trades as a participant over its WebSocket session (its own API key, not the operator's): places or cancels one "
                "order and prints the events until the request is answered.",
                {"as-key", "as-secret", "tif", "cl-ord-id"}, {}, 2, 5, [](const Global& g, const Args& a) {
-                 if (!a.has("as-key") || !a.has("as-secret")) return usage_error("order needs the participant's --as-key and --as-secret");
                  json req;
                  if (a.pos[0] == "new" && a.pos.size() == 5) {
                    if (!is_int(a.pos[3])) return usage_error("QTY is a whole number of devices");
