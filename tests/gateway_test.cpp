@@ -80,6 +80,8 @@ struct Server {
     config.fix_tls_port = free_port();
     config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}, {"SLOW"}};
     config.fix_max_queued_messages = 1000;  // the slow-consumer test's FIX client falls this far behind
+    config.ws_write_timeout_ms = 6000;      // the stuck-writer test waits this long; the slow-consumer test's
+                                            // flood (1-3 s) finishes well before
     config.requests_per_s = 2000;  // the junk test's 6,000 commands fit the burst; the rate test's 9,000 do not
     config.burst = 7000;
     config.snapshot_every = 0;
@@ -215,6 +217,14 @@ class WsClient {
     return read_until([](const json& m) { return m.value("ev", "") == "login" || m.value("ev", "") == "error"; });
   }
   int close_code() const { return static_cast<int>(ws_.reason().code); }
+  // Bytes straight onto the socket (frames the test builds itself).
+  void send_raw(const std::string& bytes) { net::write(beast::get_lowest_layer(ws_).socket(), net::buffer(bytes)); }
+  // Counts the pongs Beast reads for us (control frames do not surface as messages).
+  void count_pongs(int& n) {
+    ws_.control_callback([&n](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::pong) ++n;
+    });
+  }
   std::vector<json> seen;
   std::string closed_reason;
 
@@ -693,6 +703,54 @@ TEST(Gateway, RevokedCredentialsEndOpenSessions) {
   const json cred3 = json::parse(again.body);
   Ws ws3;
   EXPECT_FALSE(is_ev(ws3.login(cred3["api_key"], cred3["api_secret"]), "login")) << "rotating does not enable";
+}
+
+// A client that sends pings and reads nothing cannot make its queue grow: one pong waits at most, answering
+// the latest ping; the connection stays usable.
+TEST(Gateway, APingFloodIsAnsweredWithoutGrowingTheQueue) {
+  Ws c(4096);
+  ASSERT_TRUE(is_ev(c.login("key-szauto", "secret-szauto"), "login"));
+  int pongs = 0;
+  c.count_pongs(pongs);
+  const int kPings = 200000;
+  std::string flood;
+  for (int i = 0; i < kPings; ++i) flood += std::string("\x89\x80\x01\x02\x03\x04", 6);  // masked, empty
+  c.send_raw(flood);
+  c.send(R"({"op":"ping","id":"after-flood"})");
+  json pong = c.read_until([](const json& m) { return is_ev(m, "pong"); }, 10000);
+  EXPECT_EQ(pong.value("id", ""), "after-flood") << "the connection still answers";
+  EXPECT_GE(pongs, 1);
+  EXPECT_LT(pongs, kPings / 2) << "pongs are coalesced, not queued one per ping";
+}
+
+// A client that stops taking data while a write is pending is closed after ws_write_timeout_ms, and its
+// orders are cancelled as on any disconnect.
+TEST(Gateway, AStuckWebSocketWriteClosesTheConnection) {
+  const std::string sym = server().symbols[4];  // GS.CPU tomorrow
+  Ws watcher;
+  ASSERT_TRUE(is_ev(watcher.login("key-bjai", "secret-bjai"), "login"));
+  watcher.send(R"({"op":"subscribe","channel":"orders"})");
+  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  Ws stuck(4096);
+  ASSERT_TRUE(is_ev(stuck.login("key-bjai", "secret-bjai"), "login"));
+  stuck.send(R"({"cmd":"new_order","cl_ord_id":"stuck-1","symbol":")" + sym + R"(","side":"buy","price":"1.01","qty":1})");
+  ASSERT_TRUE(is_ev(stuck.read_until([](const json& m) { return is_ev(m, "accepted") || is_ev(m, "error"); }), "accepted"));
+  stuck.send(json{{"op", "subscribe"}, {"channel", "book." + sym}}.dump());
+  // Book changes (about 5 MB) the stuck client never reads: more than the socket buffers hold (the
+  // server's grows to a few MB), less than max_outbound_bytes, so only the write timeout can end it.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string id = "stk-" + std::to_string(i);
+    lines.push_back(R"({"cmd":"new_order","participant":"SHRENDER","cl_ord_id":")" + id + R"(","symbol":")" + sym +
+                    R"(","side":"buy","price":"0.99","qty":1})");
+    lines.push_back(R"({"cmd":"cancel","participant":"SHRENDER","orig_cl_ord_id":")" + id + R"("})");
+  }
+  const auto before = server().core->metrics().slow_consumer_drops.load();
+  ASSERT_TRUE(server().core->run_admin_requests(lines).ok());
+  json gone = watcher.read_until([](const json& m) { return is_ev(m, "cancelled") && m.value("cl_ord_id", "") == "stuck-1"; },
+                                 server().config.ws_write_timeout_ms + 10000);
+  EXPECT_FALSE(gone.is_null()) << "the stuck connection was closed and its order cancelled";
+  EXPECT_EQ(server().core->metrics().slow_consumer_drops.load(), before) << "by the timeout, not the queue bound";
 }
 
 // ---- a FIX client that logs on and then stops reading: raw bytes, because QuickFIX always reads ----

@@ -30,7 +30,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
       "data_dir", "reference_dir", "bind", "http_port", "https_port", "fix_port", "fix_tls_port", "tls_cert",
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
       "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "max_message_bytes",
-      "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "snapshot_every", "rehearsal_clock",
+      "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "snapshot_every", "rehearsal_clock",
       "max_batch", "comment"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (!known.count(it.key())) return Error{"bad_config", path + ": unknown key \"" + it.key() + "\""};
@@ -64,6 +64,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.max_outbound_bytes = doc.value("max_outbound_bytes", c.max_outbound_bytes);
     c.auth_window_ms = doc.value("auth_window_ms", c.auth_window_ms);
     c.ws_cancel_on_disconnect = doc.value("ws_cancel_on_disconnect", c.ws_cancel_on_disconnect);
+    c.ws_write_timeout_ms = doc.value("ws_write_timeout_ms", c.ws_write_timeout_ms);
     c.snapshot_every = doc.value("snapshot_every", c.snapshot_every);
     c.rehearsal_clock = doc.value("rehearsal_clock", c.rehearsal_clock);
     c.max_batch = doc.value("max_batch", c.max_batch);
@@ -75,6 +76,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   if (c.max_message_bytes == 0 || c.max_message_bytes > c.max_frame_bytes) return Error{"bad_config", path + ": need 0 < max_message_bytes <= max_frame_bytes"};
   if (c.fix_max_queued_messages == 0) return Error{"bad_config", path + ": fix_max_queued_messages must be positive"};
   if (c.fix_send_timeout_ms < 0) return Error{"bad_config", path + ": fix_send_timeout_ms is 0 (no limit) or more"};
+  if (c.ws_write_timeout_ms <= 0) return Error{"bad_config", path + ": ws_write_timeout_ms must be positive"};
   if (c.max_batch == 0) return Error{"bad_config", path + ": max_batch must be positive"};
   return c;
 }

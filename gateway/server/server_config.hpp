@@ -42,6 +42,7 @@ struct ServerConfig {
   size_t max_outbound_bytes = 8 * 1024 * 1024;  // a client further behind is dropped (slow_consumer)
   int64_t auth_window_ms = 5000;
   bool ws_cancel_on_disconnect = true;
+  int64_t ws_write_timeout_ms = 30000;      // a WebSocket write the client takes nothing of this long closes it
 
   // Rehearsal servers only: the operator may move the exchange's clock forward (cpx-admin clock advance)
   // to run delivery days and dispute windows in minutes. Never on a production market.

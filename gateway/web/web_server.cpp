@@ -600,7 +600,7 @@ class WsConn final : public Peer {
     net::async_write(raw(), buffers_, [self = self(), bytes](beast::error_code ec, size_t) { self->on_write(ec, bytes); });
     // A client that takes nothing for this long is gone or stuck: the connection closes (and its orders
     // are cancelled), instead of holding the write and the queue behind it for ever.
-    write_timer_.expires_after(kWriteTimeout);
+    write_timer_.expires_after(std::chrono::milliseconds(gw_.cfg.ws_write_timeout_ms));
     write_timer_.async_wait([self = self()](beast::error_code ec) {
       if (!ec) self->close_down();
     });
@@ -672,7 +672,6 @@ class WsConn final : public Peer {
     uint8_t opcode;
   };
   static constexpr size_t kFrameCost = 16;  // header and bookkeeping, so that empty frames count too
-  static constexpr auto kWriteTimeout = std::chrono::seconds(30);
 
   WebGateway::Impl& gw_;
   websocket::stream<Stream> ws_;  // the upgrade only; afterwards raw() and the framing above
