@@ -33,6 +33,27 @@ void MatchingEngine::Impl::add_region(const AddRegion& c) {
   out_.on_admin(AdminDone{now_, kind, c.actor, regions_.back().code});
 }
 
+void MatchingEngine::Impl::add_link(const AddLink& c) {
+  begin(c.ts);
+  constexpr auto kind = CommandKind::AddLink;
+  if (!admin_allowed(kind, c.actor, kNoInstrument)) return;
+  const auto from = region_by_code_.find(c.from);
+  const auto to = region_by_code_.find(c.to);
+  if (from == region_by_code_.end() || to == region_by_code_.end()) return admin_reject(kind, c.actor, RejectReason::UnknownRegion);
+  const ParticipantState* carrier = c.carrier < participants_.size() ? &participants_[c.carrier] : nullptr;
+  if (!carrier) return admin_reject(kind, c.actor, RejectReason::UnknownParticipant);
+  if ((carrier->info.roles & kRoleCarrier) == 0) return admin_reject(kind, c.actor, RejectReason::RoleMissing);
+  if (from->second == to->second || c.latency_ms <= 0 || c.latency_ms > 10'000 || c.capacity_gbps <= 0 ||
+      c.capacity_gbps > 1'000'000 || c.tariff_per_gb < 0 || c.tariff_per_gb > kMaxPrice) {
+    return admin_reject(kind, c.actor, RejectReason::InvalidValue);
+  }
+  for (const NetworkLink& l : links_)
+    if (l.from == from->second && l.to == to->second) return admin_reject(kind, c.actor, RejectReason::DuplicateCode);
+  links_.push_back(NetworkLink{from->second, to->second, c.latency_ms, c.capacity_gbps, c.tariff_per_gb, c.carrier});
+  scratch_subject_ = c.from + ">" + c.to;
+  out_.on_admin(AdminDone{now_, kind, c.actor, scratch_subject_});
+}
+
 void MatchingEngine::Impl::add_chip_class(const AddChipClass& c) {
   begin(c.ts);
   constexpr auto kind = CommandKind::AddChipClass;

@@ -173,6 +173,7 @@ std::string_view to_string(CommandKind k) {
     case CommandKind::DeliveryReport: return "delivery_report";
     case CommandKind::Dispute: return "dispute";
     case CommandKind::ResolveDispute: return "resolve_dispute";
+    case CommandKind::AddLink: return "add_link";
   }
   return "?";
 }

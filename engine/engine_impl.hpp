@@ -129,6 +129,7 @@ class MatchingEngine::Impl {
   void list_instrument(const ListInstrument& c);
   void set_instrument_state(const SetInstrumentState& c);
   void register_capacity(const RegisterCapacity& c);
+  void add_link(const AddLink& c);
   void set_credit(const SetCredit& c);
   void set_reference_price(const SetReferencePrice& c);
   void set_fees(const SetFees& c);
@@ -166,6 +167,7 @@ class MatchingEngine::Impl {
     return id < participants_.size() ? &participants_[id] : nullptr;
   }
   const Region* region(RegionId id) const { return id < regions_.size() ? &regions_[id] : nullptr; }
+  const std::vector<NetworkLink>& links() const { return links_; }
   const ChipClass* chip_class(ChipClassId id) const { return id < classes_.size() ? &classes_[id] : nullptr; }
   size_t instrument_count() const { return books_.size(); }
   size_t participant_count() const { return participants_.size(); }
@@ -373,6 +375,8 @@ class MatchingEngine::Impl {
   int64_t taker_fee_bps_ = 0;
   std::vector<Region> regions_;
   std::unordered_map<std::string, RegionId> region_by_code_;
+  std::vector<NetworkLink> links_;  // in the order added
+  std::string scratch_subject_;     // AdminDone's subject for a link ("NM>JJJ") lives until the next one
   std::vector<ChipClass> classes_;
   std::unordered_map<std::string, ChipClassId> class_by_code_;
   std::vector<ParticipantState> participants_;

@@ -28,6 +28,7 @@ void MatchingEngine::apply(const Command& command) {
         else if constexpr (std::is_same_v<T, SetReferencePrice>) impl_->set_reference_price(c);
         else if constexpr (std::is_same_v<T, AdvanceTime>) impl_->advance_time(c);
         else if constexpr (std::is_same_v<T, SetFees>) impl_->set_fees(c);
+        else if constexpr (std::is_same_v<T, AddLink>) impl_->add_link(c);
         // Settlement commands belong to the exchange around the engine; here they only move time.
         else impl_->advance_time(AdvanceTime{c.ts});
       },
@@ -75,6 +76,7 @@ const Participant* MatchingEngine::participant(ParticipantId id) const {
 }
 const Region* MatchingEngine::region(RegionId id) const { return impl_->region(id); }
 const ChipClass* MatchingEngine::chip_class(ChipClassId id) const { return impl_->chip_class(id); }
+const std::vector<NetworkLink>& MatchingEngine::links() const { return impl_->links(); }
 size_t MatchingEngine::instrument_count() const { return impl_->instrument_count(); }
 size_t MatchingEngine::participant_count() const { return impl_->participant_count(); }
 size_t MatchingEngine::open_order_count() const { return impl_->open_order_count(); }

@@ -9,7 +9,7 @@ namespace cpx {
 namespace {
 
 constexpr uint32_t kMagic = 0x53585043;  // "CPXS"
-constexpr uint8_t kVersion = 2;
+constexpr uint8_t kVersion = 3;  // 3: network links
 
 void put_order(ByteWriter& w, const Order& o) {
   w.u64(o.id);
@@ -47,6 +47,8 @@ void MatchingEngine::Impl::save(ByteWriter& w) const {
     w.i64(p.open_buy);
     w.i64(p.unsettled_bought);
   }
+  w.u64(links_.size());
+  for (const NetworkLink& l : links_) put(w, l);
   w.u64(books_.size());
   for (const auto& bp : books_) {
     const OrderBook& b = *bp;
@@ -136,6 +138,13 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     p.unsettled_bought = r.i64();
     participant_by_code_.emplace(p.info.code, static_cast<ParticipantId>(participants_.size()));
     participants_.push_back(std::move(p));
+  }
+  for (uint64_t n = r.count(8), i = 0; i < n && r.ok(); ++i) {
+    NetworkLink l;
+    get(r, l);
+    if (!r.ok() || l.from >= regions_.size() || l.to >= regions_.size() || l.carrier >= participants_.size())
+      return bad("has a network link with bad reference data");
+    links_.push_back(l);
   }
   for (uint64_t n = r.count(8), i = 0; i < n && r.ok(); ++i) {
     InstrumentInfo info;

@@ -109,6 +109,14 @@ void encode_command(const Command& command, std::string& out) {
           w.u32(c.actor);
           w.u64(c.trade_id);
           w.i64(c.delivered_device_hours);
+        } else if constexpr (std::is_same_v<T, AddLink>) {
+          w.u32(c.actor);
+          w.str(c.from);
+          w.str(c.to);
+          w.i64(c.latency_ms);
+          w.i64(c.capacity_gbps);
+          w.i64(c.tariff_per_gb);
+          w.u32(c.carrier);
         } else {
           static_assert(std::is_same_v<T, AdvanceTime>);
         }
@@ -238,6 +246,14 @@ Result<Command> decode_command(std::string_view bytes) {
           c.actor = r.u32();
           c.trade_id = r.u64();
           c.delivered_device_hours = r.i64();
+        } else if constexpr (std::is_same_v<T, AddLink>) {
+          c.actor = r.u32();
+          c.from = r.str();
+          c.to = r.str();
+          c.latency_ms = r.i64();
+          c.capacity_gbps = r.i64();
+          c.tariff_per_gb = r.i64();
+          c.carrier = r.u32();
         }
       },
       out);

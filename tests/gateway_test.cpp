@@ -97,6 +97,9 @@ struct Server {
     auto reference = api::load_reference_requests(config.reference_dir);
     EXPECT_TRUE(reference.ok());
     EXPECT_TRUE(core->run_admin_requests(*reference).ok());
+    auto network = api::load_network_requests(config.reference_dir);
+    EXPECT_TRUE(network.ok());
+    EXPECT_TRUE(core->run_admin_requests(*network).ok());
     auto seeded = core->run_admin_requests(server::demo_requests(now_ns()));
     EXPECT_TRUE(seeded.ok()) << (seeded.ok() ? "" : seeded.error().text);
     for (const auto& u : server::demo_users()) {
@@ -320,6 +323,12 @@ TEST(Gateway, HttpReadEndpointsAnswerFromTheEngine) {
   EXPECT_NE(metrics.body.find("cpx_journal_fsyncs_total"), std::string::npos);
   EXPECT_NE(metrics.body.find("cpx_request_durable_seconds_bucket"), std::string::npos);
   EXPECT_EQ(http_request(http::verb::get, "/nope").status, 404);
+  auto network = json::parse(http_request(http::verb::get, "/network").body);
+  ASSERT_EQ(network["links"].size(), 56u) << "config/network.json: eight hubs, every ordered pair";
+  EXPECT_EQ(network["links"][0]["from"], "JJJ");
+  EXPECT_EQ(network["links"][0]["to"], "YRD");
+  EXPECT_EQ(network["links"][0]["tariff_cny_per_gb"], "0.0275");
+  EXPECT_EQ(network["links"][0]["carrier"], "CUNET");
 }
 
 TEST(Gateway, WebSocketOrderAckFillAndMarketData) {

@@ -56,6 +56,7 @@ std::vector<Command> sample_commands(uint32_t seed, int n) {
   out.push_back(DeliveryReport{13, 1, 42, 240});
   out.push_back(Dispute{14, 3, 42});
   out.push_back(ResolveDispute{15, 6, 42, 120});
+  out.push_back(AddLink{16, 6, "NM", "JJJ", 8, 400, 200, 5});
   return out;
 }
 

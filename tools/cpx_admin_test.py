@@ -158,6 +158,8 @@ def main():
         a.run("instruments", "add", sym, "--tick", "0.01", "--lot", "1", "--price-band-pct", "50", rc=1)  # demo lists it already
         new_sym = f"NX.H20.H.{day}T10"
         a.run("instruments", "add", new_sym, "--tick", "0.01", "--lot", "1", "--max-order-qty", "500")
+        links = a.answer("network", "list")["links"]
+        check(len(links) == 56 and {l["carrier"] for l in links} == {"CTNET", "CMNET", "CUNET"}, "network list")
         listed = {i["symbol"]: i for i in a.answer("instruments", "list")["instruments"]}
         check(new_sym in listed and listed[new_sym]["max_order_qty"] == 500, "instruments add then list")
         a.run("rules", "fees", "--maker-bps", "2", "--taker-bps", "6")

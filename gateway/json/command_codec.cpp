@@ -359,6 +359,17 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     c.to = in.time("to", true, 0);
     c.devices = in.integer("devices");
     out = c;
+  } else if (cmd == "add_link") {
+    AddLink c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.from = in.str("from");
+    c.to = in.str("to");
+    c.latency_ms = in.integer("latency_ms");
+    c.capacity_gbps = in.integer("capacity_gbps");
+    c.tariff_per_gb = in.decimal("tariff_cny_per_gb");
+    c.carrier = participant("carrier", true, kNoParticipant);
+    out = c;
   } else if (cmd == "set_credit") {
     SetCredit c;
     c.ts = ts;

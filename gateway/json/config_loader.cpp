@@ -48,4 +48,22 @@ Result<std::vector<std::string>> load_reference_requests(const std::string& dir)
   return out;
 }
 
+Result<std::vector<std::string>> load_network_requests(const std::string& dir) {
+  const std::string path = dir + "/network.json";
+  auto doc = read_json(path);
+  if (!doc) return doc.error();
+  std::vector<std::string> out;
+  auto carriers = doc->find("carriers");
+  if (carriers == doc->end() || !carriers->is_array()) return make_error("config_invalid", path + " has no \"carriers\" array");
+  for (const json& c : *carriers) {
+    if (!c.is_object() || !c.contains("code") || !c.contains("name"))
+      return make_error("config_invalid", path + ": every carrier needs \"code\" and \"name\"");
+    out.push_back(json{{"cmd", "add_participant"}, {"code", c["code"]}, {"name", c["name"]}, {"kind", "carrier"},
+                       {"roles", json::array({"carrier"})}}
+                      .dump());
+  }
+  if (auto r = append(path, "links", "add_link", out); !r) return r.error();
+  return out;
+}
+
 }  // namespace cpx::api

@@ -14,4 +14,8 @@ std::string default_config_dir();
 // One JSON request line per region and chip class: {"cmd":"add_region",...}, {"cmd":"add_chip_class",...}.
 Result<std::vector<std::string>> load_reference_requests(const std::string& config_dir);
 
+// config/network.json: the carriers (add_participant, kind and role carrier), then one add_link per link.
+// After load_reference_requests (links name regions).
+Result<std::vector<std::string>> load_network_requests(const std::string& config_dir);
+
 }  // namespace cpx::api

@@ -59,8 +59,7 @@ std::vector<std::string> demo_requests(Timestamp now) {
   participant("ALICLOUD", "Alibaba Cloud (demo)", "cloud_vendor", "[\"trade_sell\"]");
   participant("NMDC", "Inner Mongolia state data-centre operator (demo)", "state_operator", "[\"trade_sell\"]");
   participant("GZBD", "Guizhou big-data state operator (demo)", "state_operator", "[\"trade_sell\"]");
-  participant("CTNET", "China Telecom (demo carrier)", "carrier", "[\"carrier\"]");
-  participant("CMNET", "China Mobile (demo carrier)", "carrier", "[\"carrier\"]");
+  // The carriers (CTNET, CMNET, CUNET) come with the network from config/network.json.
   participant("BJAI", "Beijing AI lab (demo buyer)", "buyer", "[\"trade_buy\"]");
   participant("SHRENDER", "Shanghai render farm (demo buyer)", "buyer", "[\"trade_buy\"]");
   participant("SZAUTO", "Shenzhen autonomous driving (demo buyer)", "buyer", "[\"trade_buy\"]");

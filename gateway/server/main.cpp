@@ -109,7 +109,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "cpxd: %s\n", reference.error().text.c_str());
       return 1;
     }
+    auto network = cpx::api::load_network_requests(config.reference_dir);
+    if (!network) {
+      std::fprintf(stderr, "cpxd: %s\n", network.error().text.c_str());
+      return 1;
+    }
     auto r = core.run_admin_requests(*reference);
+    if (r) r = core.run_admin_requests(*network);
     if (r && demo) r = core.run_admin_requests(cpx::server::demo_requests(cpx::server::wall_clock()));
     if (!r) {
       std::fprintf(stderr, "cpxd: seeding failed: %s\n", r.error().text.c_str());

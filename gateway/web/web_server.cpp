@@ -802,6 +802,9 @@ class HttpConn final : public Peer {
     if (get && path == "/instruments") {
       return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->instruments_json()); });
     }
+    if (get && path == "/network") {
+      return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->network_json()); });
+    }
     if (get && path.rfind("/book/", 0) == 0) {
       const std::string symbol = path.substr(6);
       const std::string d = query_param(query, "depth");

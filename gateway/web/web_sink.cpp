@@ -186,6 +186,25 @@ std::string WebSink::instruments_json() const {
   return out;
 }
 
+std::string WebSink::network_json() const {
+  std::string out = "{\"ev\":\"network\",\"links\":[";
+  for (const NetworkLink& l : engine_.links()) {
+    if (out.back() != '[') out += ",";
+    const Region* from = engine_.region(l.from);
+    const Region* to = engine_.region(l.to);
+    out += "{\"from\":";
+    api::append_json_string(out, from ? from->code : "");
+    field(out, "to", to ? to->code : "");
+    out += ",\"latency_ms\":" + std::to_string(l.latency_ms);
+    out += ",\"capacity_gbps\":" + std::to_string(l.capacity_gbps);
+    field(out, "tariff_cny_per_gb", format_fixed(l.tariff_per_gb));
+    field(out, "carrier", names_.participant_code(l.carrier));
+    out += "}";
+  }
+  out += "]}";
+  return out;
+}
+
 std::string WebSink::book_json(InstrumentId id, size_t depth) const {
   std::string out = "{\"ev\":\"book\"";
   field(out, "symbol", names_.symbol(id));

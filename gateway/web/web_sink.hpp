@@ -48,6 +48,7 @@ class WebSink final : public EventListener, public server::BatchSink {
   void logged_in(uint64_t session, ParticipantId participant, std::string text);
   // Query answers (JSON objects).
   std::string instruments_json() const;
+  std::string network_json() const;  // the links between regions: latency, capacity, tariff, carrier
   std::string book_json(InstrumentId id, size_t depth) const;
   std::string trades_json(InstrumentId only, size_t limit) const;  // only = kNoInstrument: all
 

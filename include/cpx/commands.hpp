@@ -175,6 +175,19 @@ struct ResolveDispute {
   int64_t delivered_device_hours = 0;
 };
 
+// Adds a one-way link between two regions (operator). Regions by code; the carrier must have the
+// carrier role. A second link for the same pair is refused (duplicate_code).
+struct AddLink {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  std::string from;
+  std::string to;
+  int64_t latency_ms = 0;
+  int64_t capacity_gbps = 0;
+  int64_t tariff_per_gb = 0;  // CNY per GB, four decimals
+  ParticipantId carrier = kNoParticipant;
+};
+
 // Moves time forward with no other effect: fires gate closures and expiries that are due.
 struct AdvanceTime {
   Timestamp ts = 0;
@@ -183,12 +196,12 @@ struct AdvanceTime {
 using Command = std::variant<NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass,
                              AddParticipant, ListInstrument, SetInstrumentState, RegisterCapacity, SetCredit,
                              SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw, SetRevenueShare,
-                             DeliveryReport, Dispute, ResolveDispute>;
+                             DeliveryReport, Dispute, ResolveDispute, AddLink>;
 
 enum class CommandKind : uint8_t {
   NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass, AddParticipant, ListInstrument,
   SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw,
-  SetRevenueShare, DeliveryReport, Dispute, ResolveDispute
+  SetRevenueShare, DeliveryReport, Dispute, ResolveDispute, AddLink
 };
 inline CommandKind kind_of(const Command& c) { return static_cast<CommandKind>(c.index()); }
 std::string_view to_string(CommandKind k);  // the JSON "cmd" name, e.g. "new_order"

@@ -77,6 +77,17 @@ struct Region {
   int64_t pue = 0;          // four decimals
 };
 
+// A one-way network link between two regions (DESIGN.md §3.2, §3.3): the transfer path of routed
+// orders and the auction's network. The carrier is paid its tariff for every GB moved over it.
+struct NetworkLink {
+  RegionId from = 0;
+  RegionId to = 0;
+  int64_t latency_ms = 0;     // one way
+  int64_t capacity_gbps = 0;
+  int64_t tariff_per_gb = 0;  // CNY per GB, four decimals
+  ParticipantId carrier = kNoParticipant;
+};
+
 struct ChipClass {
   std::string code;
   ChipFamily family = ChipFamily::AI;

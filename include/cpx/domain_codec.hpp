@@ -27,6 +27,24 @@ inline void get(ByteReader& r, Region& out) {
   out.pue = r.i64();
 }
 
+inline void put(ByteWriter& w, const NetworkLink& l) {
+  w.u32(l.from);
+  w.u32(l.to);
+  w.i64(l.latency_ms);
+  w.i64(l.capacity_gbps);
+  w.i64(l.tariff_per_gb);
+  w.u32(l.carrier);
+}
+
+inline void get(ByteReader& r, NetworkLink& out) {
+  out.from = static_cast<RegionId>(r.u32());
+  out.to = static_cast<RegionId>(r.u32());
+  out.latency_ms = r.i64();
+  out.capacity_gbps = r.i64();
+  out.tariff_per_gb = r.i64();
+  out.carrier = r.u32();
+}
+
 inline void put(ByteWriter& w, const ChipClass& c) {
   w.str(c.code);
   w.u8(static_cast<uint8_t>(c.family));

@@ -85,6 +85,7 @@ class MatchingEngine {
   const Participant* participant(ParticipantId id) const;
   const Region* region(RegionId id) const;
   const ChipClass* chip_class(ChipClassId id) const;
+  const std::vector<NetworkLink>& links() const;  // the network, in the order links were added
   size_t instrument_count() const;
   size_t participant_count() const;
   size_t open_order_count() const;

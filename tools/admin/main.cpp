@@ -322,6 +322,12 @@ std::vector<Command> commands() {
                    print_table(b["instruments"], {"symbol", "state", "region", "class", "start", "end", "hours", "tick", "lot", "gate_closure", "reference_price"});
                  });
                }});
+  c.push_back({{"network", "list"}, "", "The links between regions: one-way latency, capacity, transfer tariff and the carrier paid for it.",
+               {}, {}, 0, 0, [](const Global& g, const Args&) {
+                 return finish(g, http_call(g.at, "GET", "/network"), [](const json& b) {
+                   print_table(b["links"], {"from", "to", "latency_ms", "capacity_gbps", "tariff_cny_per_gb", "carrier"});
+                 });
+               }});
   c.push_back({{"instruments", "add"}, "SYMBOL [--tick PRICE] [--lot N] [--max-order-qty N] [--price-band-pct P] [--gate-closure-minutes M] [--open-at TIME]",
                "Lists an instrument, e.g. NM.H100.D.2026-12-01 (region.class.D|H.delivery): the listing rules are its tick, lot, "
                "largest order, price band around the reference price and gate closure before delivery.",
@@ -615,7 +621,9 @@ int main(int argc, char** argv) {
     }
   }
   if (args.pos.size() < cmd->min_pos || args.pos.size() > cmd->max_pos) return usage_error("wrong number of arguments", cmd);
-  const bool needs_operator = cmd->words[0] != "instruments" || cmd->words[1] != "list";
+  const bool public_read = cmd->words.size() == 2 && cmd->words[1] == "list" &&
+                           (cmd->words[0] == "instruments" || cmd->words[0] == "network");
+  const bool needs_operator = !public_read;
   const bool as_participant = cmd->words[0] == "order" || (cmd->words[0] == "disputes" && cmd->words[1] == "open");
   if (needs_operator && !as_participant && (g.key.empty() || g.secret.empty()))
     return usage_error("an operator's API key is needed: --key KEY --secret SECRET, or set CPX_KEY and CPX_SECRET "
