@@ -26,6 +26,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "auth/request_auth.hpp"
@@ -760,6 +761,43 @@ TEST(Gateway, AStuckWebSocketWriteClosesTheConnection) {
                                  server().config.ws_write_timeout_ms + 10000);
   EXPECT_FALSE(gone.is_null()) << "the stuck connection was closed and its order cancelled";
   EXPECT_EQ(server().core->metrics().slow_consumer_drops.load(), before) << "by the timeout, not the queue bound";
+}
+
+// DESIGN.md §3.2: "where is my job cheapest, all costs in?" over HTTP and WebSocket, on the demo books.
+TEST(Gateway, RouteQuoteOverHttpAndWebSocket) {
+  json query = {{"classes", {"H100"}}, {"origin", "JJJ"}, {"scu", 9890}, {"data_gb", 2000}};
+  const json listed = json::parse(http_request(http::verb::get, "/instruments").body);
+  for (const auto& i : listed["instruments"]) {
+    if (i["symbol"] != server().symbols[0]) continue;  // tomorrow's day window, as listed
+    query["window_start"] = i["start"];
+    query["window_end"] = i["end"];
+  }
+  auto reply = http_request(http::verb::post, "/route/quote", query.dump());
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  json q = json::parse(reply.body);
+  ASSERT_GE(q["candidates"].size(), 2u) << "the demo lists H100 books in NM and JJJ: " << reply.body;
+  std::set<std::string> regions;
+  for (const auto& c : q["candidates"]) regions.insert(c["region"].get<std::string>());
+  EXPECT_TRUE(regions.count("NM") && regions.count("JJJ"));
+  const auto landed = [](const json& c) { return parse_fixed(c["landed_per_scu_hour"].get<std::string>(), 8).value_or(-1); };
+  for (size_t i = 1; i < q["candidates"].size(); ++i) EXPECT_LE(landed(q["candidates"][i - 1]), landed(q["candidates"][i]));
+  for (const auto& c : q["candidates"])
+    if (c["region"] == "NM") EXPECT_EQ(c["carriers"], json({"CTNET"}));
+
+  auto bad = http_request(http::verb::post, "/route/quote", R"({"classes":["H100"],"origin":"XX","scu":1})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["reason"], "unknown_region");
+
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  json op = query;
+  op["op"] = "route_quote";
+  op["id"] = "rq1";
+  ws.send(op.dump());
+  json answer = ws.read_until([](const json& m) { return is_ev(m, "route_quote") || is_ev(m, "error"); });
+  ASSERT_TRUE(is_ev(answer, "route_quote")) << answer.dump();
+  EXPECT_EQ(answer["id"], "rq1");
+  EXPECT_EQ(answer["candidates"], q["candidates"]) << "the same books, the same answer";
 }
 
 // ---- a FIX client that logs on and then stops reading: raw bytes, because QuickFIX always reads ----

@@ -27,6 +27,7 @@
 
 #include "auth/request_auth.hpp"
 #include "server/admin_ops.hpp"
+#include "json/route_codec.hpp"
 #include "web/ws_frames.hpp"
 #include "server/rate_limiter.hpp"
 #include "web/web_gateway.hpp"
@@ -295,6 +296,19 @@ struct WebGateway::Impl {
   }
 };
 
+// A route quote (DESIGN.md §3.2) on the engine thread: the HTTP status and the answer.
+std::pair<int, std::string> route_quote_answer(server::ServerCore& core, const json& request, const std::string& id_json) {
+  const MatchingEngine& engine = core.exchange().engine();
+  auto q = api::decode_route_query(request, engine);
+  if (!q) {
+    core.metrics().reject(q.error().reason);
+    return {400, error_json(q.error(), id_json)};
+  }
+  std::string body = api::route_quote_json(*q, quote_route(engine, *q), engine);
+  if (!id_json.empty()) body.insert(body.size() - 1, ",\"id\":" + id_json);
+  return {200, std::move(body)};
+}
+
 // ---------------------------------------------------------------------------------------------------
 // WebSocket session.
 
@@ -460,6 +474,16 @@ class WsConn final : public Peer {
       if (op == "ping") return reply("{\"ev\":\"pong\"" + (id_json.empty() ? "" : ",\"id\":" + id_json) + "}");
       if (!logged_in_) return not_logged_in(id_json);
       if (op == "subscribe" || op == "unsubscribe") return subscription(op, req, id_json);
+      if (op == "route_quote") {
+        if (!gw_.rate_ok(api_key_)) {
+          refuse(RejectReason::RateLimited, reason_text(RejectReason::RateLimited), {}, id_json);
+          return;
+        }
+        gw_.core.sequencer().submit(id, [&gw = gw_, session = id, req, id_json](Timestamp, std::vector<Command>&) {
+          gw.sink->reply(session, route_quote_answer(gw.core, req, id_json).second);
+        });
+        return;
+      }
       refuse(RejectReason::MalformedRequest, "unknown op '" + op + "'", {}, id_json);
       return;
     }
@@ -801,6 +825,13 @@ class HttpConn final : public Peer {
     }
     if (get && path == "/instruments") {
       return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->instruments_json()); });
+    }
+    if (req_.method() == http::verb::post && path == "/route/quote") {
+      json request = json::parse(req_.body(), nullptr, false);
+      return query_engine([request = std::move(request)](WebGateway::Impl& gw, uint64_t s) {
+        auto [status, body] = route_quote_answer(gw.core, request, {});
+        gw.sink->reply(s, std::move(body), status);
+      });
     }
     if (get && path == "/network") {
       return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->network_json()); });
