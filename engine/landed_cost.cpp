@@ -105,7 +105,7 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
     c.latency_ms = path.latency_ms;
     c.tariff_per_gb = path.tariff;
     c.devices = (q.scu + info->scu_per_device - 1) / info->scu_per_device;
-    // Sweep the asks best first, as child orders would.
+    // Sweep the asks best first (the top 1,000 levels), as child orders would.
     asks.clear();
     engine.depth(id, Side::Sell, 1000, asks);
     __int128 cost = 0;
@@ -119,9 +119,14 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
       exclude("no_offers");
       continue;
     }
+    const __int128 transfer = static_cast<__int128>(q.data_gb) * path.tariff;
+    if (cost > kMaxNotional || transfer > kMaxNotional) {  // beyond what money can hold: not a real quote
+      exclude("too_large");
+      continue;
+    }
     c.fills = c.available == c.devices;
     c.compute_cost = static_cast<Money>(cost);
-    c.transfer_cost = static_cast<Money>(static_cast<__int128>(q.data_gb) * path.tariff);
+    c.transfer_cost = static_cast<Money>(transfer);
     // Eight decimals from four: x 10^4, divided with rounding half away from zero.
     const int64_t bought_scu_hours = c.available * info->scu_per_device * info->hours;
     c.compute_per_scu_hour = mul_div_round(c.compute_cost, kScuPriceScale / kScale, bought_scu_hours).value_or(INT64_MAX);

@@ -254,5 +254,46 @@ TEST_F(RouteTest, RandomQueriesKeepTheRules) {
   }
 }
 
+// An absurd tariff (the largest a link may carry) times the largest data volume does not fit money: the
+// book is excluded as too_large instead of a wrapped-around figure.
+class RouteBoundTest : public EngineFixture {};
+TEST_F(RouteBoundTest, ACostBeyondTheMoneyBoundIsExcludedNotWrapped) {
+  AddParticipant carrier;
+  carrier.ts = now;
+  carrier.actor = OPS;
+  carrier.participant.code = "CARRIER";
+  carrier.participant.name = "carrier";
+  carrier.participant.kind = ParticipantKind::Carrier;
+  carrier.participant.roles = kRoleCarrier;
+  engine.apply(carrier);
+  AddLink link;
+  link.ts = now;
+  link.actor = OPS;
+  link.from = "JJJ";
+  link.to = "NM";
+  link.latency_ms = 8;
+  link.capacity_gbps = 1;
+  link.tariff_per_gb = kMaxPrice;
+  link.carrier = engine.find_participant("CARRIER");
+  engine.apply(link);
+  ASSERT_EQ(engine.links().size(), 1u) << ::testing::PrintToString(rec.lines);
+  engine.new_order(limit(SUP1, Side::Sell, "17.80", 10));
+  RouteQuery q;
+  q.classes = {H100};
+  q.origin = JJJ;
+  q.scu = 9890;
+  q.window_start = engine.instrument(inst)->start;
+  q.window_end = engine.instrument(inst)->end;
+  q.data_gb = 10;  // 10 GB x 1e10 CNY/GB: fits
+  RouteQuote quote = quote_route(engine, q);
+  ASSERT_EQ(quote.candidates.size(), 1u);
+  EXPECT_EQ(quote.candidates[0].transfer_cost, 10 * kMaxPrice);
+  q.data_gb = 1'000'000'000;  // 1e9 GB x 1e10 CNY/GB: beyond
+  quote = quote_route(engine, q);
+  EXPECT_TRUE(quote.candidates.empty());
+  ASSERT_EQ(quote.excluded.size(), 1u);
+  EXPECT_EQ(quote.excluded[0].reason, "too_large");
+}
+
 }  // namespace
 }  // namespace cpx::test

@@ -51,7 +51,7 @@ struct RouteCandidate {
 
 struct RouteExclusion {
   InstrumentId instrument = kNoInstrument;
-  std::string reason;  // class, region, residency, green_share, latency, no_path, window, not_open, no_offers
+  std::string reason;  // class, region, residency, green_share, latency, no_path, not_open, no_offers, too_large
 };
 
 struct RouteQuote {
