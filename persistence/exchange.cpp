@@ -8,7 +8,7 @@ namespace cpx::persistence {
 
 namespace {
 constexpr uint32_t kMagic = 0x58585043;  // "CPXX"
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // 2: contracts carry traded_at and scu
 }  // namespace
 
 std::string_view to_string(ContractState s) {
@@ -150,6 +150,8 @@ void Exchange::on_trade(const Trade& t) {
   k.notional = t.notional;
   k.buyer_fee = t.buyer_fee;
   k.seller_fee = t.seller_fee;
+  k.traded_at = t.ts;
+  k.scu = t.scu;
   if (auto it = shares_.find(t.seller); it != shares_.end()) k.shares = it->second;
   else k.shares = {{t.seller, 10'000}};
   ledger_.create_account({escrow_account(t.trade_id), 1, kEscrowAccount, kDebitsMustNotExceedCredits});
@@ -394,6 +396,8 @@ std::string Exchange::snapshot() const {
     w.u8(static_cast<uint8_t>(k.state));
     w.i64(k.delivered_device_hours);
     w.i64(k.payout_due);
+    w.i64(k.traded_at);
+    w.i64(k.scu);
     w.u64(k.shares.size());
     for (const auto& [p, bps] : k.shares) {
       w.u32(p);
@@ -425,7 +429,7 @@ Result<bool> Exchange::restore(std::string_view bytes) {
   if (!engine_ok) return engine_ok.error();
   next_transfer_id_ = r.u64();
   ledger_failures_ = r.u64();
-  for (uint64_t n = r.count(98), i = 0; i < n && r.ok(); ++i) {
+  for (uint64_t n = r.count(114), i = 0; i < n && r.ok(); ++i) {
     Contract k;
     k.trade_id = r.u64();
     k.buyer = r.u32();
@@ -442,6 +446,8 @@ Result<bool> Exchange::restore(std::string_view bytes) {
     k.state = r.small_enum<ContractState>(4);
     k.delivered_device_hours = r.i64();
     k.payout_due = r.i64();
+    k.traded_at = r.i64();
+    k.scu = r.i64();
     for (uint64_t m = r.count(12), j = 0; j < m; ++j) {
       const ParticipantId p = r.u32();
       const int64_t bps = r.i64();

@@ -44,6 +44,8 @@ struct Contract {
   ContractState state = ContractState::Escrowed;
   int64_t delivered_device_hours = 0;
   Timestamp payout_due = 0;
+  Timestamp traded_at = 0;  // the trade's time (market data: bars, indices)
+  int64_t scu = 0;          // SCU traded: qty x SCU per device (market data: per-SCU-hour prices)
   // The supplier's revenue-sharing parties (basis points) when the trade happened: a later agreement
   // does not re-split revenue already traded.
   std::vector<std::pair<ParticipantId, int64_t>> shares;

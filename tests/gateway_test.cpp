@@ -800,6 +800,29 @@ TEST(Gateway, RouteQuoteOverHttpAndWebSocket) {
   EXPECT_EQ(answer["candidates"], q["candidates"]) << "the same books, the same answer";
 }
 
+// DESIGN.md §7 over HTTP: indices and bars from the trades the tests above made (NX.H20 5 @ 4.10 ...).
+TEST(Gateway, PriceIndicesAndBarsOverHttp) {
+  auto idx = http_request(http::verb::get, "/indices?window_hours=48");
+  ASSERT_EQ(idx.status, 200) << idx.body;
+  const json indices = json::parse(idx.body);
+  EXPECT_EQ(indices["window_hours"], 48);
+  bool nx = false, national = false;
+  for (const auto& i : indices["indices"]) {
+    if (i["class"] == "H20" && i["region"] == "NX") nx = i["trades"].get<int>() >= 1;
+    if (i["class"] == "H20" && i["region"] == "CN") national = true;
+  }
+  EXPECT_TRUE(nx && national) << idx.body;
+  const std::string sym = server().symbols[2];  // NX.H20 tomorrow: traded in WebSocketOrderAckFillAndMarketData
+  auto bars = http_request(http::verb::get, "/bars/" + sym + "?interval=1h&limit=5");
+  ASSERT_EQ(bars.status, 200) << bars.body;
+  const json b = json::parse(bars.body);
+  ASSERT_GE(b["bars"].size(), 1u) << bars.body;
+  EXPECT_EQ(b["interval_seconds"], 3600);
+  EXPECT_GE(b["bars"][0]["volume"].get<int>(), 5);
+  EXPECT_EQ(http_request(http::verb::get, "/bars/" + sym + "?interval=7m").status, 400);
+  EXPECT_EQ(http_request(http::verb::get, "/bars/NX.H20.D.2031-01-01").status, 404);
+}
+
 // ---- a FIX client that logs on and then stops reading: raw bytes, because QuickFIX always reads ----
 std::string fix_frame(const std::string& body_fields) {
   std::string head = "8=FIX.4.4\x01" "9=" + std::to_string(body_fields.size()) + "\x01";

@@ -833,6 +833,33 @@ class HttpConn final : public Peer {
         gw.sink->reply(s, std::move(body), status);
       });
     }
+    if (get && path == "/indices") {
+      const std::string h = query_param(query, "window_hours");
+      const int64_t hours = h.empty() ? 24 : std::clamp<int64_t>(std::strtoll(h.c_str(), nullptr, 10), 1, 24 * 366);
+      return query_engine([hours](WebGateway::Impl& gw, uint64_t s) {
+        const Timestamp now = gw.core.exchange().engine().now();
+        gw.sink->reply(s, gw.sink->indices_json(gw.core.exchange(), now, hours * kNanosPerHour));
+      });
+    }
+    if (get && path.rfind("/bars/", 0) == 0) {
+      const std::string symbol = path.substr(6);
+      const std::string iv = query_param(query, "interval");
+      const int64_t interval = iv == "1d" ? kNanosPerDay : iv == "1m" ? 60 * kNanosPerSecond : kNanosPerHour;
+      if (!iv.empty() && iv != "1m" && iv != "1h" && iv != "1d") {
+        respond(http::status::bad_request, error_json("malformed_request", "interval is 1m, 1h or 1d"));
+        return;
+      }
+      const std::string l = query_param(query, "limit");
+      const size_t limit = l.empty() ? 100 : std::clamp<size_t>(std::strtoull(l.c_str(), nullptr, 10), 1, 1000);
+      return query_engine([symbol, interval, limit](WebGateway::Impl& gw, uint64_t s) {
+        const InstrumentId inst = gw.core.names().instrument(symbol);
+        if (inst == kNoInstrument) {
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"), 404);
+          return;
+        }
+        gw.sink->reply(s, gw.sink->bars_json(gw.core.exchange(), inst, gw.core.exchange().engine().now(), interval, limit));
+      });
+    }
     if (get && path == "/network") {
       return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->network_json()); });
     }

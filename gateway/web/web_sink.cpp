@@ -1,5 +1,7 @@
 #include "web/web_sink.hpp"
 
+#include "market_stats.hpp"
+
 #include "cpx/fixed_point.hpp"
 
 namespace cpx::web {
@@ -200,6 +202,46 @@ std::string WebSink::network_json() const {
     field(out, "tariff_cny_per_gb", format_fixed(l.tariff_per_gb));
     field(out, "carrier", names_.participant_code(l.carrier));
     out += "}";
+  }
+  out += "]}";
+  return out;
+}
+
+std::string WebSink::indices_json(const persistence::Exchange& exchange, Timestamp now, int64_t window_ns) const {
+  std::string out = "{\"ev\":\"indices\",\"window_hours\":" + std::to_string(window_ns / kNanosPerHour);
+  field(out, "as_of", format_iso_time(now));
+  out += ",\"indices\":[";
+  for (const persistence::PriceIndex& p : persistence::price_indices(exchange, now - window_ns, now)) {
+    if (out.back() != '[') out += ",";
+    const ChipClass* c = engine_.chip_class(p.chip_class);
+    const Region* r = p.national ? nullptr : engine_.region(p.region);
+    out += "{\"class\":";
+    api::append_json_string(out, c ? c->code : "");
+    field(out, "region", r ? std::string_view(r->code) : std::string_view("CN"));
+    field(out, "vwap_cny_per_scu_hour", format_fixed(p.vwap_per_scu_hour, kScuPriceDecimals));
+    field(out, "notional", format_fixed(p.cost));
+    out += ",\"scu_hours\":" + std::to_string(p.scu_hours) + ",\"trades\":" + std::to_string(p.trades) + "}";
+  }
+  out += "]}";
+  return out;
+}
+
+std::string WebSink::bars_json(const persistence::Exchange& exchange, InstrumentId id, Timestamp now, int64_t interval_ns,
+                               size_t limit) const {
+  auto bars = persistence::ohlcv_bars(exchange, id, 0, now + 1, interval_ns);
+  if (bars.size() > limit) bars.erase(bars.begin(), bars.end() - static_cast<ptrdiff_t>(limit));
+  std::string out = "{\"ev\":\"bars\",\"symbol\":";
+  api::append_json_string(out, names_.symbol(id));
+  out += ",\"interval_seconds\":" + std::to_string(interval_ns / kNanosPerSecond) + ",\"bars\":[";
+  for (const persistence::Bar& b : bars) {
+    if (out.back() != '[') out += ",";
+    out += "{\"start\":";
+    api::append_json_string(out, format_iso_time(b.start));
+    field(out, "open", format_fixed(b.open));
+    field(out, "high", format_fixed(b.high));
+    field(out, "low", format_fixed(b.low));
+    field(out, "close", format_fixed(b.close));
+    out += ",\"volume\":" + std::to_string(b.volume) + ",\"trades\":" + std::to_string(b.trades) + "}";
   }
   out += "]}";
   return out;

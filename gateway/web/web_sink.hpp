@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "exchange.hpp"
 #include "cpx/events.hpp"
 #include "cpx/matching_engine.hpp"
 #include "json/command_codec.hpp"
@@ -48,7 +49,11 @@ class WebSink final : public EventListener, public server::BatchSink {
   void logged_in(uint64_t session, ParticipantId participant, std::string text);
   // Query answers (JSON objects).
   std::string instruments_json() const;
-  std::string network_json() const;  // the links between regions: latency, capacity, tariff, carrier
+  std::string network_json() const;
+  // Price discovery (DESIGN.md §7): CPX indices over (now - window, now] and an instrument's OHLCV bars.
+  std::string indices_json(const persistence::Exchange& exchange, Timestamp now, int64_t window_ns) const;
+  std::string bars_json(const persistence::Exchange& exchange, InstrumentId id, Timestamp now, int64_t interval_ns,
+                        size_t limit) const;  // the links between regions: latency, capacity, tariff, carrier
   std::string book_json(InstrumentId id, size_t depth) const;
   std::string trades_json(InstrumentId only, size_t limit) const;  // only = kNoInstrument: all
 

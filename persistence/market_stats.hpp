@@ -1,0 +1,38 @@
+#pragma once
+// Price discovery from what traded (DESIGN.md §7): CPX indices — VWAP in CNY per SCU-hour per chip class,
+// per region and national, over a trailing window — and OHLCV bars per instrument. Both are read from the
+// exchange's contracts (one per trade, kept in snapshots), so they survive a restart and need no state of
+// their own; each query scans the contracts (fine for a day's trades; an incremental store is for later).
+#include <cstdint>
+#include <vector>
+
+#include "exchange.hpp"
+
+namespace cpx::persistence {
+
+struct PriceIndex {
+  ChipClassId chip_class = 0;
+  bool national = false;   // all regions together
+  RegionId region = 0;     // when not national
+  Money cost = 0;          // sum of notionals (CNY, four decimals)
+  int64_t scu_hours = 0;   // sum of qty x SCU per device x hours
+  int64_t trades = 0;
+  int64_t vwap_per_scu_hour = 0;  // cost / scu_hours, eight decimals, half away from zero
+};
+
+// Trades with from < traded_at <= to; regional indices first (class, then region), then national ones.
+std::vector<PriceIndex> price_indices(const Exchange& exchange, Timestamp from, Timestamp to);
+
+struct Bar {
+  Timestamp start = 0;  // the interval's start, aligned to the interval in CST
+  Price open = 0, high = 0, low = 0, close = 0;
+  Quantity volume = 0;  // devices
+  int64_t trades = 0;
+};
+
+// One instrument's trades with from <= traded_at < to in intervals of `interval_ns`; intervals without
+// trades are left out.
+std::vector<Bar> ohlcv_bars(const Exchange& exchange, InstrumentId instrument, Timestamp from, Timestamp to,
+                            int64_t interval_ns);
+
+}  // namespace cpx::persistence
