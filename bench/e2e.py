@@ -7,7 +7,10 @@ with the CPU seconds cpxd and cpx-load used (from /proc) for the CPU split.
 
   bench/e2e.py [--build build] [--duration 10] [--scenario ws-100k ...]
 """
-import argparse, datetime, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, datetime, json, os, shutil, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from cpxd_process import free_port, start, stop, tomorrow_symbols, write_config  # noqa: E402
 
 SCENARIOS = {
     # name: (proto, sessions, rate, mix)
@@ -21,14 +24,6 @@ SCENARIOS = {
     "ws-smoke": ("ws", 2, 2000, "40,40,20"),
     "fix-smoke": ("fix", 2, 2000, "40,40,20"),
 }
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def cpu_seconds(pid):
@@ -57,24 +52,14 @@ def main():
     work = tempfile.mkdtemp(prefix="cpx-e2e-", dir=os.environ.get("CPX_BENCH_DIR"))
     http, fix = free_port(), free_port()
     sessions = max(SCENARIOS[n][1] for n in names)
-    cfg = os.path.join(work, "cpxd.json")
-    with open(cfg, "w") as f:
-        json.dump({"http_port": http, "https_port": -1, "fix_port": fix, "fix_tls_port": -1, "requests_per_s": 0,
-                   "fix_sessions": [{"target_comp_id": f"LOAD{i}"} for i in range(2 * sessions)]}, f)
+    cfg = write_config(os.path.join(work, "cpxd.json"),
+                       {"http_port": http, "https_port": -1, "fix_port": fix, "fix_tls_port": -1, "requests_per_s": 0,
+                        "fix_sessions": [{"target_comp_id": f"LOAD{i}"} for i in range(2 * sessions)]})
     env = dict(os.environ)
     if os.environ.get("CPXD_PRELOAD"):  # A/B runs of an allocator without relinking
         env["LD_PRELOAD"] = os.environ["CPXD_PRELOAD"]
-    server = subprocess.Popen([os.path.join(bin_dir, "cpxd"), "--config", cfg, "--demo", "--data-dir", os.path.join(work, "data")],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines = []
-    while True:
-        line = server.stdout.readline()
-        if not line:
-            sys.exit("cpxd did not start:\n" + "".join(lines))
-        lines.append(line)
-        if "cpxd: ready" in line:
-            break
-    day = [l for l in lines if "tomorrow's demo books" in l][0].split(":", 2)[2].split()[0].rsplit(".", 1)[1]
+    server, lines = start(os.path.join(bin_dir, "cpxd"), cfg, os.path.join(work, "data"), env=env)
+    day = tomorrow_symbols(lines)[0].rsplit(".", 1)[1]
     next_day = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
     symbol = f"NM.H100.H.{day}T12"
 
@@ -139,8 +124,7 @@ def main():
                 if problems:
                     sys.exit(f"{n}: " + "; ".join(problems))
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=60)
+        stop(server)
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -214,6 +214,11 @@ class WsClient {
     }
     return json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
   }
+  // Subscribes to a channel and returns the "subscribed" answer (null when none came).
+  json subscribe(const std::string& channel) {
+    send(json{{"op", "subscribe"}, {"channel", channel}}.dump());
+    return read_until([](const json& m) { return m.value("ev", "") == "subscribed"; });
+  }
   json login(const std::string& key, const std::string& secret) {
     const int64_t ts = now_ns();
     const std::string n = nonce();
@@ -342,8 +347,7 @@ TEST(Gateway, WebSocketOrderAckFillAndMarketData) {
   json sub = watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); });
   ASSERT_TRUE(sub.contains("snapshot"));
   EXPECT_EQ(sub["id"], 7);
-  watcher.send(json{{"op", "subscribe"}, {"channel", "trades"}}.dump());
-  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  ASSERT_FALSE(watcher.subscribe("trades").is_null());
 
   // ALICLOUD offers NX.H20 from 4.10; BJAI lifts 5 devices at 4.10.
   buyer.send(R"({"cmd":"new_order","cl_ord_id":"ws-b1","symbol":")" + sym + R"(","side":"buy","price":"4.10","qty":5})");
@@ -498,8 +502,7 @@ TEST(Gateway, RateLimitPerApiKeyAndPrivateFeeds) {
   ASSERT_TRUE(is_ev(feed.login("key-szauto", "secret-szauto"), "login"));
   ASSERT_TRUE(is_ev(other.login("key-bjai", "secret-bjai"), "login"));
   // A second session of the same participant subscribed to its orders feed sees what the first one does.
-  feed.send(R"({"op":"subscribe","channel":"orders"})");
-  ASSERT_FALSE(feed.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  ASSERT_FALSE(feed.subscribe("orders").is_null());
   flood.send(R"({"cmd":"new_order","cl_ord_id":"feed-1","symbol":")" + server().symbols[3] +
              R"(","side":"buy","price":"20.00","qty":1})");
   ASSERT_TRUE(is_ev(flood.read_until([](const json& m) { return is_ev(m, "accepted") || is_ev(m, "error") || is_ev(m, "rejected"); }), "accepted"));
@@ -529,8 +532,7 @@ TEST(Gateway, WebSocketCancelOnDisconnectAndTls) {
   // Another session of the participant, on its orders feed, sees the cancel when it happens.
   Ws watcher;
   ASSERT_TRUE(is_ev(watcher.login("key-bjai", "secret-bjai"), "login"));
-  watcher.send(R"({"op":"subscribe","channel":"orders"})");
-  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  ASSERT_FALSE(watcher.subscribe("orders").is_null());
   {
     WsClient<TlsStream> c;
     ASSERT_TRUE(is_ev(c.login("key-bjai", "secret-bjai"), "login"));
@@ -645,8 +647,7 @@ TEST(Gateway, FixOrderFillMarketDataAndRejects) {
   // session of the same participant on its orders feed).
   Ws watcher;
   ASSERT_TRUE(is_ev(watcher.login("key-bjai", "secret-bjai"), "login"));
-  watcher.send(R"({"op":"subscribe","channel":"orders"})");
-  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  ASSERT_FALSE(watcher.subscribe("orders").is_null());
   c.stop();
   ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "cancelled") && m["cl_ord_id"] == "fx-5"; }).is_null());
   auto book = json::parse(http_request(http::verb::get, "/book/" + sym + "?depth=50").body);
@@ -739,8 +740,7 @@ TEST(Gateway, AStuckWebSocketWriteClosesTheConnection) {
   const std::string sym = server().symbols[4];  // GS.CPU tomorrow
   Ws watcher;
   ASSERT_TRUE(is_ev(watcher.login("key-bjai", "secret-bjai"), "login"));
-  watcher.send(R"({"op":"subscribe","channel":"orders"})");
-  ASSERT_FALSE(watcher.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  ASSERT_FALSE(watcher.subscribe("orders").is_null());
   Ws stuck(4096);
   ASSERT_TRUE(is_ev(stuck.login("key-bjai", "secret-bjai"), "login"));
   stuck.send(R"({"cmd":"new_order","cl_ord_id":"stuck-1","symbol":")" + sym + R"(","side":"buy","price":"1.01","qty":1})");
@@ -907,8 +907,7 @@ TEST(Gateway, SlowConsumersAreDroppedWithAReasonAndOthersGetEverything) {
 
   Ws slow(4096);
   ASSERT_TRUE(is_ev(slow.login("key-shrender", "secret-shrender"), "login"));
-  slow.send(json{{"op", "subscribe"}, {"channel", "book." + sym}}.dump());
-  ASSERT_FALSE(slow.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  ASSERT_FALSE(slow.subscribe("book." + sym).is_null());
 
   RawFixClient fix(4096);
   ASSERT_TRUE(fix.send(fix.header("A") + "98=0\x01" "108=30\x01" "141=Y\x01" "553=szauto\x01" "554=demo-szauto\x01"));
@@ -919,8 +918,7 @@ TEST(Gateway, SlowConsumersAreDroppedWithAReasonAndOthersGetEverything) {
   // The reader counts the book changes at the flood's price until the closing marker at 1.11.
   Ws reader;
   ASSERT_TRUE(is_ev(reader.login("key-szauto", "secret-szauto"), "login"));
-  reader.send(json{{"op", "subscribe"}, {"channel", "book." + sym}}.dump());
-  ASSERT_FALSE(reader.read_until([](const json& m) { return is_ev(m, "subscribed"); }).is_null());
+  ASSERT_FALSE(reader.subscribe("book." + sym).is_null());
   int reader_changes = 0;
   bool reader_done = false;
   std::thread reading([&] {

@@ -18,15 +18,7 @@ class NetworkTest : public EngineFixture {
   ParticipantId CARRIER = 0;
   void SetUp() override {
     EngineFixture::SetUp();
-    AddParticipant c;
-    c.ts = now;
-    c.actor = OPS;
-    c.participant.code = "CTNET";
-    c.participant.name = "carrier";
-    c.participant.kind = ParticipantKind::Carrier;
-    c.participant.roles = kRoleCarrier;
-    engine.apply(c);
-    CARRIER = engine.find_participant("CTNET");
+    CARRIER = add_participant("CTNET", kRoleCarrier);
     rec.clear();
   }
   AddLink link(std::string from, std::string to, int64_t latency = 8, int64_t gbps = 400, std::string_view tariff = "0.0200") {

@@ -258,14 +258,7 @@ TEST_F(RouteTest, RandomQueriesKeepTheRules) {
 // book is excluded as too_large instead of a wrapped-around figure.
 class RouteBoundTest : public EngineFixture {};
 TEST_F(RouteBoundTest, ACostBeyondTheMoneyBoundIsExcludedNotWrapped) {
-  AddParticipant carrier;
-  carrier.ts = now;
-  carrier.actor = OPS;
-  carrier.participant.code = "CARRIER";
-  carrier.participant.name = "carrier";
-  carrier.participant.kind = ParticipantKind::Carrier;
-  carrier.participant.roles = kRoleCarrier;
-  engine.apply(carrier);
+  const ParticipantId carrier = add_participant("CARRIER", kRoleCarrier);
   AddLink link;
   link.ts = now;
   link.actor = OPS;
@@ -274,7 +267,7 @@ TEST_F(RouteBoundTest, ACostBeyondTheMoneyBoundIsExcludedNotWrapped) {
   link.latency_ms = 8;
   link.capacity_gbps = 1;
   link.tariff_per_gb = kMaxPrice;
-  link.carrier = engine.find_participant("CARRIER");
+  link.carrier = carrier;
   engine.apply(link);
   ASSERT_EQ(engine.links().size(), 1u) << ::testing::PrintToString(rec.lines);
   engine.new_order(limit(SUP1, Side::Sell, "17.80", 10));

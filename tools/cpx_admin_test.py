@@ -2,7 +2,9 @@
 """cpx-admin against a running cpxd (rehearsal clock, demo market): every subcommand, its answer checked
 against what the exchange then shows, and its error paths (exit codes 1 refused, 2 usage, 3 no server or
 credentials refused). Also a second server without the rehearsal clock, where moving time is refused."""
-import argparse, datetime, json, os, shutil, signal, socket, subprocess, sys, time, urllib.request
+import argparse, datetime, json, os, shutil, subprocess, sys
+
+from cpxd_process import free_port, start, stop, tomorrow_symbols, write_config
 
 FAILS = []
 
@@ -13,39 +15,13 @@ def check(cond, what):
         print("FAIL:", what, flush=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(cpxd, d, rehearsal):
+def start_server(cpxd, d, rehearsal):
     os.makedirs(d)
     http, https = free_port(), free_port()
-    cfg = os.path.join(d, "cpxd.json")
-    with open(cfg, "w") as f:
-        json.dump({"http_port": http, "https_port": https, "fix_port": -1, "fix_tls_port": -1,
-                   "rehearsal_clock": rehearsal}, f)
-    p = subprocess.Popen([cpxd, "--config", cfg, "--demo", "--data-dir", os.path.join(d, "data")],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines = []
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = p.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "cpxd: ready" in line:
-            return p, (http, https), lines
-    p.kill()
-    sys.exit("cpxd did not become ready:\n" + "".join(lines))
-
-
-def stop(p):
-    p.send_signal(signal.SIGTERM)
-    p.communicate(timeout=60)
+    cfg = write_config(os.path.join(d, "cpxd.json"), {"http_port": http, "https_port": https, "fix_port": -1,
+                                                      "fix_tls_port": -1, "rehearsal_clock": rehearsal})
+    p, lines = start(cpxd, cfg, os.path.join(d, "data"))
+    return p, (http, https), lines
 
 
 class Admin:
@@ -85,8 +61,8 @@ def main():
     o = ap.parse_args()
     shutil.rmtree(o.dir, ignore_errors=True)
     os.makedirs(o.dir)
-    p, (port, tls_port), lines = start(o.cpxd, os.path.join(o.dir, "rehearsal"), True)
-    tomorrow = [l for l in lines if "tomorrow's demo books" in l][0].split(":", 2)[2].split()[0]  # NM.H100.D.<day>
+    p, (port, tls_port), lines = start_server(o.cpxd, os.path.join(o.dir, "rehearsal"), True)
+    tomorrow = tomorrow_symbols(lines)[0]  # NM.H100.D.<day>
     day = tomorrow.rsplit(".", 1)[1]
     last_day = (datetime.date.fromisoformat(day) + datetime.timedelta(days=2)).isoformat()
     next_day = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
@@ -259,7 +235,7 @@ def main():
         stop(p)
 
     # --- a production server: the clock is not the operator's ---
-    p2, (port2, _), _ = start(o.cpxd, os.path.join(o.dir, "production"), False)
+    p2, (port2, _), _ = start_server(o.cpxd, os.path.join(o.dir, "production"), False)
     try:
         b = Admin(o.admin, port2)
         r = b.run("clock", "advance", "1h", rc=1, json_out=False)

@@ -2,43 +2,14 @@
 """cpxd end to end as a process: start it with the demo market, read a book over HTTP,
 stop with SIGTERM (exit 0, "stopped cleanly"), start again on the same data directory and check that the
 journal was recovered: the same durable sequence (or later: the clock ticks) and the same book."""
-import argparse, json, re, os, shutil, signal, socket, subprocess, sys, time, urllib.request
+import argparse, json, re, os, shutil, sys, urllib.request
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def start(cpxd, config, data):
-    p = subprocess.Popen([cpxd, "--config", config, "--demo", "--data-dir", data], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
-    lines = []
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = p.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "cpxd: ready" in line:
-            return p, lines
-    p.kill()
-    sys.exit("cpxd did not become ready:\n" + "".join(lines))
+from cpxd_process import free_port, start, stop, tomorrow_symbols, write_config
 
 
 def get(port, path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
         return json.loads(r.read())
-
-
-def stop(p):
-    p.send_signal(signal.SIGTERM)
-    out, _ = p.communicate(timeout=60)
-    if p.returncode != 0 or "stopped cleanly" not in out:
-        sys.exit(f"cpxd did not stop cleanly (exit {p.returncode}):\n{out}")
 
 
 def main():
@@ -49,15 +20,14 @@ def main():
     shutil.rmtree(a.dir, ignore_errors=True)
     os.makedirs(a.dir)
     http = free_port()
-    config = os.path.join(a.dir, "cpxd.json")
-    with open(config, "w") as f:
-        json.dump({"http_port": http, "https_port": -1, "fix_port": -1, "fix_tls_port": -1, "snapshot_every": 50}, f)
+    config = write_config(os.path.join(a.dir, "cpxd.json"),
+                          {"http_port": http, "https_port": -1, "fix_port": -1, "fix_tls_port": -1, "snapshot_every": 50})
     data = os.path.join(a.dir, "data")
     p, lines = start(a.cpxd, config, data)
-    symbol = [l for l in lines if "tomorrow's demo books" in l][0].split(":", 2)[2].split()[0]
+    symbol = tomorrow_symbols(lines)[0]
     seq1 = get(http, "/health")["durable_seq"]
     book1 = get(http, f"/book/{symbol}?depth=10")
-    stop(p)
+    stop(p, require_clean=True)
     p, lines = start(a.cpxd, config, data)
     recovered = [l for l in lines if "recovered" in l]
     if not recovered:
@@ -68,7 +38,7 @@ def main():
         sys.exit("the restart did not start from a snapshot: " + recovered[0])
     seq2 = get(http, "/health")["durable_seq"]
     book2 = get(http, f"/book/{symbol}?depth=10")
-    stop(p)
+    stop(p, require_clean=True)
     if seq2 < seq1:
         sys.exit(f"durable sequence went back: {seq1} -> {seq2}")
     if book1["bids"] != book2["bids"] or book1["asks"] != book2["asks"]:
