@@ -7,24 +7,23 @@ namespace cpx {
 
 namespace {
 
-struct Path {
-  std::vector<RegionId> regions;
-  std::vector<ParticipantId> carriers;
-  int64_t latency_ms = 0;
-  int64_t tariff = 0;
-};
+template <class T>
+bool contains(const std::vector<T>& v, const T& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
-// The cheapest path (lowest tariff, then latency, then fewer hops) from `from` to `to` within the
-// latency limit, over simple paths of at most three links: the hubs are few and directly linked, and a
-// path through more hubs only adds latency.
-bool best_path(const std::vector<NetworkLink>& links, RegionId from, RegionId to, int64_t max_latency, Path& best) {
+}  // namespace
+
+bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency,
+                   NetworkPath& best) {
   bool found = false;
-  Path cur;
+  NetworkPath cur;
   cur.regions.push_back(from);
-  auto better = [](const Path& a, const Path& b) {
-    if (a.tariff != b.tariff) return a.tariff < b.tariff;
+  // Depth-first over the links in network order, so among equal paths the first found (earlier links) stays.
+  auto better = [](const NetworkPath& a, const NetworkPath& b) {
+    if (a.tariff_per_gb != b.tariff_per_gb) return a.tariff_per_gb < b.tariff_per_gb;
     if (a.latency_ms != b.latency_ms) return a.latency_ms < b.latency_ms;
-    return a.regions.size() < b.regions.size();
+    return a.links.size() < b.links.size();
   };
   auto dfs = [&](auto&& self, RegionId at) -> void {
     if (at == to) {
@@ -32,19 +31,22 @@ bool best_path(const std::vector<NetworkLink>& links, RegionId from, RegionId to
       found = true;
       return;
     }
-    if (cur.regions.size() > 3) return;
-    for (const NetworkLink& l : links) {
+    if (cur.links.size() >= static_cast<size_t>(kMaxPathLinks)) return;
+    for (uint32_t i = 0; i < network.size(); ++i) {
+      const NetworkLink& l = network[i];
       if (l.from != at) continue;
-      if (std::find(cur.regions.begin(), cur.regions.end(), l.to) != cur.regions.end()) continue;
+      if (contains(cur.regions, l.to)) continue;
       if (max_latency >= 0 && cur.latency_ms + l.latency_ms > max_latency) continue;
       cur.regions.push_back(l.to);
+      cur.links.push_back(i);
       cur.carriers.push_back(l.carrier);
       cur.latency_ms += l.latency_ms;
-      cur.tariff += l.tariff_per_gb;
+      cur.tariff_per_gb += l.tariff_per_gb;
       self(self, l.to);
-      cur.tariff -= l.tariff_per_gb;
+      cur.tariff_per_gb -= l.tariff_per_gb;
       cur.latency_ms -= l.latency_ms;
       cur.carriers.pop_back();
+      cur.links.pop_back();
       cur.regions.pop_back();
     }
   };
@@ -52,12 +54,28 @@ bool best_path(const std::vector<NetworkLink>& links, RegionId from, RegionId to
   return found;
 }
 
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
+const char* route_filter(const RouteQuery& q, RegionId region_id, const Region& region, ChipClassId chip_class) {
+  if (!contains(q.classes, chip_class)) return "class";
+  if (!q.regions.empty() && !contains(q.regions, region_id)) return "region";
+  if ((q.local_only && region_id != q.origin) ||
+      (!q.jurisdictions.empty() && !contains(q.jurisdictions, region.jurisdiction))) {
+    return "residency";
+  }
+  if (region.green_share < q.min_green_share) return "green_share";
+  return nullptr;
 }
 
-}  // namespace
+const char* route_path(const std::vector<NetworkLink>& network, const RouteQuery& q, RegionId region,
+                       NetworkPath& path) {
+  path = NetworkPath{};
+  if (region == q.origin) {
+    path.regions = {q.origin};
+    return nullptr;
+  }
+  if (cheapest_path(network, q.origin, region, q.max_latency_ms, path)) return nullptr;
+  NetworkPath any;
+  return cheapest_path(network, q.origin, region, -1, any) ? "latency" : "no_path";
+}
 
 RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
   RouteQuote out;
@@ -67,29 +85,13 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
     if (!info) continue;
     auto exclude = [&](const char* why) { out.excluded.push_back({id, why}); };
     if (info->start != q.window_start || info->end != q.window_end) continue;  // another window: not a candidate
-    if (!contains(q.classes, info->chip_class)) {
-      exclude("class");
+    if (const char* why = route_filter(q, info->region, *engine.region(info->region), info->chip_class)) {
+      exclude(why);
       continue;
     }
-    if (!q.regions.empty() && !contains(q.regions, info->region)) {
-      exclude("region");
-      continue;
-    }
-    const Region* region = engine.region(info->region);
-    if ((q.local_only && info->region != q.origin) ||
-        (!q.jurisdictions.empty() && !contains(q.jurisdictions, region->jurisdiction))) {
-      exclude("residency");
-      continue;
-    }
-    if (region->green_share < q.min_green_share) {
-      exclude("green_share");
-      continue;
-    }
-    Path path;
-    if (info->region == q.origin) {
-      path.regions = {q.origin};
-    } else if (!best_path(engine.links(), q.origin, info->region, q.max_latency_ms, path)) {
-      exclude(best_path(engine.links(), q.origin, info->region, -1, path) ? "latency" : "no_path");
+    NetworkPath path;
+    if (const char* why = route_path(engine.links(), q, info->region, path)) {
+      exclude(why);
       continue;
     }
     if (engine.instrument_state(id) != InstrumentState::Open) {
@@ -102,8 +104,9 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
     c.chip_class = info->chip_class;
     c.path = path.regions;
     c.carriers = path.carriers;
+    c.links = path.links;
     c.latency_ms = path.latency_ms;
-    c.tariff_per_gb = path.tariff;
+    c.tariff_per_gb = path.tariff_per_gb;
     c.devices = (q.scu + info->scu_per_device - 1) / info->scu_per_device;
     // Sweep the asks best first (the top 1,000 levels), as child orders would.
     asks.clear();
@@ -119,7 +122,7 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
       exclude("no_offers");
       continue;
     }
-    const __int128 transfer = static_cast<__int128>(q.data_gb) * path.tariff;
+    const __int128 transfer = static_cast<__int128>(q.data_gb) * path.tariff_per_gb;
     if (cost > kMaxNotional || transfer > kMaxNotional) {  // beyond what money can hold: not a real quote
       exclude("too_large");
       continue;

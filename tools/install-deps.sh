@@ -12,6 +12,7 @@ packages=(
   libboost-dev
   libquickfix-dev
   libjemalloc-dev
+  coinor-libcbc-dev
   python3
 )
 

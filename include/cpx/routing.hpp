@@ -30,12 +30,40 @@ struct RouteQuery {
   int64_t limit_per_scu_hour = 0;       // landed, eight decimals; 0: no limit
 };
 
+// Paths have at most this many links: the hubs are few and directly linked, and a path through more
+// hubs only adds latency.
+inline constexpr int kMaxPathLinks = 3;
+
+struct NetworkPath {
+  std::vector<RegionId> regions;        // from ... to (just `from` when from == to)
+  std::vector<uint32_t> links;          // indexes into the network, in path order
+  std::vector<ParticipantId> carriers;  // one per link
+  int64_t latency_ms = 0;
+  int64_t tariff_per_gb = 0;            // sum over the links, four decimals
+};
+
+// The cheapest path (lowest tariff, then latency, then fewer links, then the earlier links) from `from`
+// to `to` within `max_latency_ms` (-1: no limit) over simple paths of at most kMaxPathLinks links. A
+// region reaches itself by the empty path. False when no path qualifies.
+bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency_ms,
+                   NetworkPath& out);
+
+// Why a region x class cannot serve a query, before looking at paths or books: "class", "region",
+// "residency" or "green_share"; nullptr when it can.
+const char* route_filter(const RouteQuery& query, RegionId region_id, const Region& region, ChipClassId chip_class);
+
+// Where the query's data would travel to `region`: nullptr and the path, or "latency" (a path exists
+// but none within the limit) or "no_path".
+const char* route_path(const std::vector<NetworkLink>& network, const RouteQuery& query, RegionId region,
+                       NetworkPath& out);
+
 struct RouteCandidate {
   InstrumentId instrument = kNoInstrument;
   RegionId region = 0;
   ChipClassId chip_class = 0;
   std::vector<RegionId> path;           // origin ... region (just the origin when local)
   std::vector<ParticipantId> carriers;  // one per link of the path
+  std::vector<uint32_t> links;          // the path's links (indexes into the network)
   int64_t latency_ms = 0;
   int64_t tariff_per_gb = 0;            // sum over the path, four decimals
   Quantity devices = 0;                 // devices the quantity needs: ceil(scu / SCU per device)
