@@ -125,6 +125,7 @@ std::string_view done_reason_code(DoneReason r) {
     case DoneReason::ExpiredDay: return "expired_day";
     case DoneReason::GateClosure: return "gate_closure";
     case DoneReason::FeeChange: return "fee_change";
+    case DoneReason::Filled: return "filled";
   }
   return "?";
 }
@@ -143,6 +144,7 @@ std::string_view done_reason_text(DoneReason r) {
     case DoneReason::ExpiredDay: return "The day order expired at the end of the trading day (CST).";
     case DoneReason::GateClosure: return "The instrument reached gate closure; resting orders expire.";
     case DoneReason::FeeChange: return "After the fee change the buyer's cash no longer covered this open buy.";
+    case DoneReason::Filled: return "The whole quantity was bought.";
   }
   return "?";
 }
@@ -174,6 +176,7 @@ std::string_view to_string(CommandKind k) {
     case CommandKind::Dispute: return "dispute";
     case CommandKind::ResolveDispute: return "resolve_dispute";
     case CommandKind::AddLink: return "add_link";
+    case CommandKind::RoutedOrder: return "route_order";
   }
   return "?";
 }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "capacity_registry.hpp"
+#include "cpx/routing.hpp"
 #include "cpx/bytes.hpp"
 #include "object_pool.hpp"
 #include "order_book.hpp"
@@ -113,6 +114,7 @@ class MatchingEngine::Impl {
   void cancel(const CancelOrder& c);
   void replace(const ReplaceOrder& c);
   void mass_cancel(const MassCancel& c);
+  void routed_order(const RoutedOrder& c);  // routed_order.cpp
 
   // ---------------------------------------------------------------- admin
 
@@ -290,6 +292,49 @@ class MatchingEngine::Impl {
   void rest(OrderBook& book, Order* o, bool is_new);
   void detach_from_level(OrderBook& book, Order* o);
 
+  // ---------------------------------------------------------------- routed orders (routed_order.cpp)
+
+  // A book a routed order may buy from, with the router's cursor over its asks while planning.
+  struct RouteBook {
+    OrderBook* book = nullptr;
+    NetworkPath path;
+    Money transfer_cost = 0;     // data_gb x the path's tariff: the whole job's transfer to this region
+    int64_t transfer_ceil = 0;   // that per SCU-hour, 8 decimals, rounded up (the limit check)
+    int64_t transfer_round = 0;  // rounded half away from zero (the ordering)
+    size_t level = 0;            // next ask level to enter
+    Order* order = nullptr;      // ask being planned
+    Quantity order_left = 0;     // of it, not yet planned
+    Quantity child_qty = 0;      // planned in this book: the child order's quantity
+    Price child_price = 0;       // the dearest planned ask: the child's limit
+    uint32_t first_fill = UINT32_MAX;
+    bool exhausted = false;
+  };
+  // One planned fill: `qty` devices from the ask `resting` of route_books_[book].
+  struct PlannedFill {
+    uint32_t book = 0;
+    OrderId resting = 0;
+    Quantity qty = 0;
+    Money transport = 0;
+    uint32_t legs_begin = 0;  // its transport legs in route_legs_
+    uint32_t legs_end = 0;
+  };
+  // The routed order whose children are matching now, and what they have bought so far.
+  struct RouteInFlight {
+    OrderId id = 0;
+    const Order* child = nullptr;
+    uint32_t book = 0;
+    uint32_t next_fill = 0;
+    int64_t filled_scu = 0;
+    Quantity devices = 0;
+    Money compute = 0;
+    Money fees = 0;
+    Money transport = 0;
+  };
+  std::optional<RejectReason> route_query_reject(const RouteQuery& q) const;
+  void route_candidates(const RouteQuery& q);
+  void route_transport(const RouteBook& rb, const RouteQuery& q, int64_t counted, PlannedFill& f);
+  const PlannedFill* route_fill(const Order& aggressor, const Order& resting, Quantity q);
+
   // Drops an order that left the book from the index and its owner's list, and frees it.
   void forget(Order& o);
 
@@ -390,6 +435,16 @@ class MatchingEngine::Impl {
   detail::TimerQueue timers_;
   std::vector<Touched> touched_;
   std::unordered_map<TouchedKey, uint32_t, TouchedKeyHash> touched_index_;
+  // Routed orders: scratch of the one being planned and sent (nothing survives the command).
+  std::vector<RouteBook> route_books_;
+  std::vector<PlannedFill> route_fills_;
+  std::vector<TransportLeg> route_legs_;
+  std::vector<uint32_t> route_order_;
+  RouteInFlight route_;
+  uint64_t route_plan_mismatches_ = 0;  // a child met an ask its plan did not name: always 0 unless a bug
+
+ public:
+  uint64_t route_plan_mismatches() const { return route_plan_mismatches_; }
 };
 
 }  // namespace cpx

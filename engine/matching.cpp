@@ -107,13 +107,29 @@ void MatchingEngine::Impl::execute(OrderBook& book, Order& aggressor, Order* res
   const bool buyer_is_taker = aggressor.side == Side::Buy;
   const Money buyer_fee = fee_of(notional, buyer_is_taker ? taker_fee_bps_ : maker_fee_bps_);
   const Money seller_fee = fee_of(notional, buyer_is_taker ? maker_fee_bps_ : taker_fee_bps_);
-  buyer.unsettled_bought += notional + buyer_fee;
+  // A routed child's fill also pays for moving its share of the data (planned with the route).
+  OrderId route_id = 0;
+  Money transport = 0;
+  std::span<const TransportLeg> legs;
+  if (route_.child != nullptr) {
+    if (const PlannedFill* f = route_fill(aggressor, *resting, q)) {
+      route_id = route_.id;
+      transport = f->transport;
+      legs = std::span<const TransportLeg>(route_legs_.data() + f->legs_begin, f->legs_end - f->legs_begin);
+      route_.filled_scu += q * book.info.scu_per_device;
+      route_.devices += q;
+      route_.compute += notional;
+      route_.fees += buyer_fee;
+      route_.transport += transport;
+    }
+  }
+  buyer.unsettled_bought += notional + buyer_fee + transport;
   book.reference_price = price;
   const int64_t per_scu = *mul_div_round(price, kScuPriceScale / kScale, book.info.scu_per_device);
   out_.on_trade(Trade{now_, next_trade_id_++, book.info.id, price, q, buy.id, sell.id, buy.participant,
                       sell.participant, buy.cl_ord_id.view(), sell.cl_ord_id.view(), aggressor.side,
                       buy.remaining, sell.remaining, hours, q * book.info.scu_per_device, per_scu, notional,
-                      buyer_fee, seller_fee, book.info.start, book.info.end});
+                      buyer_fee, seller_fee, book.info.start, book.info.end, route_id, transport, legs});
   if (resting->remaining == 0) {
     detach_from_level(book, resting);
     forget(*resting);

@@ -29,6 +29,7 @@ void MatchingEngine::apply(const Command& command) {
         else if constexpr (std::is_same_v<T, AdvanceTime>) impl_->advance_time(c);
         else if constexpr (std::is_same_v<T, SetFees>) impl_->set_fees(c);
         else if constexpr (std::is_same_v<T, AddLink>) impl_->add_link(c);
+        else if constexpr (std::is_same_v<T, RoutedOrder>) impl_->routed_order(c);
         // Settlement commands belong to the exchange around the engine; here they only move time.
         else impl_->advance_time(AdvanceTime{c.ts});
       },

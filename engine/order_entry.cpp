@@ -74,7 +74,7 @@ void MatchingEngine::Impl::new_order(const NewOrder& c) {
   o->cl_ord_id = c.cl_ord_id;
   if (c.side == Side::Buy && !is_market) who.open_buy += reserve(book, c.price, c.qty);
 
-  out_.on_accepted(OrderAccepted{now_, o->id, o->participant, o->instrument, o->cl_ord_id.view(), o->side,
+  out_.on_accepted(OrderAccepted{now_, o->id, 0, o->participant, o->instrument, o->cl_ord_id.view(), o->side,
                                  o->type, o->tif, o->post_only, o->price, o->qty, o->expire_at});
 
   if (c.tif == TimeInForce::FOK && !fok_fillable(book, *o)) {

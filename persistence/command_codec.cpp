@@ -117,6 +117,11 @@ void encode_command(const Command& command, std::string& out) {
           w.i64(c.capacity_gbps);
           w.i64(c.tariff_per_gb);
           w.u32(c.carrier);
+        } else if constexpr (std::is_same_v<T, RoutedOrder>) {
+          w.u32(c.participant);
+          w.str(c.cl_ord_id.view());
+          w.u8(static_cast<uint8_t>(c.tif));
+          put(w, c.query);
         } else {
           static_assert(std::is_same_v<T, AdvanceTime>);
         }
@@ -254,6 +259,11 @@ Result<Command> decode_command(std::string_view bytes) {
           c.capacity_gbps = r.i64();
           c.tariff_per_gb = r.i64();
           c.carrier = r.u32();
+        } else if constexpr (std::is_same_v<T, RoutedOrder>) {
+          c.participant = r.u32();
+          r.cl_ord_id(c.cl_ord_id);
+          c.tif = r.small_enum<TimeInForce>(5);
+          get(r, c.query);
         }
       },
       out);

@@ -8,7 +8,7 @@ namespace cpx::persistence {
 
 namespace {
 constexpr uint32_t kMagic = 0x58585043;  // "CPXX"
-constexpr uint8_t kVersion = 2;  // 2: contracts carry traded_at and scu
+constexpr uint8_t kVersion = 3;  // 2: contracts carry traded_at and scu; 3: region, class, route, transport legs
 }  // namespace
 
 std::string_view to_string(ContractState s) {
@@ -29,6 +29,7 @@ std::string_view transfer_code_name(uint16_t code) {
     case kPayoutTransfer: return "payout";
     case kFeeTransfer: return "fee";
     case kRefundTransfer: return "refund";
+    case kTransportTransfer: return "transport";
   }
   return "other";
 }
@@ -152,10 +153,17 @@ void Exchange::on_trade(const Trade& t) {
   k.seller_fee = t.seller_fee;
   k.traded_at = t.ts;
   k.scu = t.scu;
+  if (const InstrumentInfo* info = engine_.instrument(t.instrument)) {
+    k.region = info->region;
+    k.chip_class = info->chip_class;
+  }
+  k.route_id = t.route_id;
+  k.transport.assign(t.transport.begin(), t.transport.end());
   if (auto it = shares_.find(t.seller); it != shares_.end()) k.shares = it->second;
   else k.shares = {{t.seller, 10'000}};
   ledger_.create_account({escrow_account(t.trade_id), 1, kEscrowAccount, kDebitsMustNotExceedCredits});
-  // The engine already counted notional + fee as the buyer's unsettled amount; the cash moves to match.
+  // The engine already counted notional + fee (+ transport) as the buyer's unsettled amount; the cash
+  // moves to match.
   move(cash_account(t.buyer), escrow_account(t.trade_id), k.escrow(), kTradeEscrowTransfer);
   contracts_.emplace(k.trade_id, k);
   out_.on_settlement(contract_event(SettlementKind::Escrowed, k));
@@ -294,7 +302,8 @@ void Exchange::settle(Contract& k, int64_t delivered) {
   const Money seller_fee_due = *mul_div_round(k.seller_fee, delivered, total);
   const Money supplier_gross = delivered_notional - seller_fee_due;
   const Money fees = buyer_fee_kept + seller_fee_due;
-  const Money refund = k.escrow() - supplier_gross - fees;
+  const Money transport = k.transport_fee();
+  const Money refund = k.escrow() - supplier_gross - fees - transport;
 
   const auto& parties = k.shares;
   std::vector<int64_t> bps;
@@ -308,6 +317,13 @@ void Exchange::settle(Contract& k, int64_t delivered) {
     engine_.adjust_credit(parties[i].first, amounts[i], 0);
     pieces.emplace_back(parties[i].first, amounts[i]);
   }
+  std::vector<std::pair<ParticipantId, Money>> carrier_pieces;
+  for (const TransportLeg& leg : k.transport) {
+    ensure_cash_account(leg.carrier);
+    move(escrow, cash_account(leg.carrier), leg.amount, kTransportTransfer);
+    engine_.adjust_credit(leg.carrier, leg.amount, 0);
+    carrier_pieces.emplace_back(leg.carrier, leg.amount);
+  }
   move(escrow, kExchangeFeesAccount, fees, kFeeTransfer);
   move(escrow, cash_account(k.buyer), refund, kRefundTransfer);
   // The escrow leaves the buyer's unsettled amount; what was spent leaves its credit, the refund stays.
@@ -319,7 +335,9 @@ void Exchange::settle(Contract& k, int64_t delivered) {
   e.supplier_gross = supplier_gross;
   e.fees = fees;
   e.refund = refund;
+  e.transport = transport;
   e.pieces = pieces;
+  e.carrier_pieces = carrier_pieces;
   out_.on_settlement(e);
 }
 
@@ -398,6 +416,15 @@ std::string Exchange::snapshot() const {
     w.i64(k.payout_due);
     w.i64(k.traded_at);
     w.i64(k.scu);
+    w.u32(k.region);
+    w.u32(k.chip_class);
+    w.u64(k.route_id);
+    w.u64(k.transport.size());
+    for (const TransportLeg& l : k.transport) {
+      w.u32(l.link);
+      w.u32(l.carrier);
+      w.i64(l.amount);
+    }
     w.u64(k.shares.size());
     for (const auto& [p, bps] : k.shares) {
       w.u32(p);
@@ -448,6 +475,16 @@ Result<bool> Exchange::restore(std::string_view bytes) {
     k.payout_due = r.i64();
     k.traded_at = r.i64();
     k.scu = r.i64();
+    k.region = static_cast<RegionId>(r.u32());
+    k.chip_class = static_cast<ChipClassId>(r.u32());
+    k.route_id = r.u64();
+    for (uint64_t m = r.count(16), j = 0; j < m; ++j) {
+      TransportLeg l;
+      l.link = r.u32();
+      l.carrier = r.u32();
+      l.amount = r.i64();
+      k.transport.push_back(l);
+    }
     for (uint64_t m = r.count(12), j = 0; j < m; ++j) {
       const ParticipantId p = r.u32();
       const int64_t bps = r.i64();

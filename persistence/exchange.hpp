@@ -46,10 +46,21 @@ struct Contract {
   Timestamp payout_due = 0;
   Timestamp traded_at = 0;  // the trade's time (market data: bars, indices)
   int64_t scu = 0;          // SCU traded: qty x SCU per device (market data: per-SCU-hour prices)
+  RegionId region = 0;      // where the devices are (the instrument's, or the auction zone's)
+  ChipClassId chip_class = 0;
+  OrderId route_id = 0;     // the routed order that bought it, 0 when none
+  // Transport legs (routed trades): the carriers' fees, held in the escrow with the notional and paid out
+  // in full at settlement: the data moved whether or not the devices were all delivered.
+  std::vector<TransportLeg> transport;
   // The supplier's revenue-sharing parties (basis points) when the trade happened: a later agreement
   // does not re-split revenue already traded.
   std::vector<std::pair<ParticipantId, int64_t>> shares;
-  Money escrow() const { return notional + buyer_fee; }
+  Money transport_fee() const {
+    Money t = 0;
+    for (const TransportLeg& l : transport) t += l.amount;
+    return t;
+  }
+  Money escrow() const { return notional + buyer_fee + transport_fee(); }
   int64_t contracted_device_hours() const { return qty * hours; }
 };
 
@@ -62,6 +73,7 @@ enum TransferCode : uint16_t {
   kPayoutTransfer = 4,
   kFeeTransfer = 5,
   kRefundTransfer = 6,
+  kTransportTransfer = 7,
 };
 inline AccountId cash_account(ParticipantId p) { return (AccountId{1} << 56) | p; }
 inline AccountId escrow_account(TradeId t) { return (AccountId{2} << 56) | t; }
@@ -102,6 +114,8 @@ class Exchange final : private EventListener {
   void on_book_change(const BookChange& e) override { out_.on_book_change(e); }
   void on_instrument_state(const InstrumentStateChanged& e) override { out_.on_instrument_state(e); }
   void on_mass_cancel(const MassCancelDone& e) override { out_.on_mass_cancel(e); }
+  void on_route_accepted(const RouteAccepted& e) override { out_.on_route_accepted(e); }
+  void on_route_done(const RouteDone& e) override { out_.on_route_done(e); }
   void on_admin(const AdminDone& e) override;
 
   void deposit(const Deposit& c);

@@ -57,6 +57,24 @@ std::vector<Command> sample_commands(uint32_t seed, int n) {
   out.push_back(Dispute{14, 3, 42});
   out.push_back(ResolveDispute{15, 6, 42, 120});
   out.push_back(AddLink{16, 6, "NM", "JJJ", 8, 400, 200, 5});
+  RoutedOrder routed;
+  routed.ts = 17;
+  routed.participant = 3;
+  routed.cl_ord_id.assign("route-1");
+  routed.tif = TimeInForce::FOK;
+  routed.query.classes = {0, 1};
+  routed.query.regions = {4, 6};
+  routed.query.origin = 2;
+  routed.query.max_latency_ms = 15;
+  routed.query.local_only = true;
+  routed.query.jurisdictions = {"CN-NM", "CN-GS"};
+  routed.query.min_green_share = 4500;
+  routed.query.data_gb = 5000;
+  routed.query.scu = 63'296;
+  routed.query.window_start = 1'000;
+  routed.query.window_end = 2'000;
+  routed.query.limit_per_scu_hour = 1'950'000;
+  out.push_back(routed);
   return out;
 }
 

@@ -370,7 +370,7 @@ class ReferenceExchange {
       auto per_scu = *mul_div_round(r.price, kScuPriceScale / kScale, b.scu);
       out_.on_trade(Trade{now_, next_trade_++, o.instrument, r.price, q, buy.id, sell.id, buy.participant,
                           sell.participant, buy.cl, sell.cl, o.side, buy.remaining, sell.remaining, b.hours,
-                          q * b.scu, per_scu, notional, buyer_fee, seller_fee, b.start, b.end});
+                          q * b.scu, per_scu, notional, buyer_fee, seller_fee, b.start, b.end, 0, 0, {}});
       if (rr.remaining == 0) erase(rr.id);
       if (short_credit) return Stop::Credit;
     }
@@ -429,7 +429,7 @@ class ReferenceExchange {
     ROrder o{next_order_++, c.participant, c.instrument, c.side, c.type, c.tif, c.stp, c.post_only,
              market ? 0 : c.price, c.qty, c.qty, 0,
              c.tif == TimeInForce::DAY ? next_cst_midnight(now_) : c.expire_at, cl, 0};
-    out_.on_accepted(OrderAccepted{now_, o.id, o.participant, o.instrument, o.cl, o.side, o.type, o.tif,
+    out_.on_accepted(OrderAccepted{now_, o.id, 0, o.participant, o.instrument, o.cl, o.side, o.type, o.tif,
                                    o.post_only, o.price, o.qty, o.expire_at});
     // The incoming order is not in resting_ while it matches; nothing during matching depends on its own
     // reservation (only market buys check credit mid-match, and they reserve nothing).

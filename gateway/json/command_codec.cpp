@@ -1,5 +1,7 @@
 #include "json/command_codec.hpp"
 
+#include "json/route_codec.hpp"
+
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -240,6 +242,28 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     if (c.type == OrderType::Limit) c.price = in.decimal("price");
     c.qty = in.integer("qty");
     c.expire_at = in.time("expire_at", false, 0);
+    out = c;
+  } else if (cmd == "route_order") {
+    RoutedOrder c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    cl_ord_id("cl_ord_id", c.cl_ord_id);
+    c.tif = in.choice<TimeInForce>("tif", parse_tif, TimeInForce::IOC, "ioc, fok");
+    if (!in.failed() && c.tif != TimeInForce::IOC && c.tif != TimeInForce::FOK) {
+      in.fail(RejectReason::InvalidOrderType, "a routed order is \"ioc\" or \"fok\"");
+    }
+    if (!in.failed() && !in.field("limit_cny_per_scu_hour", false)) {
+      in.fail(RejectReason::MalformedRequest,
+              "field \"limit_cny_per_scu_hour\" is required: the most the order pays per SCU-hour, landed");
+    }
+    if (!in.failed()) {
+      auto q = decode_route_query(obj, names_);
+      if (!q) {
+        in.fail(q.error().reason, q.error().text);
+      } else {
+        c.query = std::move(*q);
+      }
+    }
     out = c;
   } else if (cmd == "cancel") {
     CancelOrder c;

@@ -82,6 +82,7 @@ void JsonEventWriter::end() { out_ += "}\n"; }
 void JsonEventWriter::on_accepted(const OrderAccepted& e) {
   begin("accepted", e.ts);
   num("order_id", static_cast<int64_t>(e.order_id));
+  if (e.route_id != 0) num("route_id", static_cast<int64_t>(e.route_id));
   str("cl_ord_id", e.cl_ord_id);
   participant("participant", e.participant);
   instrument(e.instrument);
@@ -128,6 +129,51 @@ void JsonEventWriter::on_trade(const Trade& e) {
   fixed("notional", e.notional);
   fixed("buyer_fee", e.buyer_fee);
   fixed("seller_fee", e.seller_fee);
+  if (e.route_id != 0) {
+    num("route_id", static_cast<int64_t>(e.route_id));
+    fixed("transport_fee", e.transport_fee);
+    out_ += ",\"transport\":[";
+    for (size_t i = 0; i < e.transport.size(); ++i) {
+      if (i) out_ += ',';
+      out_ += "{\"carrier\":";
+      append_json_string(out_, names_.participant_code(e.transport[i].carrier));
+      out_ += ",\"link\":" + std::to_string(e.transport[i].link);
+      out_ += ",\"amount\":\"" + format_fixed(e.transport[i].amount) + "\"}";
+    }
+    out_ += ']';
+  }
+  end();
+}
+
+void JsonEventWriter::on_route_accepted(const RouteAccepted& e) {
+  begin("route_accepted", e.ts);
+  num("route_id", static_cast<int64_t>(e.route_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  str("tif", to_string(e.tif));
+  num("scu", e.scu);
+  fixed("limit_cny_per_scu_hour", e.limit_per_scu_hour, kScuPriceDecimals);
+  str("origin", names_.region_code(e.origin));
+  num("data_gb", e.data_gb);
+  str("window_start", format_iso_time(e.window_start));
+  str("window_end", format_iso_time(e.window_end));
+  end();
+}
+
+void JsonEventWriter::on_route_done(const RouteDone& e) {
+  begin("route_done", e.ts);
+  num("route_id", static_cast<int64_t>(e.route_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  num("scu", e.scu);
+  num("filled_scu", e.filled_scu);
+  num("devices", e.devices);
+  num("children", e.children);
+  fixed("compute_cost", e.compute_cost);
+  fixed("fees", e.fees);
+  fixed("transport_cost", e.transport_cost);
+  str("reason", done_reason_code(e.reason));
+  str("text", done_reason_text(e.reason));
   end();
 }
 
@@ -250,6 +296,17 @@ void JsonEventWriter::on_settlement(const SettlementEvent& e) {
           out_ += ":\"" + format_fixed(e.pieces[i].second) + '"';
         }
         out_ += '}';
+        if (!e.carrier_pieces.empty()) {
+          fixed("transport", e.transport);
+          out_ += ",\"carriers\":[";
+          for (size_t i = 0; i < e.carrier_pieces.size(); ++i) {
+            if (i) out_ += ',';
+            out_ += "{\"carrier\":";
+            append_json_string(out_, names_.participant_code(e.carrier_pieces[i].first));
+            out_ += ",\"amount\":\"" + format_fixed(e.carrier_pieces[i].second) + "\"}";
+          }
+          out_ += ']';
+        }
       }
     }
   }

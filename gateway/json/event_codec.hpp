@@ -25,6 +25,8 @@ class JsonEventWriter final : public EventListener {
   void on_mass_cancel(const MassCancelDone& e) override;
   void on_admin(const AdminDone& e) override;
   void on_settlement(const SettlementEvent& e) override;
+  void on_route_accepted(const RouteAccepted& e) override;
+  void on_route_done(const RouteDone& e) override;
 
  private:
   void begin(std::string_view ev, Timestamp ts);

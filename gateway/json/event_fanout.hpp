@@ -24,6 +24,8 @@ class EventFanout final : public EventListener {
   void on_mass_cancel(const MassCancelDone& e) override { for (auto* l : to_) l->on_mass_cancel(e); }
   void on_admin(const AdminDone& e) override { for (auto* l : to_) l->on_admin(e); }
   void on_settlement(const SettlementEvent& e) override { for (auto* l : to_) l->on_settlement(e); }
+  void on_route_accepted(const RouteAccepted& e) override { for (auto* l : to_) l->on_route_accepted(e); }
+  void on_route_done(const RouteDone& e) override { for (auto* l : to_) l->on_route_done(e); }
 
  private:
   std::vector<EventListener*> to_;

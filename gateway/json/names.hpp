@@ -15,6 +15,18 @@ class NameResolver {
   virtual std::string_view symbol(InstrumentId id) const = 0;
   virtual std::string_view participant_code(ParticipantId id) const = 0;
   virtual const InstrumentInfo* instrument_info(InstrumentId id) const = 0;
+  virtual RegionId region(std::string_view code) const = 0;         // UINT16_MAX when unknown
+  virtual ChipClassId chip_class(std::string_view code) const = 0;  // UINT16_MAX when unknown
+  virtual const Region* region_info(RegionId id) const = 0;
+  virtual const ChipClass* chip_class_info(ChipClassId id) const = 0;
+  std::string_view region_code(RegionId id) const {
+    const Region* r = region_info(id);
+    return r ? std::string_view(r->code) : std::string_view();
+  }
+  std::string_view chip_class_code(ChipClassId id) const {
+    const ChipClass* c = chip_class_info(id);
+    return c ? std::string_view(c->code) : std::string_view();
+  }
 };
 
 class EngineNames final : public NameResolver {
@@ -31,6 +43,10 @@ class EngineNames final : public NameResolver {
     return p ? std::string_view(p->code) : std::string_view();
   }
   const InstrumentInfo* instrument_info(InstrumentId id) const override { return engine_.instrument(id); }
+  RegionId region(std::string_view code) const override { return engine_.find_region(code); }
+  ChipClassId chip_class(std::string_view code) const override { return engine_.find_chip_class(code); }
+  const Region* region_info(RegionId id) const override { return engine_.region(id); }
+  const ChipClass* chip_class_info(ChipClassId id) const override { return engine_.chip_class(id); }
 
  private:
   const MatchingEngine& engine_;

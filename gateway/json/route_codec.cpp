@@ -31,6 +31,10 @@ std::optional<Timestamp> time_of(const json& v) {
 }  // namespace
 
 Result<RouteQuery, DecodeError> decode_route_query(const json& r, const MatchingEngine& engine) {
+  return decode_route_query(r, EngineNames(engine));
+}
+
+Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameResolver& names) {
   if (!r.is_object()) return error(RejectReason::MalformedRequest, "a route query is a JSON object");
   RouteQuery q;
   const auto bad = [](const std::string& what) { return error(RejectReason::MalformedRequest, what); };
@@ -39,9 +43,9 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const Matching
   if (!classes || !classes->is_array() || classes->empty()) return bad("field \"classes\": a non-empty array of chip class codes");
   std::optional<ChipFamily> family;
   for (const json& c : *classes) {
-    const ChipClassId id = c.is_string() ? engine.find_chip_class(c.get<std::string>()) : UINT16_MAX;
+    const ChipClassId id = c.is_string() ? names.chip_class(c.get<std::string>()) : UINT16_MAX;
     if (id == UINT16_MAX) return error(RejectReason::UnknownChipClass, "unknown chip class " + c.dump());
-    const ChipFamily f = engine.chip_class(id)->family;
+    const ChipFamily f = names.chip_class_info(id)->family;
     if (family && *family != f) return error(RejectReason::InvalidValue, "\"classes\" must all be of one family (ai or general)");
     family = f;
     q.classes.push_back(id);
@@ -50,13 +54,13 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const Matching
   if (r.contains("regions") && !(r["regions"].is_string() && r["regions"] == "any")) {
     if (!r["regions"].is_array()) return bad("field \"regions\": an array of region codes or \"any\"");
     for (const json& c : r["regions"]) {
-      const RegionId id = c.is_string() ? engine.find_region(c.get<std::string>()) : UINT16_MAX;
+      const RegionId id = c.is_string() ? names.region(c.get<std::string>()) : UINT16_MAX;
       if (id == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown region " + c.dump());
       q.regions.push_back(id);
     }
   }
   if (!r.contains("origin") || !r["origin"].is_string()) return bad("field \"origin\": the region code where the data is");
-  q.origin = engine.find_region(r["origin"].get<std::string>());
+  q.origin = names.region(r["origin"].get<std::string>());
   if (q.origin == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown origin region " + r["origin"].dump());
   if (r.contains("max_latency_ms")) {
     if (!r["max_latency_ms"].is_number_integer() || r["max_latency_ms"].get<int64_t>() < 0)

@@ -8,9 +8,11 @@
 #include "cpx/result.hpp"
 #include "cpx/routing.hpp"
 #include "json/command_codec.hpp"
+#include "json/names.hpp"
 
 namespace cpx::api {
 
+Result<RouteQuery, DecodeError> decode_route_query(const nlohmann::json& request, const NameResolver& names);
 Result<RouteQuery, DecodeError> decode_route_query(const nlohmann::json& request, const MatchingEngine& engine);
 std::string route_quote_json(const RouteQuery& query, const RouteQuote& quote, const MatchingEngine& engine);
 

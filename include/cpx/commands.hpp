@@ -10,6 +10,7 @@
 
 #include "cpx/domain.hpp"
 #include "cpx/instrument.hpp"
+#include "cpx/routing.hpp"
 
 namespace cpx {
 
@@ -188,6 +189,19 @@ struct AddLink {
   ParticipantId carrier = kNoParticipant;
 };
 
+// A routed buy (DESIGN.md §3.2): `query.scu` SCU for the query's delivery window, in any book the
+// constraints allow, cheapest landed price (compute + transfer per SCU-hour) first, as IOC child orders in
+// each book; never above `query.limit_per_scu_hour` (landed, 8 decimals; required). The parent is IOC
+// (what is not found ends) or FOK (everything or nothing). Data moves in proportion to the SCU bought:
+// each fill carries its transport fee, paid to the carriers of its path.
+struct RoutedOrder {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  ClOrdId cl_ord_id;
+  TimeInForce tif = TimeInForce::IOC;  // IOC or FOK
+  RouteQuery query;
+};
+
 // Moves time forward with no other effect: fires gate closures and expiries that are due.
 struct AdvanceTime {
   Timestamp ts = 0;
@@ -196,12 +210,12 @@ struct AdvanceTime {
 using Command = std::variant<NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass,
                              AddParticipant, ListInstrument, SetInstrumentState, RegisterCapacity, SetCredit,
                              SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw, SetRevenueShare,
-                             DeliveryReport, Dispute, ResolveDispute, AddLink>;
+                             DeliveryReport, Dispute, ResolveDispute, AddLink, RoutedOrder>;
 
 enum class CommandKind : uint8_t {
   NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass, AddParticipant, ListInstrument,
   SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw,
-  SetRevenueShare, DeliveryReport, Dispute, ResolveDispute, AddLink
+  SetRevenueShare, DeliveryReport, Dispute, ResolveDispute, AddLink, RoutedOrder
 };
 inline CommandKind kind_of(const Command& c) { return static_cast<CommandKind>(c.index()); }
 std::string_view to_string(CommandKind k);  // the JSON "cmd" name, e.g. "new_order"

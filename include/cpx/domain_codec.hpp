@@ -4,6 +4,7 @@
 #include "cpx/bytes.hpp"
 #include "cpx/domain.hpp"
 #include "cpx/instrument.hpp"
+#include "cpx/routing.hpp"
 
 namespace cpx {
 
@@ -95,6 +96,46 @@ inline void get(ByteReader& r, Participant& out) {
   out.roles = r.u8();
   out.limits.max_open_orders = r.i64();
   out.limits.max_order_qty = r.i64();
+}
+
+// Route constraints (routed orders, auction blocks).
+inline void put(ByteWriter& w, const RouteQuery& q) {
+  w.u32(static_cast<uint32_t>(q.classes.size()));
+  for (ChipClassId c : q.classes) w.u32(c);
+  w.u32(static_cast<uint32_t>(q.regions.size()));
+  for (RegionId r : q.regions) w.u32(r);
+  w.u32(q.origin);
+  w.i64(q.max_latency_ms);
+  w.u8(q.local_only ? 1 : 0);
+  w.u32(static_cast<uint32_t>(q.jurisdictions.size()));
+  for (const std::string& j : q.jurisdictions) w.str(j);
+  w.i64(q.min_green_share);
+  w.i64(q.data_gb);
+  w.i64(q.scu);
+  w.i64(q.window_start);
+  w.i64(q.window_end);
+  w.i64(q.limit_per_scu_hour);
+}
+
+inline void get(ByteReader& r, RouteQuery& out) {
+  // Lists are short (classes and regions number at most 65536); a damaged count fails the reader.
+  auto list = [&](auto& v, auto read) {
+    const uint32_t n = r.u32();
+    if (n > 65'536) r.fail();
+    for (uint32_t i = 0; i < n && r.ok(); ++i) v.push_back(read());
+  };
+  list(out.classes, [&] { return static_cast<ChipClassId>(r.u32()); });
+  list(out.regions, [&] { return static_cast<RegionId>(r.u32()); });
+  out.origin = static_cast<RegionId>(r.u32());
+  out.max_latency_ms = r.i64();
+  out.local_only = r.u8() != 0;
+  list(out.jurisdictions, [&] { return r.str(); });
+  out.min_green_share = r.i64();
+  out.data_gb = r.i64();
+  out.scu = r.i64();
+  out.window_start = r.i64();
+  out.window_end = r.i64();
+  out.limit_per_scu_hour = r.i64();
 }
 
 }  // namespace cpx

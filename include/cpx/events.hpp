@@ -16,6 +16,7 @@ namespace cpx {
 struct OrderAccepted {
   Timestamp ts;
   OrderId order_id;
+  OrderId route_id;  // the routed parent of a child order; 0 for orders of their own
   ParticipantId participant;
   InstrumentId instrument;
   std::string_view cl_ord_id;
@@ -36,6 +37,13 @@ struct OrderRejected {
   OrderId order_id;         // cancel / replace target, 0 for new orders
   std::string_view cl_ord_id;
   RejectReason reason;
+};
+
+// A carrier's part of a routed trade's transport fee: the trade's data over one link of its path.
+struct TransportLeg {
+  uint32_t link;          // index into the network (MatchingEngine::links())
+  ParticipantId carrier;
+  Money amount;
 };
 
 struct Trade {
@@ -61,6 +69,40 @@ struct Trade {
   Money seller_fee;
   Timestamp window_start;   // the delivery window the devices are for
   Timestamp window_end;
+  OrderId route_id;         // the routed parent when the buy is a routed child order, else 0
+  Money transport_fee;      // routed: the buyer's transfer cost for this trade's share of the data
+  std::span<const TransportLeg> transport;  // routed: the fee per link and carrier (sums to transport_fee)
+};
+
+// A routed order was accepted; its child orders and trades follow, then RouteDone.
+struct RouteAccepted {
+  Timestamp ts;
+  OrderId route_id;
+  ParticipantId participant;
+  std::string_view cl_ord_id;
+  TimeInForce tif;
+  int64_t scu;
+  int64_t limit_per_scu_hour;  // landed, eight decimals
+  RegionId origin;
+  int64_t data_gb;
+  Timestamp window_start;
+  Timestamp window_end;
+};
+
+// The end of a routed order, always: what it bought and why it stopped.
+struct RouteDone {
+  Timestamp ts;
+  OrderId route_id;
+  ParticipantId participant;
+  std::string_view cl_ord_id;
+  int64_t scu;          // asked
+  int64_t filled_scu;   // bought (devices x SCU per device; may exceed `scu` by less than one device)
+  Quantity devices;     // bought, over all books
+  uint32_t children;    // child orders sent
+  Money compute_cost;   // notional of its trades
+  Money fees;           // exchange fees of its trades (buyer side)
+  Money transport_cost; // transport fees of its trades
+  DoneReason reason;    // Filled, ImmediateRemainder, FokNotFilled or CreditLimit
 };
 
 struct OrderDone {
@@ -157,8 +199,10 @@ struct SettlementEvent {
   Money supplier_gross;      // settled: what the supplier's parties receive together
   Money fees;                // settled: buyer fee kept + seller fee due
   Money refund;              // settled: back to the buyer for what was not delivered
+  Money transport;           // settled: to the carriers
   Timestamp payout_due;      // reported: when the escrow pays out if nobody disputes
   std::span<const std::pair<ParticipantId, Money>> pieces;  // settled: per party; agreements: bps
+  std::span<const std::pair<ParticipantId, Money>> carrier_pieces;  // settled: per transport leg
 };
 
 class EventListener {
@@ -175,6 +219,8 @@ class EventListener {
   virtual void on_mass_cancel(const MassCancelDone&) {}
   virtual void on_admin(const AdminDone&) {}
   virtual void on_settlement(const SettlementEvent&) {}
+  virtual void on_route_accepted(const RouteAccepted&) {}
+  virtual void on_route_done(const RouteDone&) {}
 };
 
 }  // namespace cpx

@@ -79,6 +79,7 @@ enum class DoneReason : uint8_t {
   ExpiredDay,         // DAY order at the end of the CST trading day
   GateClosure,        // instrument passed gate closure
   FeeChange,          // a fee increase left the buyer's cash short of its open buys: newest buys go first
+  Filled,             // routed orders only (RouteDone): the whole quantity was bought
 };
 std::string_view done_reason_code(DoneReason r);
 std::string_view done_reason_text(DoneReason r);
