@@ -271,6 +271,9 @@ void MatchingEngine::Impl::fire(const detail::Timer& t) {
     case TimerKind::WindowEnd:
       set_state(*books_[t.id], InstrumentState::Expired);
       break;
+    case TimerKind::AuctionGate:
+      if (auto it = auctions_.find(static_cast<Timestamp>(t.id)); it != auctions_.end()) close_auction(it->second);
+      break;
   }
 }
 

@@ -177,6 +177,11 @@ std::string_view to_string(CommandKind k) {
     case CommandKind::ResolveDispute: return "resolve_dispute";
     case CommandKind::AddLink: return "add_link";
     case CommandKind::RoutedOrder: return "route_order";
+    case CommandKind::OpenAuction: return "open_auction";
+    case CommandKind::AuctionOffer: return "auction_offer";
+    case CommandKind::AuctionBid: return "auction_bid";
+    case CommandKind::CancelAuctionOrder: return "cancel_auction_order";
+    case CommandKind::ClearAuction: return "clear_auction";
   }
   return "?";
 }

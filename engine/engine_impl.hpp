@@ -5,6 +5,7 @@
 #include "cpx/matching_engine.hpp"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <unordered_map>
 
@@ -115,6 +116,21 @@ class MatchingEngine::Impl {
   void replace(const ReplaceOrder& c);
   void mass_cancel(const MassCancel& c);
   void routed_order(const RoutedOrder& c);  // routed_order.cpp
+  // The day-ahead auction (auction_book.cpp).
+  void open_auction(const OpenAuction& c);
+  void auction_offer(const AuctionOffer& c);
+  void auction_bid(const AuctionBid& c);
+  void cancel_auction_order(const CancelAuctionOrder& c);
+  void clear_auction(const ClearAuction& c);
+  const AuctionDay* auction(Timestamp day_start) const {
+    auto it = auctions_.find(day_start);
+    return it == auctions_.end() ? nullptr : &it->second;
+  }
+  std::vector<Timestamp> auction_days() const {
+    std::vector<Timestamp> out;
+    for (const auto& [day, a] : auctions_) out.push_back(day);
+    return out;
+  }
 
   // ---------------------------------------------------------------- admin
 
@@ -335,6 +351,18 @@ class MatchingEngine::Impl {
   void route_transport(const RouteBook& rb, const RouteQuery& q, int64_t counted, PlannedFill& f);
   const PlannedFill* route_fill(const Order& aggressor, const Order& resting, Quantity q);
 
+  // ---------------------------------------------------------------- auction (auction_book.cpp)
+  AuctionDay* open_auction_for_orders(CommandKind kind, ParticipantId p, std::string_view cl, Timestamp day_start);
+  int64_t min_scu_per_device(const RouteQuery& q) const;
+  void release_offer(AuctionDay& day, AuctionOfferRecord& o, Quantity devices);
+  void close_auction(AuctionDay& day);
+  void set_auction_reference_prices(const AuctionDay& day);
+  void emit_auction_state(const AuctionDay& day, uint32_t accepted_bids = 0, uint32_t contracts = 0);
+ public:
+  void save_auctions(ByteWriter& w) const;  // part of save()/load()
+  bool load_auctions(ByteReader& r);
+ private:
+
   // Drops an order that left the book from the index and its owner's list, and frees it.
   void forget(Order& o);
 
@@ -441,7 +469,9 @@ class MatchingEngine::Impl {
   std::vector<TransportLeg> route_legs_;
   std::vector<uint32_t> route_order_;
   RouteInFlight route_;
-  uint64_t route_plan_mismatches_ = 0;  // a child met an ask its plan did not name: always 0 unless a bug
+  uint64_t route_plan_mismatches_ = 0;
+  std::map<Timestamp, AuctionDay> auctions_;  // by delivery day
+  std::vector<TransportLeg> award_legs_;      // scratch for one award's legs  // a child met an ask its plan did not name: always 0 unless a bug
 
  public:
   uint64_t route_plan_mismatches() const { return route_plan_mismatches_; }

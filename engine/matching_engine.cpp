@@ -30,6 +30,11 @@ void MatchingEngine::apply(const Command& command) {
         else if constexpr (std::is_same_v<T, SetFees>) impl_->set_fees(c);
         else if constexpr (std::is_same_v<T, AddLink>) impl_->add_link(c);
         else if constexpr (std::is_same_v<T, RoutedOrder>) impl_->routed_order(c);
+        else if constexpr (std::is_same_v<T, OpenAuction>) impl_->open_auction(c);
+        else if constexpr (std::is_same_v<T, AuctionOffer>) impl_->auction_offer(c);
+        else if constexpr (std::is_same_v<T, AuctionBid>) impl_->auction_bid(c);
+        else if constexpr (std::is_same_v<T, CancelAuctionOrder>) impl_->cancel_auction_order(c);
+        else if constexpr (std::is_same_v<T, ClearAuction>) impl_->clear_auction(c);
         // Settlement commands belong to the exchange around the engine; here they only move time.
         else impl_->advance_time(AdvanceTime{c.ts});
       },
@@ -55,6 +60,8 @@ void MatchingEngine::adjust_credit(ParticipantId p, Money limit_delta, Money uns
 }
 
 Timestamp MatchingEngine::now() const { return impl_->now(); }
+const AuctionDay* MatchingEngine::auction(Timestamp day_start) const { return impl_->auction(day_start); }
+std::vector<Timestamp> MatchingEngine::auction_days() const { return impl_->auction_days(); }
 InstrumentId MatchingEngine::find_instrument(std::string_view s) const { return impl_->find_instrument(s); }
 ParticipantId MatchingEngine::find_participant(std::string_view c) const { return impl_->find_participant(c); }
 RegionId MatchingEngine::find_region(std::string_view c) const { return impl_->find_region(c); }

@@ -1,6 +1,7 @@
 // Engine snapshots: the complete state of MatchingEngine::Impl as bytes, and back. Recovery loads the
 // latest snapshot and replays the journal after it; the state hash after a restore equals the hash the
 // engine had when the snapshot was taken.
+#include "cpx/auction_codec.hpp"
 #include "cpx/domain_codec.hpp"
 #include "engine_impl.hpp"
 
@@ -9,7 +10,7 @@ namespace cpx {
 namespace {
 
 constexpr uint32_t kMagic = 0x53585043;  // "CPXS"
-constexpr uint8_t kVersion = 3;  // 3: network links
+constexpr uint8_t kVersion = 4;  // 3: network links; 4: auctions
 
 void put_order(ByteWriter& w, const Order& o) {
   w.u64(o.id);
@@ -99,6 +100,7 @@ void MatchingEngine::Impl::save(ByteWriter& w) const {
     w.u8(static_cast<uint8_t>(t.kind));
     w.u64(t.id);
   }
+  save_auctions(w);
 }
 
 Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
@@ -233,11 +235,12 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     detail::Timer t{};
     t.at = r.i64();
     t.seq = r.u64();
-    t.kind = r.small_enum<TimerKind>(4);
+    t.kind = r.small_enum<TimerKind>(5);
     t.id = r.u64();
     timers.push_back(t);
   }
   timers_.restore(std::move(timers), timer_seq);
+  if (!load_auctions(r)) return bad("has a damaged auction");
   if (!r.ok()) return bad("is truncated or has a value out of range");
   if (!r.done()) return bad("has trailing bytes");
   uint64_t counted = 0;

@@ -10,13 +10,13 @@
 
 namespace cpx::detail {
 
-enum class TimerKind : uint8_t { OrderExpiry, InstrumentOpen, GateClosure, WindowEnd };
+enum class TimerKind : uint8_t { OrderExpiry, InstrumentOpen, GateClosure, WindowEnd, AuctionGate };
 
 struct Timer {
   Timestamp at;
   uint64_t seq;
   TimerKind kind;
-  uint64_t id;  // order id or instrument id
+  uint64_t id;  // order id, instrument id, or an auction's day start
 };
 
 class TimerQueue {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "cpx/auction_codec.hpp"
 #include "cpx/bytes.hpp"
 #include "cpx/domain_codec.hpp"
 
@@ -122,6 +123,36 @@ void encode_command(const Command& command, std::string& out) {
           w.str(c.cl_ord_id.view());
           w.u8(static_cast<uint8_t>(c.tif));
           put(w, c.query);
+        } else if constexpr (std::is_same_v<T, OpenAuction>) {
+          w.u32(c.actor);
+          w.i64(c.day_start);
+          w.i64(c.gate_closure);
+        } else if constexpr (std::is_same_v<T, AuctionOffer>) {
+          w.u32(c.participant);
+          w.str(c.cl_ord_id.view());
+          w.i64(c.day_start);
+          w.u32(c.region);
+          w.u32(c.chip_class);
+          w.u32(static_cast<uint32_t>(c.hour));
+          w.i64(c.devices);
+          w.i64(c.price);
+        } else if constexpr (std::is_same_v<T, AuctionBid>) {
+          w.u32(c.participant);
+          w.str(c.cl_ord_id.view());
+          w.i64(c.day_start);
+          w.u32(static_cast<uint32_t>(c.first_hour));
+          w.u32(static_cast<uint32_t>(c.hours));
+          w.i64(c.min_ratio_bps);
+          put(w, c.constraints);
+        } else if constexpr (std::is_same_v<T, CancelAuctionOrder>) {
+          w.u32(c.participant);
+          w.i64(c.day_start);
+          w.u64(c.order_id);
+        } else if constexpr (std::is_same_v<T, ClearAuction>) {
+          w.u32(c.actor);
+          w.i64(c.day_start);
+          w.u8(c.cancel ? 1 : 0);
+          put(w, c.result);
         } else {
           static_assert(std::is_same_v<T, AdvanceTime>);
         }
@@ -264,6 +295,36 @@ Result<Command> decode_command(std::string_view bytes) {
           r.cl_ord_id(c.cl_ord_id);
           c.tif = r.small_enum<TimeInForce>(5);
           get(r, c.query);
+        } else if constexpr (std::is_same_v<T, OpenAuction>) {
+          c.actor = r.u32();
+          c.day_start = r.i64();
+          c.gate_closure = r.i64();
+        } else if constexpr (std::is_same_v<T, AuctionOffer>) {
+          c.participant = r.u32();
+          r.cl_ord_id(c.cl_ord_id);
+          c.day_start = r.i64();
+          c.region = static_cast<RegionId>(r.u32());
+          c.chip_class = static_cast<ChipClassId>(r.u32());
+          c.hour = static_cast<int32_t>(r.u32());
+          c.devices = r.i64();
+          c.price = r.i64();
+        } else if constexpr (std::is_same_v<T, AuctionBid>) {
+          c.participant = r.u32();
+          r.cl_ord_id(c.cl_ord_id);
+          c.day_start = r.i64();
+          c.first_hour = static_cast<int32_t>(r.u32());
+          c.hours = static_cast<int32_t>(r.u32());
+          c.min_ratio_bps = r.i64();
+          get(r, c.constraints);
+        } else if constexpr (std::is_same_v<T, CancelAuctionOrder>) {
+          c.participant = r.u32();
+          c.day_start = r.i64();
+          c.order_id = r.u64();
+        } else if constexpr (std::is_same_v<T, ClearAuction>) {
+          c.actor = r.u32();
+          c.day_start = r.i64();
+          c.cancel = r.u8() != 0;
+          get(r, c.result);
         }
       },
       out);

@@ -159,14 +159,43 @@ void Exchange::on_trade(const Trade& t) {
   }
   k.route_id = t.route_id;
   k.transport.assign(t.transport.begin(), t.transport.end());
-  if (auto it = shares_.find(t.seller); it != shares_.end()) k.shares = it->second;
-  else k.shares = {{t.seller, 10'000}};
-  ledger_.create_account({escrow_account(t.trade_id), 1, kEscrowAccount, kDebitsMustNotExceedCredits});
+  open_contract(std::move(k));
+}
+
+void Exchange::open_contract(Contract k) {
+  if (auto it = shares_.find(k.seller); it != shares_.end()) k.shares = it->second;
+  else k.shares = {{k.seller, 10'000}};
+  ledger_.create_account({escrow_account(k.trade_id), 1, kEscrowAccount, kDebitsMustNotExceedCredits});
   // The engine already counted notional + fee (+ transport) as the buyer's unsettled amount; the cash
   // moves to match.
-  move(cash_account(t.buyer), escrow_account(t.trade_id), k.escrow(), kTradeEscrowTransfer);
-  contracts_.emplace(k.trade_id, k);
-  out_.on_settlement(contract_event(SettlementKind::Escrowed, k));
+  move(cash_account(k.buyer), escrow_account(k.trade_id), k.escrow(), kTradeEscrowTransfer);
+  auto [it, fresh] = contracts_.emplace(k.trade_id, std::move(k));
+  out_.on_settlement(contract_event(SettlementKind::Escrowed, it->second));
+}
+
+// An auction contract settles like a traded one: the buyer's whole cost (notional, fee, transport) goes
+// into the contract's escrow now; delivery, disputes and payout follow the same path.
+void Exchange::on_auction_award(const AuctionAward& a) {
+  out_.on_auction_award(a);
+  Contract k;
+  k.trade_id = a.trade_id;
+  k.buyer = a.buyer;
+  k.seller = a.seller;
+  k.instrument = kNoInstrument;
+  k.window_start = a.window_start;
+  k.window_end = a.window_end;
+  k.qty = a.devices;
+  k.hours = 1;
+  k.price = a.price;
+  k.notional = a.notional;
+  k.buyer_fee = a.buyer_fee;
+  k.seller_fee = a.seller_fee;
+  k.traded_at = a.ts;
+  k.scu = a.scu;
+  k.region = a.region;
+  k.chip_class = a.chip_class;
+  k.transport.assign(a.transport.begin(), a.transport.end());
+  open_contract(std::move(k));
 }
 
 // Deposits and withdrawals: an operator moves a positive amount for a known participant.

@@ -116,8 +116,13 @@ class Exchange final : private EventListener {
   void on_mass_cancel(const MassCancelDone& e) override { out_.on_mass_cancel(e); }
   void on_route_accepted(const RouteAccepted& e) override { out_.on_route_accepted(e); }
   void on_route_done(const RouteDone& e) override { out_.on_route_done(e); }
+  void on_auction_state(const AuctionStateChanged& e) override { out_.on_auction_state(e); }
+  void on_auction_order(const AuctionOrderAccepted& e) override { out_.on_auction_order(e); }
+  void on_auction_order_done(const AuctionOrderDone& e) override { out_.on_auction_order_done(e); }
+  void on_auction_award(const AuctionAward& e) override;
   void on_admin(const AdminDone& e) override;
 
+  void open_contract(Contract k);
   void deposit(const Deposit& c);
   void withdraw(const Withdraw& c);
   void set_revenue_share(const SetRevenueShare& c);

@@ -7,18 +7,15 @@
 namespace cpx::persistence {
 
 std::vector<PriceIndex> price_indices(const Exchange& x, Timestamp from, Timestamp to) {
-  const MatchingEngine& engine = x.engine();
-  // Key: (class, national?, region).
+  // Key: (class, national?, region). Continuous and auction contracts alike: both carry their zone.
   std::map<std::tuple<ChipClassId, bool, RegionId>, PriceIndex> acc;
   for (const auto& [id, k] : x.contracts()) {
     if (k.traded_at <= from || k.traded_at > to) continue;
-    const InstrumentInfo* info = engine.instrument(k.instrument);
-    if (!info) continue;
     for (const bool national : {false, true}) {
-      PriceIndex& p = acc[{info->chip_class, national, national ? RegionId{0} : info->region}];
-      p.chip_class = info->chip_class;
+      PriceIndex& p = acc[{k.chip_class, national, national ? RegionId{0} : k.region}];
+      p.chip_class = k.chip_class;
       p.national = national;
-      p.region = national ? 0 : info->region;
+      p.region = national ? 0 : k.region;
       p.cost += k.notional;
       p.scu_hours += k.scu * k.hours;
       ++p.trades;

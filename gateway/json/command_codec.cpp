@@ -3,6 +3,7 @@
 #include "json/route_codec.hpp"
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <optional>
 
 namespace cpx::api {
@@ -264,6 +265,79 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
         c.query = std::move(*q);
       }
     }
+    out = c;
+  } else if (cmd == "open_auction") {
+    OpenAuction c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.day_start = in.time("day", true, 0);
+    c.gate_closure = in.time("gate_closure", true, 0);
+    out = c;
+  } else if (cmd == "auction_offer") {
+    AuctionOffer c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    cl_ord_id("cl_ord_id", c.cl_ord_id);
+    c.day_start = in.time("day", true, 0);
+    const std::string region = in.str("region");
+    const std::string chip_class = in.str("class");
+    if (!in.failed() && (c.region = names_.region(region)) == UINT16_MAX) {
+      in.fail(RejectReason::UnknownRegion, "region '" + region + "' is not known");
+    }
+    if (!in.failed() && (c.chip_class = names_.chip_class(chip_class)) == UINT16_MAX) {
+      in.fail(RejectReason::UnknownChipClass, "chip class '" + chip_class + "' is not known");
+    }
+    c.hour = static_cast<int32_t>(std::clamp<int64_t>(in.integer("hour"), -1, kAuctionHours));
+    c.devices = in.integer("devices");
+    c.price = in.decimal("price");
+    out = c;
+  } else if (cmd == "auction_bid") {
+    AuctionBid c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    cl_ord_id("cl_ord_id", c.cl_ord_id);
+    c.day_start = in.time("day", true, 0);
+    c.first_hour = static_cast<int32_t>(std::clamp<int64_t>(in.integer("first_hour"), -1, kAuctionHours + 1));
+    c.hours = static_cast<int32_t>(std::clamp<int64_t>(in.integer("hours"), 0, kAuctionHours + 1));
+    c.min_ratio_bps = in.decimal("min_ratio", false, kScale, 4);
+    if (!in.failed() && !in.field("limit_cny_per_scu_hour", false)) {
+      in.fail(RejectReason::MalformedRequest,
+              "field \"limit_cny_per_scu_hour\" is required: the most the block pays per SCU-hour, landed");
+    }
+    if (!in.failed() && in.field("data_gb", false)) {
+      in.fail(RejectReason::MalformedRequest, "a block moves \"data_gb_per_hour\", not \"data_gb\"");
+    }
+    if (!in.failed() && in.field("scu", false)) {
+      in.fail(RejectReason::MalformedRequest, "a block asks for \"scu_per_hour\", not \"scu\"");
+    }
+    if (!in.failed()) {
+      // The block's constraints are a route query over the block's hours; its data is per hour.
+      json query = obj;
+      query["window_start"] = format_iso_time(c.day_start + c.first_hour * kNanosPerHour);
+      query["window_end"] = format_iso_time(c.day_start + (c.first_hour + std::max(c.hours, 1)) * kNanosPerHour);
+      if (auto d = obj.find("data_gb_per_hour"); d != obj.end()) query["data_gb"] = *d;
+      if (auto q = obj.find("scu_per_hour"); q != obj.end()) query["scu"] = *q;
+      auto q = decode_route_query(query, names_);
+      if (!q) {
+        in.fail(q.error().reason, q.error().text);
+      } else {
+        c.constraints = std::move(*q);
+      }
+    }
+    out = c;
+  } else if (cmd == "cancel_auction_order") {
+    CancelAuctionOrder c;
+    c.ts = ts;
+    c.participant = participant("participant", true, kNoParticipant);
+    c.day_start = in.time("day", true, 0);
+    c.order_id = static_cast<uint64_t>(in.integer("order_id"));
+    out = c;
+  } else if (cmd == "cancel_auction") {
+    ClearAuction c;
+    c.ts = ts;
+    c.actor = participant("participant", false, kExchangeParticipant);
+    c.day_start = in.time("day", true, 0);
+    c.cancel = true;
     out = c;
   } else if (cmd == "cancel") {
     CancelOrder c;

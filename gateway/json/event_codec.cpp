@@ -132,16 +132,103 @@ void JsonEventWriter::on_trade(const Trade& e) {
   if (e.route_id != 0) {
     num("route_id", static_cast<int64_t>(e.route_id));
     fixed("transport_fee", e.transport_fee);
-    out_ += ",\"transport\":[";
-    for (size_t i = 0; i < e.transport.size(); ++i) {
-      if (i) out_ += ',';
-      out_ += "{\"carrier\":";
-      append_json_string(out_, names_.participant_code(e.transport[i].carrier));
-      out_ += ",\"link\":" + std::to_string(e.transport[i].link);
-      out_ += ",\"amount\":\"" + format_fixed(e.transport[i].amount) + "\"}";
-    }
-    out_ += ']';
+    legs(e.transport);
   }
+  end();
+}
+
+void JsonEventWriter::legs(std::span<const TransportLeg> legs) {
+  out_ += ",\"transport\":[";
+  for (size_t i = 0; i < legs.size(); ++i) {
+    if (i) out_ += ',';
+    out_ += "{\"carrier\":";
+    append_json_string(out_, names_.participant_code(legs[i].carrier));
+    out_ += ",\"link\":" + std::to_string(legs[i].link);
+    out_ += ",\"amount\":\"" + format_fixed(legs[i].amount) + "\"}";
+  }
+  out_ += ']';
+}
+
+void JsonEventWriter::day(Timestamp day_start) { str("day", format_iso_time(day_start).substr(0, 10)); }
+
+void JsonEventWriter::on_auction_state(const AuctionStateChanged& e) {
+  begin("auction_state", e.ts);
+  day(e.day_start);
+  str("state", to_string(e.state));
+  str("gate_closure", format_iso_time(e.gate_closure));
+  if (e.state != AuctionState::Open) {
+    num("offers", e.offers);
+    num("bids", e.bids);
+  }
+  if (e.state == AuctionState::Cleared) {
+    num("accepted_bids", e.accepted_bids);
+    num("contracts", e.contracts);
+  }
+  end();
+}
+
+void JsonEventWriter::on_auction_order(const AuctionOrderAccepted& e) {
+  begin("auction_accepted", e.ts);
+  num("order_id", static_cast<int64_t>(e.order_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  day(e.day_start);
+  if (e.offer) {
+    str("side", "offer");
+    str("region", names_.region_code(e.offer->region));
+    str("class", names_.chip_class_code(e.offer->chip_class));
+    num("hour", e.offer->hour);
+    num("devices", e.offer->devices);
+    fixed("price", e.offer->price);
+  } else if (e.bid) {
+    const RouteQuery& q = e.bid->constraints;
+    str("side", "bid");
+    num("first_hour", e.bid->first_hour);
+    num("hours", e.bid->hours);
+    num("scu_per_hour", q.scu);
+    fixed("min_ratio", e.bid->min_ratio_bps);
+    fixed("limit_cny_per_scu_hour", q.limit_per_scu_hour, kScuPriceDecimals);
+    str("origin", names_.region_code(q.origin));
+    num("data_gb_per_hour", q.data_gb);
+    fixed("reserve", e.bid->reserve);
+  }
+  end();
+}
+
+void JsonEventWriter::on_auction_order_done(const AuctionOrderDone& e) {
+  begin("auction_done", e.ts);
+  num("order_id", static_cast<int64_t>(e.order_id));
+  if (!e.cl_ord_id.empty()) str("cl_ord_id", e.cl_ord_id);
+  participant("participant", e.participant);
+  day(e.day_start);
+  str("side", e.is_bid ? "bid" : "offer");
+  str("status", to_string(e.status));
+  num(e.is_bid ? "accepted_scu_per_hour" : "accepted_devices", e.accepted);
+  if (e.paradoxically_rejected) boolean("paradoxically_rejected", true);
+  end();
+}
+
+void JsonEventWriter::on_auction_award(const AuctionAward& e) {
+  begin("auction_award", e.ts);
+  num("trade_id", static_cast<int64_t>(e.trade_id));
+  day(e.day_start);
+  num("hour", e.hour);
+  str("region", names_.region_code(e.region));
+  str("class", names_.chip_class_code(e.chip_class));
+  participant("buyer", e.buyer);
+  participant("seller", e.seller);
+  num("bid_id", static_cast<int64_t>(e.bid_id));
+  num("offer_id", static_cast<int64_t>(e.offer_id));
+  num("devices", e.devices);
+  fixed("price", e.price);
+  num("scu", e.scu);
+  fixed("price_per_scu_hour", e.price_per_scu_hour, kScuPriceDecimals);
+  fixed("notional", e.notional);
+  fixed("buyer_fee", e.buyer_fee);
+  fixed("seller_fee", e.seller_fee);
+  fixed("transport_fee", e.transport_fee);
+  legs(e.transport);
+  str("window_start", format_iso_time(e.window_start));
   end();
 }
 

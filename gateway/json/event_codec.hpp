@@ -27,6 +27,10 @@ class JsonEventWriter final : public EventListener {
   void on_settlement(const SettlementEvent& e) override;
   void on_route_accepted(const RouteAccepted& e) override;
   void on_route_done(const RouteDone& e) override;
+  void on_auction_state(const AuctionStateChanged& e) override;
+  void on_auction_order(const AuctionOrderAccepted& e) override;
+  void on_auction_order_done(const AuctionOrderDone& e) override;
+  void on_auction_award(const AuctionAward& e) override;
 
  private:
   void begin(std::string_view ev, Timestamp ts);
@@ -37,6 +41,8 @@ class JsonEventWriter final : public EventListener {
   void participant(std::string_view key, ParticipantId id);
   void instrument(InstrumentId id);
   void end();
+  void day(Timestamp day_start);
+  void legs(std::span<const TransportLeg> legs);
 
   const NameResolver& names_;
   std::string& out_;

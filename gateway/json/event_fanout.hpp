@@ -26,6 +26,10 @@ class EventFanout final : public EventListener {
   void on_settlement(const SettlementEvent& e) override { for (auto* l : to_) l->on_settlement(e); }
   void on_route_accepted(const RouteAccepted& e) override { for (auto* l : to_) l->on_route_accepted(e); }
   void on_route_done(const RouteDone& e) override { for (auto* l : to_) l->on_route_done(e); }
+  void on_auction_state(const AuctionStateChanged& e) override { for (auto* l : to_) l->on_auction_state(e); }
+  void on_auction_order(const AuctionOrderAccepted& e) override { for (auto* l : to_) l->on_auction_order(e); }
+  void on_auction_order_done(const AuctionOrderDone& e) override { for (auto* l : to_) l->on_auction_order_done(e); }
+  void on_auction_award(const AuctionAward& e) override { for (auto* l : to_) l->on_auction_award(e); }
 
  private:
   std::vector<EventListener*> to_;

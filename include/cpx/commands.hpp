@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "cpx/auction.hpp"
 #include "cpx/domain.hpp"
 #include "cpx/instrument.hpp"
 #include "cpx/routing.hpp"
@@ -202,6 +203,62 @@ struct RoutedOrder {
   RouteQuery query;
 };
 
+// The day-ahead auction (DESIGN.md §3.3; include/cpx/auction_book.hpp). An operator opens a delivery day
+// (00:00 CST) for orders until `gate_closure`.
+struct OpenAuction {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  Timestamp day_start = 0;
+  Timestamp gate_closure = 0;
+};
+
+// A supplier offers `devices` of a region x class for one hour of the day, at a price per device-hour.
+// The devices are committed against its registered capacity until the auction clears.
+struct AuctionOffer {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  ClOrdId cl_ord_id;
+  Timestamp day_start = 0;
+  RegionId region = 0;
+  ChipClassId chip_class = 0;
+  int32_t hour = 0;
+  Quantity devices = 0;
+  Price price = 0;
+};
+
+// A buyer's block order: constraints.scu SCU per hour over hours [first_hour, first_hour + hours), at
+// least min_ratio_bps of it or nothing, landed at most constraints.limit_per_scu_hour, data
+// constraints.data_gb GB per hour at full acceptance (the window fields are set from the hours).
+struct AuctionBid {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  ClOrdId cl_ord_id;
+  Timestamp day_start = 0;
+  int32_t first_hour = 0;
+  int32_t hours = 0;
+  int64_t min_ratio_bps = 10'000;
+  RouteQuery constraints;
+};
+
+// Withdraws an offer or bid before the gate (its owner).
+struct CancelAuctionOrder {
+  Timestamp ts = 0;
+  ParticipantId participant = kNoParticipant;
+  Timestamp day_start = 0;
+  uint64_t order_id = 0;
+};
+
+// The solved result of a closed auction (operator; the server submits it when its solver finishes), or
+// `cancel`: nothing trades and every order is released. The engine checks the result against the input
+// it froze at the gate before anything moves.
+struct ClearAuction {
+  Timestamp ts = 0;
+  ParticipantId actor = kExchangeParticipant;
+  Timestamp day_start = 0;
+  bool cancel = false;
+  AuctionResult result;
+};
+
 // Moves time forward with no other effect: fires gate closures and expiries that are due.
 struct AdvanceTime {
   Timestamp ts = 0;
@@ -210,12 +267,14 @@ struct AdvanceTime {
 using Command = std::variant<NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass,
                              AddParticipant, ListInstrument, SetInstrumentState, RegisterCapacity, SetCredit,
                              SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw, SetRevenueShare,
-                             DeliveryReport, Dispute, ResolveDispute, AddLink, RoutedOrder>;
+                             DeliveryReport, Dispute, ResolveDispute, AddLink, RoutedOrder, OpenAuction,
+                             AuctionOffer, AuctionBid, CancelAuctionOrder, ClearAuction>;
 
 enum class CommandKind : uint8_t {
   NewOrder, CancelOrder, ReplaceOrder, MassCancel, AddRegion, AddChipClass, AddParticipant, ListInstrument,
   SetInstrumentState, RegisterCapacity, SetCredit, SetReferencePrice, AdvanceTime, SetFees, Deposit, Withdraw,
-  SetRevenueShare, DeliveryReport, Dispute, ResolveDispute, AddLink, RoutedOrder
+  SetRevenueShare, DeliveryReport, Dispute, ResolveDispute, AddLink, RoutedOrder, OpenAuction, AuctionOffer,
+  AuctionBid, CancelAuctionOrder, ClearAuction
 };
 inline CommandKind kind_of(const Command& c) { return static_cast<CommandKind>(c.index()); }
 std::string_view to_string(CommandKind k);  // the JSON "cmd" name, e.g. "new_order"

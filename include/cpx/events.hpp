@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "cpx/auction_book.hpp"
 #include "cpx/commands.hpp"
 #include "cpx/domain.hpp"
 #include "cpx/instrument.hpp"
@@ -205,6 +206,66 @@ struct SettlementEvent {
   std::span<const std::pair<ParticipantId, Money>> carrier_pieces;  // settled: per transport leg
 };
 
+// The day-ahead auction (include/cpx/auction_book.hpp).
+struct AuctionStateChanged {
+  Timestamp ts;
+  Timestamp day_start;
+  AuctionState state;
+  Timestamp gate_closure;
+  uint32_t offers;          // orders in the auction (closed, cleared: the ones that went to the solver)
+  uint32_t bids;
+  uint32_t accepted_bids;   // cleared
+  uint32_t contracts;       // cleared: awards made
+};
+
+struct AuctionOrderAccepted {
+  Timestamp ts;
+  Timestamp day_start;
+  uint64_t order_id;
+  ParticipantId participant;
+  std::string_view cl_ord_id;
+  const AuctionOfferRecord* offer;  // one of the two is set
+  const AuctionBidRecord* bid;
+};
+
+// An auction order ends: cancelled before the gate, or accepted (in part) or rejected at clearing.
+struct AuctionOrderDone {
+  Timestamp ts;
+  Timestamp day_start;
+  uint64_t order_id;
+  ParticipantId participant;
+  std::string_view cl_ord_id;
+  bool is_bid;
+  AuctionOrderStatus status;
+  int64_t accepted;              // offers: devices; bids: SCU per hour
+  bool paradoxically_rejected;   // bids: rejected although in the money at the final prices
+};
+
+// One contract of a cleared auction: `devices` of an offer bought by a block for one hour at the zone price.
+struct AuctionAward {
+  Timestamp ts;
+  TradeId trade_id;
+  Timestamp day_start;
+  int32_t hour;
+  RegionId region;
+  ChipClassId chip_class;
+  ParticipantId buyer;
+  ParticipantId seller;
+  uint64_t bid_id;
+  uint64_t offer_id;
+  Quantity devices;
+  Price price;                  // CNY per device-hour
+  int64_t scu;                  // devices x SCU per device
+  int64_t price_per_scu_hour;   // the zone price, eight decimals
+  Money notional;
+  Money buyer_fee;
+  Money seller_fee;
+  Money transport_fee;
+  std::span<const TransportLeg> transport;
+  Timestamp window_start;       // the hour
+  Timestamp window_end;
+};
+
 class EventListener {
  public:
   virtual ~EventListener() = default;
@@ -221,6 +282,10 @@ class EventListener {
   virtual void on_settlement(const SettlementEvent&) {}
   virtual void on_route_accepted(const RouteAccepted&) {}
   virtual void on_route_done(const RouteDone&) {}
+  virtual void on_auction_state(const AuctionStateChanged&) {}
+  virtual void on_auction_order(const AuctionOrderAccepted&) {}
+  virtual void on_auction_order_done(const AuctionOrderDone&) {}
+  virtual void on_auction_award(const AuctionAward&) {}
 };
 
 }  // namespace cpx

@@ -49,6 +49,11 @@ namespace cpx {
   X(DisputeWindowClosed, "dispute_window_closed", "The dispute window for this delivery report has closed.") \
   X(BadShares, "bad_shares", "Revenue shares must name known participants once each and sum to 10000 basis points.") \
   X(CreditFollowsCash, "credit_follows_cash", "With settlement, credit follows deposited cash: use deposit or withdraw.") \
+  X(UnknownAuction, "unknown_auction", "No auction is open or known for that delivery day.")               \
+  X(AuctionClosed, "auction_closed", "The auction has passed its gate closure and takes no more orders.")    \
+  X(AuctionNotClosed, "auction_not_closed", "The auction must be closed (past its gate) and not yet cleared.") \
+  X(AuctionResultInvalid, "auction_result_invalid", "The auction result breaks the auction's rules; nothing was applied.") \
+  X(InvalidHours, "invalid_hours", "Hours must lie within the delivery day: 0 to 23, blocks of consecutive hours.") \
   /* Gateway refusals: the request never reaches the engine. */                                            \
   X(DuplicateClOrdId, "duplicate_cl_ord_id", "An open order of this participant already has that client order id.") \
   X(RateLimited, "rate_limited", "Too many requests: the session's rate limit is exceeded; slow down and retry.") \
