@@ -130,13 +130,25 @@ struct AuctionPiece {
   Money buyer_cost() const { return notional + buyer_fee + transport(); }
 };
 
-// Holds a result to the rules, in integers: indexes and ordering; allocations only on a block's routes;
-// each block all-or-nothing down to its min ratio (0, or min_ratio x quantity <= SCU allocated <=
-// quantity); offers accepted within their devices and only when their price <= the zone price (no
-// paradoxically accepted offer); every zone and hour balanced in devices; every link and hour within
-// capacity; no paradoxically accepted block (its payment at most its limit x SCU-hours, up to the rounding
-// allowance documented in auction_rules.cpp); every block's whole cost within its reserve; prices >= 0.
-// The first violation is returned as an error with a sentence.
+// Holds an input to the bounds that keep the rules' integer arithmetic exact (every product fits in 128
+// bits): fee_bps 0..10000; SCU per device 1..kMaxScuPerDevice; offers in a zone, hour 0..23, 1..kMaxDevices
+// devices, price 0..kMaxPrice; blocks within the day, quantity 1..10^15 SCU, min ratio 1..10000 bps, limit
+// and reserve >= 0, data <= 10^9 GB an hour, routes ascending by zone over at most kMaxPathLinks existing
+// links; link capacity <= 10^12 GB an hour and tariff <= 10,000 CNY per GB. Error code
+// "auction_input_invalid" with a sentence naming the zone, link, offer or block.
+Result<bool> check_auction_input(const AuctionInput& input);
+
+// Holds a result to the rules, in integers (after check_auction_input): indexes and ordering; allocations
+// only on a block's routes; each block all-or-nothing down to its min ratio (0, or min_ratio x quantity <=
+// SCU allocated <= quantity); offers accepted within their devices and only when their price <= the zone
+// price (price x 10^4 <= zone price x SCU per device: no paradoxically accepted offer); every zone and hour
+// balanced in devices; every link and hour within capacity (each allocation's flow counted in micro-GB
+// rounded up: ceil(data x devices x SCU per device x 10^6 / quantity) summed <= capacity x 10^6); no
+// paradoxically accepted block (its payment, notional + legs of its pieces, at most its limit x SCU-hours
+// up to the rounding allowance documented in auction_rules.cpp: 2 x 10^4 x payment <= 2 x (limit + 1) x
+// SCU-hours + 10^4 x (device-hours + legs)); every block's whole cost (payment + buyer fees) within its
+// reserve; zone and congestion prices >= 0; paradoxically_rejected ascending and unallocated. The first
+// violation is returned as an error "auction_result_invalid" with a sentence.
 Result<bool> check_auction_result(const AuctionInput& input, const AuctionResult& result);
 
 // The contracts a (checked) result makes, in a fixed order: for each zone and hour, blocks in index order
@@ -145,7 +157,9 @@ std::vector<AuctionPiece> auction_pieces(const AuctionInput& input, const Auctio
 
 // The credit a block holds from submission to clearing: its limit x quantity x hours, the fee at
 // `fee_bps`, and the rounding allowance, for a block whose smallest eligible device has
-// `min_scu_per_device` SCU and whose data crosses at most kMaxPathLinks links (routing.hpp).
+// `min_scu_per_device` SCU and whose data crosses at most kMaxPathLinks links (routing.hpp); rounded up.
+// Any result that passes check_auction_result costs such a block at most this (auction_rules.cpp derives
+// it). INT64_MAX when it would not fit in an int64.
 Money auction_block_reserve(int64_t scu_per_hour, int32_t hours, int64_t limit_per_scu_hour,
                             int64_t min_scu_per_device, int64_t fee_bps);
 

@@ -1,0 +1,67 @@
+#pragma once
+// The day-ahead auction's solver (DESIGN.md §3.3, docs/AUCTION.md): an EUPHEMIA-like welfare maximisation
+// on COIN-OR CBC/CLP. Only the cpx_auction library and the programs that clear auctions link it; the
+// engine checks results (auction.hpp) and never solves.
+//
+// solve_auction() returns a result that passed check_auction_result(), or an error: it never hands out a
+// result the engine would refuse. Single-threaded and deterministic: the same input and options give the
+// same result, byte for byte, unless a time limit cut a solve short (stats.proven_optimal is then false).
+#include <cstdint>
+#include <vector>
+
+#include "cpx/auction.hpp"
+#include "cpx/result.hpp"
+
+namespace cpx {
+
+struct AuctionSolverOptions {
+  // Budget for all MIP solves together (CBC's own clock, CPU seconds). A MIP stopped by it keeps its best
+  // solution and is reported not proven optimal; the result is then still checked, but may differ from
+  // run to run.
+  double time_limit_s = 600;
+  // CBC stops and calls the MIP proven optimal when (best bound - incumbent) <= relative_gap x |incumbent|
+  // (CBC's "ratioGap"; isProvenOptimal() then holds). 1e-6 of the day's welfare: for a 10-million-CNY day,
+  // 10 CNY.
+  double relative_gap = 1e-6;
+  // Rounds of "solve the MIP, price, cut the paradoxically accepted blocks". After the last round the
+  // blocks still paradoxically accepted are rejected outright and the market re-priced.
+  int max_pab_rounds = 20;
+  int log_level = 0;  // CBC/CLP log level (0: silent)
+};
+
+struct AuctionSolverStats {
+  // The MIP as built (after leaving out zones a block can never use, see docs/AUCTION.md).
+  int variables = 0;
+  int rows = 0;
+  int binaries = 0;
+  int64_t nonzeros = 0;
+  // Welfare in CNY (value at the limits - offer prices - tariffs): of the first MIP, of the final LP (the
+  // pricing LP with every block decision fixed) and of the final whole-device schedule.
+  double welfare_first_mip = 0;
+  double welfare_lp = 0;
+  double welfare = 0;
+  // Seconds: the first MIP to proven optimality (or its stop), all pricing LPs, the whole-device schedules,
+  // and the whole call.
+  double seconds_first_mip = 0;
+  double seconds_pricing = 0;
+  double seconds_schedule = 0;
+  double seconds_total = 0;
+  int64_t mip_nodes = 0;          // over all MIP solves
+  int pab_rounds = 0;             // MIP re-solves caused by paradoxically accepted blocks
+  int pab_cuts = 0;               // cuts added (one per round)
+  int pab_rejected_outright = 0;  // blocks rejected after the last round
+  bool proven_optimal = false;    // every MIP solve ended proven optimal within relative_gap
+  double gap = 0;                 // the first MIP's final relative gap
+  int blocks_accepted = 0;
+  int blocks_rejected = 0;
+  int blocks_paradoxically_rejected = 0;
+  // Blocks the MIP accepted that could not be given whole devices within their min ratio at the final
+  // prices; they were rejected and the market re-priced (ascending block index).
+  std::vector<uint32_t> rejected_whole_devices;
+  int repricings = 0;  // pricing LPs solved
+};
+
+Result<AuctionResult> solve_auction(const AuctionInput& input, const AuctionSolverOptions& options,
+                                    AuctionSolverStats* stats = nullptr);
+
+}  // namespace cpx
