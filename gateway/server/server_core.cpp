@@ -65,6 +65,10 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
     if (recovered > wall_clock()) core->clock_offset_.store(recovered - wall_clock());
   }
   core->sequencer_->set_clock([c = core.get()] { return c->exchange_clock(); });
+  core->auctions_ = std::make_unique<AuctionRunner>(
+      *core->exchange_, *core->sequencer_, core->config_,
+      [c = core.get()](std::string_view action, std::string_view detail) { c->audit("cpxd", action, detail); });
+  core->fanout_.add(core->auctions_.get());
 
   auto users = UserStore::open(config.data_dir + "/users.json");
   if (!users) return users.error();
@@ -78,6 +82,7 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
 ServerCore::~ServerCore() { stop(); }
 
 void ServerCore::start() {
+  auctions_->start();
   sequencer_->start();
   if (ticking_.exchange(true)) return;
   ticker_ = std::thread([this] {
@@ -86,13 +91,17 @@ void ServerCore::start() {
     while (ticking_.load()) {
       for (int i = 0; i < 10 && ticking_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (!ticking_.load()) break;
-      sequencer_->submit(0, [](Timestamp now, std::vector<Command>& out) { out.push_back(AdvanceTime{now}); });
+      sequencer_->submit(0, [this](Timestamp now, std::vector<Command>& out) {
+        out.push_back(AdvanceTime{now});
+        auctions_->schedule(now, out);
+      });
     }
   });
 }
 
 void ServerCore::stop() {
   if (ticking_.exchange(false) && ticker_.joinable()) ticker_.join();
+  if (auctions_) auctions_->stop();
   if (sequencer_) sequencer_->stop();
   snapshot_writer_.reset();  // finishes a snapshot being written
 }

@@ -559,9 +559,12 @@ class WsConn final : public Peer {
       depth = static_cast<size_t>(d->get<int64_t>());
     }
     const bool is_book = channel.rfind("book.", 0) == 0;
-    if (!is_book && channel != "trades" && channel != "instruments" && channel != "orders" && channel != "executions") {
+    if (!is_book && channel != "trades" && channel != "instruments" && channel != "orders" && channel != "executions" &&
+        channel != "auctions" && channel != "indices" && channel != "monitor") {
       refuse(RejectReason::MalformedRequest,
-             "unknown channel '" + channel + "': orders, executions, trades, instruments or book.SYMBOL", {}, id_json);
+             "unknown channel '" + channel +
+                 "': orders, executions, trades, instruments, auctions, indices, monitor or book.SYMBOL",
+             {}, id_json);
       return;
     }
     if (op == "unsubscribe") {
@@ -589,6 +592,14 @@ class WsConn final : public Peer {
         snapshot = gw.sink->trades_json(kNoInstrument, 50);
       } else if (channel == "instruments") {
         snapshot = gw.sink->instruments_json();
+      } else if (channel == "auctions") {
+        snapshot = gw.sink->auctions_json(gw.core.auctions());
+      } else if (channel == "indices") {
+        const Timestamp now = gw.core.exchange().engine().now();
+        snapshot = gw.sink->indices_json(gw.core.exchange(), now, 24 * kNanosPerHour);
+      } else if (channel == "monitor") {
+        const Timestamp day = cst_day_start(gw.core.exchange().engine().now());
+        snapshot = gw.sink->monitor_json(gw.core.exchange(), day, day + kNanosPerDay);
       }
       if (!snapshot.empty()) head += ",\"snapshot\":" + snapshot;
       head += "}";
@@ -860,6 +871,45 @@ class HttpConn final : public Peer {
         gw.sink->reply(s, gw.sink->bars_json(gw.core.exchange(), inst, gw.core.exchange().engine().now(), interval, limit));
       });
     }
+    if (get && path == "/auctions") {
+      return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->auctions_json(gw.core.auctions())); });
+    }
+    if (get && path.rfind("/auction/", 0) == 0) {
+      const std::string text = path.substr(9);
+      const auto day = parse_iso_time(text);
+      if (!day || text.size() != 10) {
+        respond(http::status::bad_request, error_json("malformed_request", "the day is YYYY-MM-DD, like /auction/2026-12-02"));
+        return;
+      }
+      return query_engine([day = *day, text](WebGateway::Impl& gw, uint64_t s) {
+        std::string body = gw.sink->auction_json(day, gw.core.auctions());
+        if (body.empty()) {
+          gw.sink->reply(s, error_json("unknown_auction", "no auction for delivery day " + text), 404);
+        } else {
+          gw.sink->reply(s, std::move(body));
+        }
+      });
+    }
+    if (get && path == "/monitor") {
+      const std::string f = query_param(query, "from"), t = query_param(query, "to");
+      const auto from = f.empty() ? std::optional<Timestamp>(0) : parse_iso_time(f);
+      const auto to = t.empty() ? std::optional<Timestamp>(0) : parse_iso_time(t);
+      if (!from || !to || (!f.empty() && !t.empty() && *to <= *from)) {
+        respond(http::status::bad_request,
+                error_json("malformed_request", "from and to are ISO-8601 times or dates, from before to (default: today, CST)"));
+        return;
+      }
+      return query_engine([from = *from, to = *to, has_from = !f.empty(), has_to = !t.empty()](WebGateway::Impl& gw, uint64_t s) {
+        const Timestamp today = cst_day_start(gw.core.exchange().engine().now());
+        const Timestamp a = has_from ? from : today;
+        const Timestamp b = has_to ? to : a + kNanosPerDay;
+        if (b <= a) {
+          gw.sink->reply(s, error_json("malformed_request", "to must be after from"), 400);
+          return;
+        }
+        gw.sink->reply(s, gw.sink->monitor_json(gw.core.exchange(), a, b));
+      });
+    }
     if (get && path == "/network") {
       return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->network_json()); });
     }
@@ -1057,6 +1107,7 @@ WebGateway::WebGateway(server::ServerCore& core) : impl_(std::make_unique<Impl>(
   Impl& gw = *impl_;
   gw.sink = std::make_unique<WebSink>(core.exchange().engine(), core.names(),
                                       [&gw](std::vector<WebItem>&& items) { gw.release(std::move(items)); });
+  gw.sink->set_market(&core.exchange(), &core.auctions());
   core.add_listener(gw.sink.get());
   core.add_sink(gw.sink.get());
   core.on_credentials_revoked([&gw](const std::string& username) {

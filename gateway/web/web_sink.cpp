@@ -81,6 +81,7 @@ void WebSink::end_batch(bool durable) {
     }
   }
   origins_.clear();
+  if (durable) publish_market();
   if (staged_.empty()) return;
   std::vector<WebItem> out;
   out.swap(staged_);
@@ -101,6 +102,7 @@ void WebSink::on_rejected(const OrderRejected& e) {
   }
 }
 void WebSink::on_trade(const Trade& e) {
+  market_changed_ = true;
   writer_.on_trade(e);
   const std::string line = take_line();
   to_participant(e.buyer, line, true);
