@@ -61,7 +61,22 @@ std::string query_param(std::string_view query, std::string_view key) {
     const size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+    if (pair.substr(0, eq) == key) {
+      if (eq == std::string_view::npos) return "";
+      // Percent-escapes decoded (a time's "+08:00" arrives as "%2B08:00"); a bad escape stays as it is.
+      std::string out;
+      const std::string_view v = pair.substr(eq + 1);
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+          out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+          i += 2;
+        } else {
+          out += v[i];
+        }
+      }
+      return out;
+    }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
