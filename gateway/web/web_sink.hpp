@@ -73,6 +73,8 @@ class WebSink final : public EventListener, public server::BatchSink {
   void on_mass_cancel(const MassCancelDone& e) override;
   void on_admin(const AdminDone& e) override;
   void on_settlement(const SettlementEvent& e) override;
+  void on_route_accepted(const RouteAccepted& e) override;
+  void on_route_done(const RouteDone& e) override;
 
  private:
   std::string take_line();  // the line the writer just wrote, without its newline
