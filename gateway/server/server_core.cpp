@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <optional>
 
 #include "recovery.hpp"
 
@@ -138,15 +139,22 @@ Result<Command, api::DecodeError> ServerCore::decode_parsed_request(const nlohma
 
 Result<Command, api::DecodeError> ServerCore::refuse_duplicate(Result<Command, api::DecodeError> c) const {
   if (!c) return c;
+  auto refuse = [&](ParticipantId p, std::string_view cl, const char* cmd) -> std::optional<api::DecodeError> {
+    if (cl.empty() || !cl_ord_id_in_use(p, cl)) return std::nullopt;
+    api::DecodeError e;
+    e.reason = RejectReason::DuplicateClOrdId;
+    e.text = "an open order already has client order id '" + std::string(cl) + "'";
+    e.cmd = cmd;
+    e.cl_ord_id = std::string(cl);
+    return e;
+  };
   if (const auto* o = std::get_if<NewOrder>(&*c)) {
-    if (!o->cl_ord_id.view().empty() && cl_ord_id_in_use(o->participant, o->cl_ord_id.view())) {
-      api::DecodeError e;
-      e.reason = RejectReason::DuplicateClOrdId;
-      e.text = "an open order already has client order id '" + std::string(o->cl_ord_id.view()) + "'";
-      e.cmd = "new_order";
-      e.cl_ord_id = std::string(o->cl_ord_id.view());
-      return e;
-    }
+    if (auto e = refuse(o->participant, o->cl_ord_id.view(), "new_order")) return *e;
+  }
+  // A routed order never rests, but its reports carry its client id: sharing one with an open order
+  // would make two live orders answer to the same id.
+  if (const auto* o = std::get_if<RoutedOrder>(&*c)) {
+    if (auto e = refuse(o->participant, o->cl_ord_id.view(), "route_order")) return *e;
   }
   return c;
 }

@@ -50,10 +50,11 @@ namespace {
 template <class Stream>
 constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 
-// Requests that move money or reference data: audited, and over HTTP for operators only.
+// Trading requests: the journal already records each one, so they are not audited one by one; every other
+// request (reference data, money, listings) goes into the audit log.
 bool is_trading_cmd(std::string_view cmd) {
-  return cmd == "new_order" || cmd == "cancel" || cmd == "replace" || cmd == "mass_cancel" || cmd == "delivery_report" ||
-         cmd == "dispute";
+  return cmd == "new_order" || cmd == "route_order" || cmd == "cancel" || cmd == "replace" || cmd == "mass_cancel" ||
+         cmd == "delivery_report" || cmd == "dispute";
 }
 
 std::string query_param(std::string_view query, std::string_view key) {

@@ -124,6 +124,17 @@ void WebSink::on_done(const OrderDone& e) {
   writer_.on_done(e);
   to_participant(e.participant, take_line());
 }
+// A routed order is private like any order: its start and its end go where its children's events go
+// (the requesting session and the participant's "orders" feeds). The children's accepted and trade
+// events follow the ordinary paths; their public prints name no one, as for any trade.
+void WebSink::on_route_accepted(const RouteAccepted& e) {
+  writer_.on_route_accepted(e);
+  to_participant(e.participant, take_line());
+}
+void WebSink::on_route_done(const RouteDone& e) {
+  writer_.on_route_done(e);
+  to_participant(e.participant, take_line());
+}
 void WebSink::on_replaced(const OrderReplaced& e) {
   writer_.on_replaced(e);
   to_participant(e.participant, take_line());

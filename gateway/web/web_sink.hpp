@@ -87,6 +87,8 @@ class WebSink final : public EventListener, public server::BatchSink {
   void on_mass_cancel(const MassCancelDone& e) override;
   void on_admin(const AdminDone& e) override;
   void on_settlement(const SettlementEvent& e) override;
+  void on_route_accepted(const RouteAccepted& e) override;
+  void on_route_done(const RouteDone& e) override;
   // Auction events (market_json.cpp): orders and awards to their participants, state to "auctions".
   void on_auction_state(const AuctionStateChanged& e) override;
   void on_auction_order(const AuctionOrderAccepted& e) override;
