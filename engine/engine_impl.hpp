@@ -334,6 +334,8 @@ class MatchingEngine::Impl {
     Price child_price = 0;       // the dearest planned ask: the child's limit
     uint32_t first_fill = UINT32_MAX;
     bool exhausted = false;
+    const Order* landed_of = nullptr;  // the ask `landed` was computed for
+    int64_t landed = 0;
   };
   // One planned fill: `qty` devices from the ask `resting` of route_books_[book].
   struct PlannedFill {
@@ -475,6 +477,7 @@ class MatchingEngine::Impl {
   std::unordered_map<TouchedKey, uint32_t, TouchedKeyHash> touched_index_;
   // Routed orders: scratch of the one being planned and sent (nothing survives the command).
   std::vector<RouteBook> route_books_;
+  RoutePaths route_paths_;
   std::vector<PlannedFill> route_fills_;
   std::vector<TransportLeg> route_legs_;
   std::vector<uint32_t> route_order_;
