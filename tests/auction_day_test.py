@@ -110,6 +110,34 @@ def main():
     check(len([e for e in replayed if e.get("ev") == "auction_award"]) == CONTRACTS, "the journaled clear_auction re-makes the awards")
     check(not any(e.get("ev") == "auction_solved" for e in replayed), "a replay does not solve")
 
+    # ---- the tool's commands refused: an error line each, nothing applied, the replay goes on
+    bad_input = os.path.join(work, "bad_tool_lines.jsonl")
+    with open(bad_input, "w") as f:
+        f.write("\n".join([
+            '{"cmd": "open_auction", "ts": "2026-11-30T09:00:00+08:00", "day": "2026-12-02", "gate_closure": "2026-12-01T12:00:00+08:00"}',
+            '{"cmd": "run_auction", "day": "2026-12-02"}',
+            '{"cmd": "export_auction", "day": "2026-12-02", "file": "never.json"}',
+            '{"cmd": "run_auction"}',
+            '{"cmd": "run_auction", "day": "2026-12-09"}',
+            '{"cmd": "run_auction", "day": 20261202}',
+            '{"cmd": 7, "note": "run_auction"}',
+            '{"cmd": "advance_time", "ts": "2026-12-01T12:00:00+08:00"}',
+            '{"cmd": "export_auction", "day": "2026-12-02"}',
+            '{"cmd": "export_auction", "day": "2026-12-02", "file": "/proc/no/such/dir/day.json"}',
+            '{"cmd": "run_auction", "day": "2026-12-02", "gap": -1}',
+            '{"cmd": "run_auction", "day": "2026-12-02", "participant": "NOBODY"}',
+            '{"cmd": "run_auction", "day": "2026-12-02"}',
+            '{"cmd": "run_auction", "day": "2026-12-02"}',
+        ]) + "\n")
+    lines = replay([replay_bin, bad_input], work)
+    errors = [(e["line"], e["reason"]) for e in lines if e.get("ev") == "error"]
+    check(errors == [(2, "auction_not_closed"), (3, "auction_not_closed"), (4, "malformed_request"), (5, "unknown_auction"),
+                     (6, "malformed_request"), (7, "malformed_request"), (9, "malformed_request"), (10, "output_failed"),
+                     (11, "malformed_request"), (12, "unknown_participant"), (14, "auction_not_closed")],
+          f"tool refusals: {errors}")
+    check([e["state"] for e in lines if e.get("ev") == "auction_solved"] == ["cleared"], "the one good run_auction clears")
+    check(not os.path.exists(os.path.join(work, "never.json")), "nothing exported before the gate")
+
     # ---- the exported day, solved offline, makes the engine's contracts
     day_file = os.path.join(plain, "auction_day_2026-12-02.json")
     check(os.path.exists(day_file), "export_auction wrote the day file")

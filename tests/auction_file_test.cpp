@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -387,6 +388,67 @@ TEST(AuctionFile, RefusesTextThatIsNotAnAuctionDay) {
   EXPECT_NE(missing.error().text.find("cannot open /nonexistent/day.json"), std::string::npos);
 }
 
+// Damage anywhere in a file: a value replaced by one of another type or range, a field removed, an entry
+// repeated. Reading (and building the input) must answer with a value or an error, never crash or throw.
+json* random_node(json& root, std::mt19937_64& rng, json** parent, std::string* key, size_t* index) {
+  json* node = &root;
+  *parent = nullptr;
+  while ((node->is_object() || node->is_array()) && !node->empty() && rng() % 4 != 0) {
+    *parent = node;
+    if (node->is_object()) {
+      auto it = node->begin();
+      std::advance(it, static_cast<long>(rng() % node->size()));
+      *key = it.key();
+      node = &*it;
+    } else {
+      *index = rng() % node->size();
+      node = &(*node)[*index];
+    }
+  }
+  return node;
+}
+
+void damage(json& doc, std::mt19937_64& rng) {
+  static const std::vector<json> junk = {nullptr, 0, -1, 7, 24, 1.5, "", "x", "0.5", "-3", "1e9", "A", "GPU1", "SUP1",
+                                         json::array(), json::object(), true, json::array({"A", "B"}),
+                                         json(UINT64_MAX), json(INT64_MIN), "99999999999999999999", "0.000000001"};
+  json* parent = nullptr;
+  std::string key;
+  size_t index = 0;
+  json* node = random_node(doc, rng, &parent, &key, &index);
+  const int how = static_cast<int>(rng() % 3);
+  if (how == 0 && parent && parent->is_object()) {
+    parent->erase(key);
+  } else if (how == 1 && parent && parent->is_array()) {
+    parent->push_back(*node);
+  } else {
+    *node = junk[rng() % junk.size()];
+  }
+}
+
+TEST(AuctionFile, RandomDamageGivesAnErrorOrAFileNeverACrash) {
+  std::mt19937_64 rng(20261202);
+  json base = json::parse(api::write_auction_day(frozen_small_day()));
+  int read = 0, built = 0;
+  for (int i = 0; i < 3000; ++i) {
+    json doc = base;
+    for (int e = 1 + static_cast<int>(rng() % 3); e > 0; --e) damage(doc, rng);
+    auto f = api::read_auction_day(doc.dump());
+    if (!f.ok()) {
+      EXPECT_EQ(f.error().code, "auction_file_invalid");
+      EXPECT_FALSE(f.error().text.empty());
+      continue;
+    }
+    ++read;
+    auto in = api::auction_input_from_file(*f, rng() % 2 == 0);
+    if (in.ok()) ++built;
+  }
+  // Some damage is harmless (a name, a dropped optional field): both paths are taken.
+  EXPECT_GT(read, 0);
+  EXPECT_GT(built, 0);
+  EXPECT_LT(read, 3000);
+}
+
 // ---- a day the engine froze, exported and solved offline
 
 class NullListener final : public EventListener {};
@@ -671,6 +733,30 @@ TEST(AuctionResultFiles, ResultJsonReadsBackAndATamperedOneIsCaught) {
   auto other_day = api::read_auction_result(doc.dump(), s.file, s.input);
   ASSERT_FALSE(other_day.ok());
   EXPECT_NE(other_day.error().text.find("is for 2026-12-03"), std::string::npos);
+}
+
+TEST(AuctionResultFiles, RandomDamageToResultJsonGivesAnErrorNeverACrash) {
+  const Solved s = solve_small_day();
+  const json base = json::parse(api::auction_result_json(s.file, s.input, s.result, nullptr));
+  std::mt19937_64 rng(7);
+  int read = 0, holds = 0;
+  for (int i = 0; i < 1000; ++i) {
+    json doc = base;
+    damage(doc, rng);
+    const std::string text = doc.dump();
+    auto r = api::read_auction_result(text, s.file, s.input);
+    if (!r.ok()) continue;
+    ++read;
+    // Unchecked results are refused before any contract is derived from them.
+    auto compared = api::compare_recorded_payments(text, s.file, s.input, *r);
+    if (check_auction_result(s.input, *r).ok()) {
+      ++holds;
+    } else {
+      EXPECT_FALSE(compared.ok());
+    }
+  }
+  EXPECT_GT(read, 0);
+  EXPECT_GT(holds, 0);
 }
 
 TEST(AuctionResultFiles, UnwritableDirectoryIsAnErrorNotACrash) {

@@ -1243,6 +1243,8 @@ Result<bool> write_text(const std::filesystem::path& path, const std::string& te
 
 Result<bool> write_auction_outputs(const std::string& dir, const AuctionDayFile& f, const AuctionInput& in,
                                    const AuctionResult& r, const ordered_json* stats) {
+  // The contracts are derived only from a result that keeps the rules (auction_pieces needs it).
+  if (auto ok = check_auction_result(in, r); !ok) return ok.error();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return make_error("output_failed", "cannot create the directory " + dir + ": " + ec.message());
@@ -1376,6 +1378,7 @@ Result<bool> compare_recorded_payments(std::string_view text, const AuctionDayFi
                                        const AuctionResult& r) {
   json doc = json::parse(text.begin(), text.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return make_error("auction_result_file_invalid", "result.json is not a JSON object");
+  if (auto ok = check_auction_result(in, r); !ok) return ok.error();
   const Derived d = derive(f, in, r);
   auto differ = [](const std::string& what) { return make_error("payments_differ", what); };
   auto compare = [&](const char* key, const json& derived) -> Result<bool> {

@@ -137,6 +137,10 @@ AuctionMoney auction_money(const AuctionDayFile& file, const AuctionInput& input
 // The solver's statistics as JSON (numbers: diagnostics, not money).
 nlohmann::ordered_json auction_stats_json(const AuctionSolverStats& stats, const AuctionInput& input);
 
+// The result functions below take a result that passed check_auction_result() (the contracts are only
+// defined for such a result); write_auction_outputs and compare_recorded_payments check it first and
+// return the rule it breaks.
+//
 // result.json: the day, the solver's statistics (when given), the summary and money totals, prices per
 // zone and hour, congestion and flows per link and hour, acceptances, allocations, paradoxically
 // rejected bids, every contract (auction_pieces) and the balances.

@@ -230,7 +230,7 @@ int check(int argc, char** argv) {
   {
     const json doc = json::parse(text, nullptr, false);
     if (!doc.is_discarded() && doc.is_object() && doc.contains("solver") && doc["solver"].is_object() &&
-        doc["solver"].value("routes", "") == "recomputed")
+        doc["solver"].contains("routes") && doc["solver"]["routes"] == "recomputed")
       recompute = true;
   }
   auto input = cpx::api::auction_input_from_file(*file, recompute);

@@ -424,7 +424,8 @@ int main(int argc, char** argv) {
     if (first == std::string::npos || line[first] == '#') continue;  // blank lines and comments
     if (line.find("_auction\"") != std::string::npos) {
       const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
-      const std::string name = request.is_object() ? request.value("cmd", std::string()) : std::string();
+      const bool named = request.is_object() && request.contains("cmd") && request["cmd"].is_string();
+      const std::string name = named ? request["cmd"].get<std::string>() : std::string();
       if (name == "run_auction" || name == "export_auction") {
         const ToolOutcome done = name == "run_auction" ? run_auction(request) : export_auction(request);
         if (!done.error_text.empty()) {
