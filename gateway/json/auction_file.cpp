@@ -179,6 +179,7 @@ std::string named_entry(const char* list, size_t i, const json& v, const char* k
     if (it != v.end() && it->is_string()) name = it->get<std::string>();
     if (it != v.end() && it->is_number_integer()) name = std::string(key) + " " + it->dump();
   }
+  if (name.size() > 40) name = name.substr(0, 40) + "...";
   return entry(list, i, name);
 }
 
