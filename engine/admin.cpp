@@ -169,6 +169,7 @@ void MatchingEngine::Impl::register_capacity(const RegisterCapacity& c) {
   if (!supplier.capacity_line(key.region, key.chip_class)) {
     supplier.set_capacity_line(key.region, key.chip_class, capacity_.line_for(key));
   }
+  registrations_.push_back(Registration{key.region, key.chip_class, c.from, c.to, c.devices});
   out_.on_admin(AdminDone{now_, kind, c.actor, participants_[c.supplier].info.code});
 }
 

@@ -9,14 +9,15 @@ std::vector<AuctionRoute> auction_routes(const std::vector<Region>& regions, con
                                          const std::vector<AuctionZone>& zones, const RouteQuery& constraints,
                                          int64_t scu_per_hour) {
   std::vector<AuctionRoute> out;
+  RoutePaths paths;
+  route_paths(network, regions.size(), constraints, paths);
   for (uint32_t z = 0; z < zones.size(); ++z) {
     const AuctionZone& zone = zones[z];
     if (zone.region >= regions.size() || zone.chip_class >= classes.size()) continue;
     if (zone.scu_per_device <= 0 || zone.scu_per_device > scu_per_hour) continue;  // not one whole device
     if (route_filter(constraints, zone.region, regions[zone.region], zone.chip_class)) continue;
-    NetworkPath path;
-    if (route_path(network, constraints, zone.region, path)) continue;
-    out.push_back(AuctionRoute{z, path.links});
+    if (paths.why[zone.region]) continue;
+    out.push_back(AuctionRoute{z, paths.paths[zone.region].links});
   }
   return out;
 }

@@ -126,6 +126,16 @@ class MatchingEngine::Impl {
     auto it = auctions_.find(day_start);
     return it == auctions_.end() ? nullptr : &it->second;
   }
+  // Device-hours registered for a region x class within [from, to), over all suppliers.
+  int64_t registered_device_hours(RegionId region, ChipClassId chip_class, Timestamp from, Timestamp to) const {
+    __int128 total = 0;
+    for (const Registration& r : registrations_) {
+      if (r.region != region || r.chip_class != chip_class) continue;
+      const Timestamp a = std::max(from, r.from), b = std::min(to, r.to);
+      if (b > a) total += static_cast<__int128>(r.devices) * (b - a);
+    }
+    return static_cast<int64_t>(total / kNanosPerHour);
+  }
   std::vector<Timestamp> auction_days() const {
     std::vector<Timestamp> out;
     for (const auto& [day, a] : auctions_) out.push_back(day);
@@ -324,6 +334,8 @@ class MatchingEngine::Impl {
     Price child_price = 0;       // the dearest planned ask: the child's limit
     uint32_t first_fill = UINT32_MAX;
     bool exhausted = false;
+    const Order* landed_of = nullptr;  // the ask `landed` was computed for
+    int64_t landed = 0;
   };
   // One planned fill: `qty` devices from the ask `resting` of route_books_[book].
   struct PlannedFill {
@@ -465,12 +477,23 @@ class MatchingEngine::Impl {
   std::unordered_map<TouchedKey, uint32_t, TouchedKeyHash> touched_index_;
   // Routed orders: scratch of the one being planned and sent (nothing survives the command).
   std::vector<RouteBook> route_books_;
+  RoutePaths route_paths_;
   std::vector<PlannedFill> route_fills_;
   std::vector<TransportLeg> route_legs_;
   std::vector<uint32_t> route_order_;
   RouteInFlight route_;
   uint64_t route_plan_mismatches_ = 0;
   std::map<Timestamp, AuctionDay> auctions_;  // by delivery day
+  // Every registration (and deregistration) in arrival order: the monitoring view of registered capacity
+  // per region x class (the capacity registry keeps only what is free per supplier).
+  struct Registration {
+    RegionId region;
+    ChipClassId chip_class;
+    Timestamp from;
+    Timestamp to;
+    Quantity devices;
+  };
+  std::vector<Registration> registrations_;
   std::vector<TransportLeg> award_legs_;      // scratch for one award's legs  // a child met an ask its plan did not name: always 0 unless a bug
 
  public:

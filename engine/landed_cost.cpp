@@ -14,27 +14,37 @@ bool contains(const std::vector<T>& v, const T& x) {
 
 }  // namespace
 
-bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency,
-                   NetworkPath& best) {
-  bool found = false;
-  NetworkPath cur;
-  cur.regions.push_back(from);
-  // Depth-first over the links in network order, so among equal paths the first found (earlier links) stays.
+namespace {
+
+// Depth-first over the links in network order, so among equal paths the first found (earlier links) stays.
+// `to` = kEveryRegion: record the best path to every region reached.
+constexpr RegionId kEveryRegion = UINT16_MAX;
+
+void walk_paths(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency,
+                std::vector<NetworkPath>& best, std::vector<uint8_t>& found) {
+  // Outgoing links per region, in network order: the walk touches only what leaves each hub.
+  RegionId top = from;
+  for (const NetworkLink& l : network) top = std::max({top, l.from, l.to});
+  std::vector<std::vector<uint32_t>> out(static_cast<size_t>(top) + 1);
+  for (uint32_t i = 0; i < network.size(); ++i) out[network[i].from].push_back(i);
+  if (best.size() <= top) best.resize(static_cast<size_t>(top) + 1);
+  if (found.size() <= top) found.resize(static_cast<size_t>(top) + 1, 0);
   auto better = [](const NetworkPath& a, const NetworkPath& b) {
     if (a.tariff_per_gb != b.tariff_per_gb) return a.tariff_per_gb < b.tariff_per_gb;
     if (a.latency_ms != b.latency_ms) return a.latency_ms < b.latency_ms;
     return a.links.size() < b.links.size();
   };
+  NetworkPath cur;
+  cur.regions.push_back(from);
   auto dfs = [&](auto&& self, RegionId at) -> void {
-    if (at == to) {
-      if (!found || better(cur, best)) best = cur;
-      found = true;
-      return;
+    if (at != from && (to == kEveryRegion || at == to)) {
+      if (!found[at] || better(cur, best[at])) best[at] = cur;
+      found[at] = 1;
+      if (at == to) return;
     }
     if (cur.links.size() >= static_cast<size_t>(kMaxPathLinks)) return;
-    for (uint32_t i = 0; i < network.size(); ++i) {
+    for (uint32_t i : out[at]) {
       const NetworkLink& l = network[i];
-      if (l.from != at) continue;
       if (contains(cur.regions, l.to)) continue;
       if (max_latency >= 0 && cur.latency_ms + l.latency_ms > max_latency) continue;
       cur.regions.push_back(l.to);
@@ -51,7 +61,49 @@ bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, Regio
     }
   };
   dfs(dfs, from);
-  return found;
+}
+
+}  // namespace
+
+bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency,
+                   NetworkPath& best) {
+  if (from == to) {
+    best = NetworkPath{};
+    best.regions = {from};
+    return true;
+  }
+  std::vector<NetworkPath> paths;
+  std::vector<uint8_t> found;
+  walk_paths(network, from, to, max_latency, paths, found);
+  if (to >= found.size() || !found[to]) return false;
+  best = std::move(paths[to]);
+  return true;
+}
+
+void cheapest_paths(const std::vector<NetworkLink>& network, size_t region_count, RegionId from, int64_t max_latency,
+                    std::vector<NetworkPath>& out, std::vector<uint8_t>& found) {
+  out.assign(region_count, NetworkPath{});
+  found.assign(region_count, 0);
+  walk_paths(network, from, kEveryRegion, max_latency, out, found);
+  if (from < region_count) {
+    out[from] = NetworkPath{};
+    out[from].regions = {from};
+    found[from] = 1;
+  }
+  out.resize(region_count);
+  found.resize(region_count);
+}
+
+void route_paths(const std::vector<NetworkLink>& network, size_t region_count, const RouteQuery& q, RoutePaths& out) {
+  std::vector<uint8_t> found, any;
+  cheapest_paths(network, region_count, q.origin, q.max_latency_ms, out.paths, found);
+  std::vector<NetworkPath> unlimited;
+  if (q.max_latency_ms >= 0) cheapest_paths(network, region_count, q.origin, -1, unlimited, any);
+  out.why.assign(region_count, nullptr);
+  for (size_t r = 0; r < region_count; ++r) {
+    if (found[r]) continue;
+    out.why[r] = q.max_latency_ms >= 0 && any[r] ? "latency" : "no_path";
+  }
 }
 
 const char* route_filter(const RouteQuery& q, RegionId region_id, const Region& region, ChipClassId chip_class) {
@@ -79,6 +131,10 @@ const char* route_path(const std::vector<NetworkLink>& network, const RouteQuery
 
 RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
   RouteQuote out;
+  size_t region_count = 0;
+  while (engine.region(static_cast<RegionId>(region_count))) ++region_count;
+  RoutePaths paths;
+  route_paths(engine.links(), region_count, q, paths);
   std::vector<LevelView> asks;
   for (InstrumentId id = 0; id < engine.instrument_count(); ++id) {
     const InstrumentInfo* info = engine.instrument(id);
@@ -89,11 +145,11 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
       exclude(why);
       continue;
     }
-    NetworkPath path;
-    if (const char* why = route_path(engine.links(), q, info->region, path)) {
+    if (const char* why = paths.why[info->region]) {
       exclude(why);
       continue;
     }
+    const NetworkPath& path = paths.paths[info->region];
     if (engine.instrument_state(id) != InstrumentState::Open) {
       exclude("not_open");
       continue;

@@ -62,6 +62,10 @@ void MatchingEngine::adjust_credit(ParticipantId p, Money limit_delta, Money uns
 Timestamp MatchingEngine::now() const { return impl_->now(); }
 const AuctionDay* MatchingEngine::auction(Timestamp day_start) const { return impl_->auction(day_start); }
 std::vector<Timestamp> MatchingEngine::auction_days() const { return impl_->auction_days(); }
+int64_t MatchingEngine::registered_device_hours(RegionId region, ChipClassId chip_class, Timestamp from,
+                                                Timestamp to) const {
+  return impl_->registered_device_hours(region, chip_class, from, to);
+}
 InstrumentId MatchingEngine::find_instrument(std::string_view s) const { return impl_->find_instrument(s); }
 ParticipantId MatchingEngine::find_participant(std::string_view c) const { return impl_->find_participant(c); }
 RegionId MatchingEngine::find_region(std::string_view c) const { return impl_->find_region(c); }

@@ -39,13 +39,15 @@ std::optional<RejectReason> MatchingEngine::Impl::route_query_reject(const Route
 // The books a routed order may buy from, each with its path and the transfer cost of the whole job there.
 void MatchingEngine::Impl::route_candidates(const RouteQuery& q) {
   route_books_.clear();
+  route_paths(links_, regions_.size(), q, route_paths_);  // one walk of the network for every region
   for (auto& owned : books_) {
     OrderBook& book = *owned;
     const InstrumentInfo& info = book.info;
     if (info.start != q.window_start || info.end != q.window_end || book.state != InstrumentState::Open) continue;
     if (route_filter(q, info.region, regions_[info.region], info.chip_class)) continue;
+    if (route_paths_.why[info.region]) continue;
     RouteBook rb;
-    if (route_path(links_, q, info.region, rb.path)) continue;
+    rb.path = route_paths_.paths[info.region];
     const __int128 transfer = static_cast<__int128>(q.data_gb) * rb.path.tariff_per_gb;
     if (transfer > kMaxNotional) continue;
     rb.book = &book;
@@ -66,16 +68,17 @@ void MatchingEngine::Impl::route_transport(const RouteBook& rb, const RouteQuery
   f.legs_end = f.legs_begin;
   if (f.transport == 0 || rb.path.tariff_per_gb == 0) return;
   Money given = 0;
-  std::vector<std::pair<__int128, uint32_t>> rest;
-  for (uint32_t i = 0; i < rb.path.links.size(); ++i) {
+  std::pair<__int128, uint32_t> rest[kMaxPathLinks];
+  const uint32_t n = static_cast<uint32_t>(rb.path.links.size());
+  for (uint32_t i = 0; i < n; ++i) {
     const uint32_t link = rb.path.links[i];
     const __int128 scaled = static_cast<__int128>(f.transport) * links_[link].tariff_per_gb;
     const Money part = static_cast<Money>(scaled / rb.path.tariff_per_gb);
     route_legs_.push_back(TransportLeg{link, links_[link].carrier, part});
-    rest.emplace_back(scaled % rb.path.tariff_per_gb, i);
+    rest[i] = {scaled % rb.path.tariff_per_gb, i};
     given += part;
   }
-  std::stable_sort(rest.begin(), rest.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(rest, rest + n, [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t k = 0; given < f.transport; ++k, ++given) ++route_legs_[f.legs_begin + rest[k].second].amount;
   f.legs_end = static_cast<uint32_t>(route_legs_.size());
 }
@@ -105,6 +108,7 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
     rb.child_price = 0;
     rb.first_fill = UINT32_MAX;
     rb.exhausted = false;
+    rb.landed_of = nullptr;
   }
   const __int128 room = static_cast<__int128>(who.credit_limit) - who.open_buy - who.unsettled_bought;
   __int128 spent = 0;
@@ -129,22 +133,25 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
     int64_t best_landed = 0;
     for (RouteBook& rb : route_books_) {
       if (rb.exhausted) continue;
-      Order* ask = next_ask(rb);
-      const InstrumentInfo& info = rb.book->info;
-      if (!ask || ask->participant == c.participant) {  // self-trade: the child would stop there
-        rb.exhausted = true;
-        continue;
+      if (rb.landed_of != rb.order || rb.order_left == 0) {
+        // The cursor moved: the next ask, its landed price and whether it is still within the limit.
+        Order* ask = next_ask(rb);
+        const InstrumentInfo& info = rb.book->info;
+        if (!ask || ask->participant == c.participant) {  // self-trade: the child would stop there
+          rb.exhausted = true;
+          continue;
+        }
+        const __int128 scaled = static_cast<__int128>(ask->price) * (kScuPriceScale / kScale);
+        if (div_ceil(scaled, info.scu_per_device) + static_cast<__int128>(rb.transfer_ceil) > q.limit_per_scu_hour) {
+          rb.exhausted = true;  // asks only get dearer in this book
+          continue;
+        }
+        rb.landed = div_round(scaled, info.scu_per_device) + rb.transfer_round;
+        rb.landed_of = ask;
       }
-      const __int128 scaled = static_cast<__int128>(ask->price) * (kScuPriceScale / kScale);
-      if (div_ceil(scaled, info.scu_per_device) + static_cast<__int128>(rb.transfer_ceil) > q.limit_per_scu_hour) {
-        rb.exhausted = true;  // asks only get dearer in this book
-        continue;
-      }
-      const int64_t landed = div_round(scaled, info.scu_per_device) + rb.transfer_round;
-      if (!best || landed < best_landed ||
-          (landed == best_landed && rb.path.latency_ms < best->path.latency_ms)) {
+      if (!best || rb.landed < best_landed || (rb.landed == best_landed && rb.path.latency_ms < best->path.latency_ms)) {
         best = &rb;
-        best_landed = landed;
+        best_landed = rb.landed;
       }
     }
     if (!best) break;

@@ -101,6 +101,14 @@ void MatchingEngine::Impl::save(ByteWriter& w) const {
     w.u64(t.id);
   }
   save_auctions(w);
+  w.u64(registrations_.size());
+  for (const Registration& x : registrations_) {
+    w.u32(x.region);
+    w.u32(x.chip_class);
+    w.i64(x.from);
+    w.i64(x.to);
+    w.i64(x.devices);
+  }
 }
 
 Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
@@ -241,6 +249,15 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
   }
   timers_.restore(std::move(timers), timer_seq);
   if (!load_auctions(r)) return bad("has a damaged auction");
+  for (uint64_t n = r.count(32), i = 0; i < n; ++i) {
+    Registration x;
+    x.region = static_cast<RegionId>(r.u32());
+    x.chip_class = static_cast<ChipClassId>(r.u32());
+    x.from = r.i64();
+    x.to = r.i64();
+    x.devices = r.i64();
+    registrations_.push_back(x);
+  }
   if (!r.ok()) return bad("is truncated or has a value out of range");
   if (!r.done()) return bad("has trailing bytes");
   uint64_t counted = 0;

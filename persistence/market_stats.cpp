@@ -30,6 +30,62 @@ std::vector<PriceIndex> price_indices(const Exchange& x, Timestamp from, Timesta
   return out;
 }
 
+namespace {
+// Device-hours of `devices` over [a, b) clipped to [from, to).
+int64_t overlap_device_hours(int64_t devices, Timestamp a, Timestamp b, Timestamp from, Timestamp to) {
+  const Timestamp lo = std::max(a, from), hi = std::min(b, to);
+  return hi > lo ? static_cast<int64_t>(static_cast<__int128>(devices) * (hi - lo) / kNanosPerHour) : 0;
+}
+}  // namespace
+
+std::vector<CapacityFigures> capacity_figures(const Exchange& x, Timestamp from, Timestamp to) {
+  const MatchingEngine& engine = x.engine();
+  std::map<std::pair<RegionId, ChipClassId>, CapacityFigures> acc;
+  auto at = [&](RegionId r, ChipClassId c) -> CapacityFigures& {
+    CapacityFigures& f = acc[{r, c}];
+    f.region = r;
+    f.chip_class = c;
+    return f;
+  };
+  std::vector<LevelView> asks;
+  for (InstrumentId i = 0; i < engine.instrument_count(); ++i) {
+    const InstrumentInfo* info = engine.instrument(i);
+    if (!info || info->end <= from || info->start >= to) continue;
+    engine.depth(i, Side::Sell, SIZE_MAX, asks);
+    int64_t open = 0;
+    for (const LevelView& l : asks) open += l.qty;
+    if (open > 0) at(info->region, info->chip_class).offered_device_hours += overlap_device_hours(open, info->start, info->end, from, to);
+  }
+  for (Timestamp day : engine.auction_days()) {
+    const AuctionDay* a = engine.auction(day);
+    if (a->state != AuctionState::Open && a->state != AuctionState::Closed) continue;
+    for (const AuctionOfferRecord& o : a->offers) {
+      if (o.status != AuctionOrderStatus::Open) continue;
+      const Timestamp start = day + o.hour * kNanosPerHour;
+      const int64_t dh = overlap_device_hours(o.devices, start, start + kNanosPerHour, from, to);
+      if (dh > 0) at(o.region, o.chip_class).offered_device_hours += dh;
+    }
+  }
+  for (const auto& [id, k] : x.contracts()) {
+    const int64_t dh = overlap_device_hours(k.qty, k.window_start, k.window_end, from, to);
+    if (dh > 0) at(k.region, k.chip_class).sold_device_hours += dh;
+  }
+  for (RegionId r = 0; engine.region(r); ++r) {
+    for (ChipClassId c = 0; engine.chip_class(c); ++c) {
+      const int64_t reg = engine.registered_device_hours(r, c, from, to);
+      if (reg != 0) at(r, c).registered_device_hours = reg;
+    }
+  }
+  std::vector<CapacityFigures> out;
+  for (auto& [key, f] : acc) {
+    if (f.registered_device_hours > 0) {
+      f.utilisation_bps = static_cast<int64_t>(static_cast<__int128>(f.sold_device_hours) * 10'000 / f.registered_device_hours);
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
 std::vector<Bar> ohlcv_bars(const Exchange& x, InstrumentId instrument, Timestamp from, Timestamp to, int64_t interval) {
   std::vector<Bar> out;
   if (interval <= 0) return out;

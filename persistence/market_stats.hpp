@@ -23,6 +23,21 @@ struct PriceIndex {
 // Trades with from < traded_at <= to; regional indices first (class, then region), then national ones.
 std::vector<PriceIndex> price_indices(const Exchange& exchange, Timestamp from, Timestamp to);
 
+// Monitoring per region x class over a window (DESIGN.md §7): device-hours registered by suppliers,
+// offered (open sell orders of books whose window overlaps, and open day-ahead offers), sold (contracts of
+// the continuous books and the auction whose delivery overlaps), and utilisation = sold / registered.
+struct CapacityFigures {
+  RegionId region = 0;
+  ChipClassId chip_class = 0;
+  int64_t registered_device_hours = 0;
+  int64_t offered_device_hours = 0;
+  int64_t sold_device_hours = 0;
+  int64_t utilisation_bps = 0;  // sold x 10000 / registered, rounded down; 0 when nothing is registered
+};
+
+// Every region x class with something registered, offered or sold in [from, to), region then class order.
+std::vector<CapacityFigures> capacity_figures(const Exchange& exchange, Timestamp from, Timestamp to);
+
 struct Bar {
   Timestamp start = 0;  // the interval's start, aligned to the interval in CST
   Price open = 0, high = 0, low = 0, close = 0;

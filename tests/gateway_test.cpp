@@ -1,7 +1,7 @@
 // Integration tests of cpxd's gateways against one running server (shared by every test: QuickFIX
 // acceptors and initiators take about a second to stop): a real Boost.Beast WebSocket client, plain and
 // TLS, a real QuickFIX initiator, and plain HTTP. Orders, acks, fills and market data; auth failures;
-// roles; bad input while another client keeps trading; cancel-on-disconnect.
+// roles; bad input while another client keeps trading; cancel-on-disconnect; routed orders over both.
 #include <utility>  // before Asio (Boost 1.74)
 
 #include <arpa/inet.h>
@@ -18,6 +18,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +31,8 @@
 #include <thread>
 
 #include "auth/request_auth.hpp"
+#include "cpx/fixed_point.hpp"
+#include "cpx/time.hpp"
 #include "fix/fix_api.hpp"
 #include "fix/fix_server.hpp"
 #include "json/config_loader.hpp"
@@ -69,6 +72,40 @@ std::string nonce() {
   return "n" + std::to_string(rng());
 }
 
+std::string cst_date(Timestamp t) { return format_iso_time(t).substr(0, 10); }
+
+// Routed orders (DESIGN.md §3.2) get H100 books on two delivery days no other test trades: day 5 for the
+// WebSocket test, day 6 for the FIX tests (days counted from tomorrow = day 0; the demo lists days 0-2).
+// NMDC sells in NM (its demo registration covers these days), ALICLOUD in GS (registered here). Each
+// routed test then sweeps exactly these offers, whatever the other tests did.
+constexpr int kRouteWsDay = 5, kRouteFixDay = 6;
+
+std::vector<std::string> route_requests(Timestamp now) {
+  const Timestamp tomorrow = next_cst_midnight(now);
+  const auto day = [&](int d) { return cst_date(tomorrow + d * kNanosPerDay); };
+  std::vector<std::string> r;
+  r.push_back(R"({"cmd":"register_capacity","participant":"OPS1","supplier":"ALICLOUD","region":"GS","class":"H100","from":")" +
+              day(kRouteWsDay) + R"(","to":")" + day(kRouteFixDay + 1) + R"(","devices":64})");
+  const auto offer = [&](const char* who, const std::string& symbol, const std::string& cl, const char* price, int qty) {
+    r.push_back(std::string(R"({"cmd":"new_order","participant":")") + who + R"(","cl_ord_id":")" + cl + R"(","symbol":")" +
+                symbol + R"(","side":"sell","price":")" + price + R"(","qty":)" + std::to_string(qty) + "}");
+  };
+  for (int d : {kRouteWsDay, kRouteFixDay}) {
+    for (const char* region : {"NM", "GS"}) {
+      r.push_back(std::string(R"({"cmd":"list_instrument","participant":"OPS1","symbol":")") + region + ".H100.D." +
+                  day(d) + R"(","tick":"0.01","lot":1,"max_order_qty":2048})");
+    }
+  }
+  const std::string ws = day(kRouteWsDay), fx = day(kRouteFixDay);
+  offer("NMDC", "NM.H100.D." + ws, "rt-ws-n1", "18.00", 4);
+  offer("NMDC", "NM.H100.D." + ws, "rt-ws-n2", "18.50", 4);
+  offer("ALICLOUD", "GS.H100.D." + ws, "rt-ws-g1", "17.00", 3);
+  offer("NMDC", "NM.H100.D." + fx, "rt-fx-n1", "18.20", 4);
+  offer("NMDC", "NM.H100.D." + fx, "rt-fx-n2", "18.60", 4);
+  offer("ALICLOUD", "GS.H100.D." + fx, "rt-fx-g1", "17.10", 2);
+  return r;
+}
+
 // The one server of this test binary.
 struct Server {
   Server() {
@@ -101,8 +138,12 @@ struct Server {
     auto network = api::load_network_requests(config.reference_dir);
     EXPECT_TRUE(network.ok());
     EXPECT_TRUE(core->run_admin_requests(*network).ok());
-    auto seeded = core->run_admin_requests(server::demo_requests(now_ns()));
+    const int64_t seeded_at = now_ns();
+    auto seeded = core->run_admin_requests(server::demo_requests(seeded_at));
     EXPECT_TRUE(seeded.ok()) << (seeded.ok() ? "" : seeded.error().text);
+    auto routed = core->run_admin_requests(route_requests(seeded_at));
+    EXPECT_TRUE(routed.ok()) << (routed.ok() ? "" : routed.error().text);
+    route_day_start = next_cst_midnight(seeded_at) + kRouteWsDay * kNanosPerDay;
     for (const auto& u : server::demo_users()) {
       if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1" || u.participant == "SHRENDER" ||
           u.participant == "SZAUTO") {
@@ -112,7 +153,7 @@ struct Server {
     EXPECT_TRUE(web->start().ok());
     auto f = fix->start();
     EXPECT_TRUE(f.ok()) << (f.ok() ? "" : f.error().text);
-    symbols = server::demo_symbols(now_ns());
+    symbols = server::demo_symbols(seeded_at);
   }
   ~Server() {
     fix->stop();
@@ -126,6 +167,7 @@ struct Server {
   std::unique_ptr<web::WebGateway> web;
   std::unique_ptr<fix::FixServer> fix;
   std::vector<std::string> symbols;
+  Timestamp route_day_start = 0;  // the WebSocket routed test's delivery day (CST midnight); the FIX one's is next
 };
 
 Server& server() {
@@ -821,6 +863,367 @@ TEST(Gateway, PriceIndicesAndBarsOverHttp) {
   EXPECT_GE(b["bars"][0]["volume"].get<int>(), 5);
   EXPECT_EQ(http_request(http::verb::get, "/bars/" + sym + "?interval=7m").status, 400);
   EXPECT_EQ(http_request(http::verb::get, "/bars/NX.H20.D.2031-01-01").status, 404);
+}
+
+// ---- routed orders (DESIGN.md §3.2) ----
+
+// A participant's row of the operator's balances answer (cash, escrowed_unsettled, open_orders, ...).
+json balances(const std::string& code) {
+  auto r = admin_request("key-ops1", "secret-ops1", json{{"op", "balances"}, {"participant", code}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+  const json b = json::parse(r.body, nullptr, false);
+  return b.contains("participants") && !b["participants"].empty() ? b["participants"][0] : json();
+}
+
+Money money_of(const json& v) { return v.is_string() ? parse_fixed(v.get<std::string>(), 4).value_or(INT64_MIN) : INT64_MIN; }
+
+// FIX UTCTimestamp of an exchange time, seconds.
+std::string fix_utc(Timestamp t) {
+  const CivilDate d = civil_from_days(t / kNanosPerDay);
+  const int64_t s = t % kNanosPerDay / kNanosPerSecond;
+  char b[32];
+  std::snprintf(b, sizeof b, "%04d%02d%02d-%02d:%02d:%02d", d.year, d.month, d.day, static_cast<int>(s / 3600),
+                static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
+  return b;
+}
+
+// One routed buy over WebSocket sweeps two books, cheapest landed first (GS 3 @ 17.00, then NM 4 @ 18.00
+// and 1 @ 18.50; every ask within the landed limit), moving its data from JJJ. The figures, worked by hand:
+// transfer to GS = 2000 GB x 0.0325 = 65.00, to NM = 2000 x 0.0200 = 40.00, each fill paying its share by
+// SCU: GS 65 x 2967/7912 = 24.375, NM 40 x 3956/7912 = 20, 40 x 989/7912 = 5. Notional 1224 + 1728 + 444 =
+// 3396, taker fees (10 bp) 1.224 + 1.728 + 0.444.
+TEST(Gateway, WebSocketRoutedOrderSweepsTwoBooksCheapestLandedFirst) {
+  const Timestamp start = server().route_day_start, end = start + kNanosPerDay;
+  const std::string nm = "NM.H100.D." + cst_date(start), gs = "GS.H100.D." + cst_date(start);
+  Ws buyer, feed, watcher;
+  ASSERT_TRUE(is_ev(buyer.login("key-bjai", "secret-bjai"), "login"));
+  ASSERT_TRUE(is_ev(feed.login("key-bjai", "secret-bjai"), "login"));
+  ASSERT_TRUE(is_ev(watcher.login("key-shrender", "secret-shrender"), "login"));
+  ASSERT_FALSE(feed.subscribe("orders").is_null());
+  ASSERT_FALSE(watcher.subscribe("trades").is_null());
+  const json before = balances("BJAI");
+  ASSERT_TRUE(before.is_object() && before["cash"].is_string()) << before.dump();
+
+  json order = {{"cmd", "route_order"}, {"cl_ord_id", "ws-r1"}, {"tif", "ioc"}, {"classes", {"H100"}}, {"regions", "any"},
+                {"origin", "JJJ"}, {"max_latency_ms", 20}, {"residency", "any"}, {"min_green_share", "0.40"},
+                {"data_gb", 2000}, {"scu", 7912}, {"window_start", format_iso_time(start)},
+                {"window_end", format_iso_time(end)}, {"limit_cny_per_scu_hour", "0.0190"}, {"id", "r1"}};
+  buyer.send(order.dump());
+  json done = buyer.read_until([](const json& m) { return is_ev(m, "route_done") || is_ev(m, "error") || is_ev(m, "rejected"); });
+  ASSERT_TRUE(is_ev(done, "route_done")) << done.dump();
+
+  // What the session saw, in order: route_accepted, then per book its child's accepted and trades, then route_done.
+  std::vector<json> events;
+  for (const json& m : buyer.seen)
+    if (is_ev(m, "route_accepted") || is_ev(m, "accepted") || is_ev(m, "trade") || is_ev(m, "route_done")) events.push_back(m);
+  ASSERT_EQ(events.size(), 7u);
+  const json& ra = events[0];
+  ASSERT_TRUE(is_ev(ra, "route_accepted")) << ra.dump();
+  const int64_t route_id = ra["route_id"].get<int64_t>();
+  EXPECT_EQ(ra["cl_ord_id"], "ws-r1");
+  EXPECT_EQ(ra["participant"], "BJAI");
+  EXPECT_EQ(ra["tif"], "ioc");
+  EXPECT_EQ(ra["scu"], 7912);
+  EXPECT_EQ(ra["limit_cny_per_scu_hour"], "0.01900000");
+  EXPECT_EQ(ra["origin"], "JJJ");
+  EXPECT_EQ(ra["data_gb"], 2000);
+  struct Fill {
+    const char* symbol;
+    const char* price;
+    int qty;
+    int scu;
+    const char* transport;
+    const char* carrier;
+    const char* fee;
+  };
+  const Fill fills[] = {{"GS", "17.0000", 3, 2967, "24.3750", "CMNET", "1.2240"},
+                        {"NM", "18.0000", 4, 3956, "20.0000", "CTNET", "1.7280"},
+                        {"NM", "18.5000", 1, 989, "5.0000", "CTNET", "0.4440"}};
+  const std::string expected_kinds[] = {"route_accepted", "accepted", "trade", "accepted", "trade", "trade", "route_done"};
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i]["ev"], expected_kinds[i]) << i;
+  // The children: one IOC buy per book, carrying the routed order's id and client id, GS first.
+  EXPECT_EQ(events[1]["symbol"], gs);
+  EXPECT_EQ(events[3]["symbol"], nm);
+  for (int i : {1, 3}) {
+    EXPECT_EQ(events[i]["route_id"], route_id);
+    EXPECT_EQ(events[i]["cl_ord_id"], "ws-r1");
+    EXPECT_EQ(events[i]["tif"], "ioc");
+    EXPECT_EQ(events[i]["side"], "buy");
+  }
+  const json* trades[] = {&events[2], &events[4], &events[5]};
+  for (size_t i = 0; i < 3; ++i) {
+    const json& t = *trades[i];
+    SCOPED_TRACE(t.dump());
+    EXPECT_EQ(t["symbol"], std::string(fills[i].symbol) + ".H100.D." + cst_date(start));
+    EXPECT_EQ(t["price"], fills[i].price);
+    EXPECT_EQ(t["qty"], fills[i].qty);
+    EXPECT_EQ(t["scu"], fills[i].scu);
+    EXPECT_EQ(t["buyer"], "BJAI");
+    EXPECT_EQ(t["buy_cl_ord_id"], "ws-r1");
+    EXPECT_EQ(t["route_id"], route_id);
+    EXPECT_EQ(t["buyer_fee"], fills[i].fee);
+    EXPECT_EQ(t["transport_fee"], fills[i].transport);
+    ASSERT_EQ(t["transport"].size(), 1u) << "a direct link: one leg";
+    EXPECT_EQ(t["transport"][0]["carrier"], fills[i].carrier);
+    EXPECT_EQ(t["transport"][0]["amount"], fills[i].transport);
+  }
+  EXPECT_EQ(done["route_id"], route_id);
+  EXPECT_EQ(done["cl_ord_id"], "ws-r1");
+  EXPECT_EQ(done["scu"], 7912);
+  EXPECT_EQ(done["filled_scu"], 7912);
+  EXPECT_EQ(done["devices"], 8);
+  EXPECT_EQ(done["children"], 2);
+  EXPECT_EQ(done["compute_cost"], "3396.0000");
+  EXPECT_EQ(done["fees"], "3.3960");
+  EXPECT_EQ(done["transport_cost"], "49.3750");
+  EXPECT_EQ(done["reason"], "filled");
+
+  // The participant's other session has it on its orders feed; the public prints name no one.
+  ASSERT_FALSE(feed.read_until([&](const json& m) { return is_ev(m, "route_done") && m["route_id"] == route_id; }).is_null());
+  EXPECT_EQ(std::count_if(feed.seen.begin(), feed.seen.end(), [&](const json& m) { return is_ev(m, "route_accepted") && m["route_id"] == route_id; }), 1);
+  int prints = 0;
+  watcher.read_until([&](const json& m) {
+    if (is_ev(m, "trade") && (m["symbol"] == nm || m["symbol"] == gs)) {
+      ++prints;
+      EXPECT_FALSE(m.contains("buyer") || m.contains("route_id") || m.contains("transport")) << m.dump();
+    }
+    return prints == 3;
+  });
+  EXPECT_EQ(prints, 3);
+
+  // Money: the buyer's cash went to escrow, compute + fees + transport; no order was left open.
+  const json after = balances("BJAI");
+  const Money paid = 33960000 + 33960 + 493750;  // 3396.0000 + 3.3960 + 49.3750
+  EXPECT_EQ(money_of(before["cash"]) - money_of(after["cash"]), paid);
+  EXPECT_EQ(money_of(after["escrowed_unsettled"]) - money_of(before["escrowed_unsettled"]), paid);
+  EXPECT_EQ(after["open_orders"], before["open_orders"]) << "children never rest";
+  const json gs_book = json::parse(http_request(http::verb::get, "/book/" + gs).body);
+  EXPECT_TRUE(gs_book["asks"].empty());
+  const json nm_book = json::parse(http_request(http::verb::get, "/book/" + nm).body);
+  ASSERT_EQ(nm_book["asks"].size(), 1u);
+  EXPECT_EQ(nm_book["asks"][0]["price"], "18.5000");
+  EXPECT_EQ(nm_book["asks"][0]["qty"], 3);
+  EXPECT_NE(http_request(http::verb::get, "/metrics").body.find("cpx_routed_orders_total "), std::string::npos);
+
+  // Refusals, each with its reason: the client id of an open order (BJAI's demo bid), an unknown origin
+  // (decoding), and a participant without the buy role (the engine).
+  json dup = order;
+  dup["cl_ord_id"] = "demo-bid-NM";
+  buyer.send(dup.dump());
+  json e = buyer.read_until([](const json& m) { return is_ev(m, "error") || is_ev(m, "route_accepted"); });
+  EXPECT_EQ(e["reason"], "duplicate_cl_ord_id") << e.dump();
+  EXPECT_EQ(e["cmd"], "route_order");
+  json bad = order;
+  bad["cl_ord_id"] = "ws-r2";
+  bad["origin"] = "XX";
+  buyer.send(bad.dump());
+  e = buyer.read_until([](const json& m) { return is_ev(m, "error") || is_ev(m, "route_accepted"); });
+  EXPECT_EQ(e["reason"], "unknown_region") << e.dump();
+  EXPECT_EQ(e["id"], "r1");
+  Ws seller;
+  ASSERT_TRUE(is_ev(seller.login("key-nmdc", "secret-nmdc"), "login"));
+  json sell = order;
+  sell["cl_ord_id"] = "ws-r3";
+  seller.send(sell.dump());
+  e = seller.read_until([](const json& m) { return is_ev(m, "rejected") || is_ev(m, "error") || is_ev(m, "route_accepted"); });
+  EXPECT_TRUE(is_ev(e, "rejected")) << e.dump();
+  EXPECT_EQ(e["cmd"], "route_order");
+  EXPECT_EQ(e["cl_ord_id"], "ws-r3");
+  EXPECT_EQ(e["reason"], "role_missing");
+  EXPECT_EQ(e["text"], "The participant does not hold the role this request needs.");
+}
+
+// A routed NewOrderSingle (Symbol ROUTE, constraints in CPX tags).
+fixapi::FixMessage routed_order(const std::string& cl, const std::string& scu, const std::string& tif) {
+  const Timestamp start = server().route_day_start + kNanosPerDay;  // the FIX tests' day
+  fixapi::FixMessage m;
+  m.msg_type = "D";
+  m.set(11, cl);
+  m.set(55, "ROUTE");
+  m.set(54, "1");
+  m.set(60, "20261125-00:00:00.000");
+  m.set(38, scu);
+  m.set(40, "2");
+  m.set(59, tif);
+  m.set(20030, "H100 H800");
+  m.set(20031, "NM GS");
+  m.set(20032, "JJJ");
+  m.set(20033, "20");
+  m.set(20034, "CN-NM CN-GS");
+  m.set(20035, "0.40");
+  m.set(20036, "1000");
+  m.set(20022, fix_utc(start));
+  m.set(20023, fix_utc(start + kNanosPerDay));
+  m.set(20037, "0.0190");
+  return m;
+}
+
+bool is_report_for(const fixapi::FixMessage& m, const std::string& cl) { return m.msg_type == "8" && m.value(11) == cl; }
+
+// Over FIX the routed order is one order: New (OrderID = the route id), one Trade report per fill in the
+// units of the book it filled in, and a final report with the totals. 5000 SCU of H100 need 6 devices
+// (ceil(5000/989)): GS 2 @ 17.10 (landed 0.01756), then NM 4 @ 18.20 (0.01857). Transfer 1000 GB from JJJ:
+// GS 32.50 x 1978/5000 = 12.857, NM 20.00 x 3022/5000 = 12.088 (the last fill counts only the SCU still
+// needed). AvgPx = landed so far / SCU-hours: (820.80 + 12.857) / (1978 x 24) = 0.01756103, then
+// (820.80 + 12.857 + 1747.20 + 12.088) / (5934 x 24) = 0.01820684.
+TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
+  const Timestamp start = server().route_day_start + kNanosPerDay;
+  const std::string nm = "NM.H100.D." + cst_date(start), gs = "GS.H100.D." + cst_date(start);
+  fixapi::FixClient c(fix_settings("BJAI", "bjai", "demo-bjai"));
+  ASSERT_EQ(c.start(), "");
+  std::string why;
+  ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
+  fixapi::FixMessage m;
+
+  ASSERT_TRUE(c.send(routed_order("fr-1", "5000", "3")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-1"); }, m));
+  EXPECT_EQ(m.value(150), "0");
+  EXPECT_EQ(m.value(39), "0");
+  const std::string route_id = m.value(37);
+  EXPECT_NE(route_id, "NONE");
+  EXPECT_EQ(m.value(55), "ROUTE");
+  EXPECT_EQ(m.value(54), "1");
+  EXPECT_EQ(m.value(38), "5000") << "OrderQty in SCU";
+  EXPECT_EQ(m.value(40), "2");
+  EXPECT_EQ(m.value(59), "3");
+  EXPECT_EQ(m.value(14), "0");
+  EXPECT_EQ(m.value(151), "5000");
+  EXPECT_EQ(m.value(6), "0.00000000");
+  EXPECT_EQ(m.value(20032), "JJJ");
+  EXPECT_EQ(m.value(20036), "1000");
+  EXPECT_EQ(m.value(20037), "0.01900000");
+  EXPECT_EQ(m.value(20022), fix_utc(start) + ".000");
+  EXPECT_EQ(m.value(20023), fix_utc(start + kNanosPerDay) + ".000");
+
+  struct Fill {
+    std::string symbol, last_qty, last_px, cum, leaves, status, avg, scu, transport, notional, fee, per_scu;
+  };
+  const Fill fills[] = {{gs, "2", "17.1000", "1978", "3022", "1", "0.01756103", "1978", "12.8570", "820.8000", "0.8208", "0.01729019"},
+                        {nm, "4", "18.2000", "5934", "0", "2", "0.01820684", "3956", "12.0880", "1747.2000", "1.7472", "0.01840243"}};
+  std::set<std::string> children;
+  for (const Fill& f : fills) {
+    ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-1"); }, m));
+    SCOPED_TRACE(f.symbol);
+    EXPECT_EQ(m.value(150), "F");
+    EXPECT_EQ(m.value(39), f.status);
+    EXPECT_EQ(m.value(37), route_id) << "the routed order's id, not the child's";
+    children.insert(m.value(198));
+    EXPECT_EQ(m.value(55), f.symbol);
+    EXPECT_EQ(m.value(32), f.last_qty) << "LastQty in devices of the book";
+    EXPECT_EQ(m.value(31), f.last_px);
+    EXPECT_EQ(m.value(38), "5000");
+    EXPECT_EQ(m.value(14), f.cum) << "CumQty in SCU";
+    EXPECT_EQ(m.value(151), f.leaves);
+    EXPECT_EQ(m.value(6), f.avg);
+    EXPECT_EQ(m.value(20040), f.scu);
+    EXPECT_EQ(m.value(20041), f.transport);
+    EXPECT_EQ(m.value(20010), f.notional);
+    EXPECT_EQ(m.value(20011), f.fee);
+    EXPECT_EQ(m.value(20012), f.per_scu);
+    EXPECT_FALSE(m.value(1003).empty());
+  }
+  EXPECT_EQ(children.size(), 2u) << "one child order per book, in SecondaryOrderID";
+  EXPECT_FALSE(children.count(route_id));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-1"); }, m));
+  EXPECT_EQ(m.value(150), "3") << "done: nothing more will happen";
+  EXPECT_EQ(m.value(39), "2");
+  EXPECT_EQ(m.value(37), route_id);
+  EXPECT_EQ(m.value(55), "ROUTE");
+  EXPECT_EQ(m.value(14), "5934");
+  EXPECT_EQ(m.value(151), "0");
+  EXPECT_EQ(m.value(6), "0.01820684");
+  EXPECT_EQ(m.value(58), "The whole quantity was bought.");
+  EXPECT_EQ(m.value(20001), "filled");
+  EXPECT_EQ(m.value(20042), "6");
+  EXPECT_EQ(m.value(20043), "2568.0000");
+  EXPECT_EQ(m.value(20044), "2.5680");
+  EXPECT_EQ(m.value(20045), "24.9450");
+
+  // FOK for 9890 SCU (10 devices): only NM's 4 @ 18.60 are left, so nothing trades. New, then Canceled.
+  ASSERT_TRUE(c.send(routed_order("fr-2", "9890", "4")));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-2"); }, m));
+  EXPECT_EQ(m.value(150), "0");
+  EXPECT_EQ(m.value(59), "4");
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-2"); }, m));
+  EXPECT_EQ(m.value(150), "4") << "no fill reports before the end";
+  EXPECT_EQ(m.value(39), "4");
+  EXPECT_EQ(m.value(14), "0");
+  EXPECT_EQ(m.value(151), "0");
+  EXPECT_EQ(m.value(20001), "fok_not_filled");
+  EXPECT_EQ(m.value(58), "Fill-or-kill: the whole quantity could not trade at once, nothing traded.");
+  EXPECT_EQ(m.value(20042), "0");
+  const json nm_book = json::parse(http_request(http::verb::get, "/book/" + nm).body);
+  ASSERT_EQ(nm_book["asks"].size(), 1u);
+  EXPECT_EQ(nm_book["asks"][0]["price"], "18.6000");
+  EXPECT_EQ(nm_book["asks"][0]["qty"], 4) << "the FOK took nothing";
+
+  // Refused by the gateway, each with its reason and a sentence naming the tag.
+  const auto refused = [&](fixapi::FixMessage req, const std::string& code, const std::string& tag_named) {
+    ASSERT_TRUE(c.send(req));
+    ASSERT_TRUE(next_of(c, [&](const auto& x) { return is_report_for(x, req.value(11)); }, m));
+    EXPECT_EQ(m.value(150), "8");
+    EXPECT_EQ(m.value(39), "8");
+    EXPECT_EQ(m.value(37), "NONE");
+    EXPECT_EQ(m.value(55), "ROUTE");
+    EXPECT_EQ(m.value(103), "99");
+    EXPECT_EQ(m.value(20001), code);
+    EXPECT_NE(m.value(58).find(tag_named), std::string::npos) << m.value(58);
+  };
+  fixapi::FixMessage mixed = routed_order("fr-3", "5000", "3");
+  for (auto& f : mixed.fields)
+    if (f.tag == 20030) f.value = "H100 CPU-X86-64V";
+  refused(mixed, "invalid_value", "CpxRouteClasses(20030)");
+  fixapi::FixMessage priced = routed_order("fr-4", "5000", "3");
+  priced.set(44, "18.00");
+  refused(priced, "invalid_price", "CpxLandedLimit(20037)");
+  fixapi::FixMessage day = routed_order("fr-5", "5000", "0");
+  refused(day, "invalid_order_type", "TimeInForce(59)");
+  fixapi::FixMessage no_origin = routed_order("fr-6", "5000", "3");
+  std::erase_if(no_origin.fields, [](const auto& f) { return f.tag == 20032; });
+  refused(no_origin, "malformed_request", "CpxRouteOrigin(20032)");
+
+  // A routed order placed over WebSocket reaches the participant's FIX session as one order too (1 device
+  // of NM's 4 @ 18.60), and so does the engine's reject of one (a landed limit beyond the engine's bound).
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  json wso = {{"cmd", "route_order"}, {"cl_ord_id", "ws-fx"}, {"classes", {"H100"}}, {"origin", "JJJ"}, {"scu", 989},
+              {"window_start", format_iso_time(start)}, {"window_end", format_iso_time(start + kNanosPerDay)},
+              {"limit_cny_per_scu_hour", "0.0190"}};
+  ws.send(wso.dump());
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "ws-fx"); }, m));
+  EXPECT_EQ(m.value(150), "0");
+  EXPECT_EQ(m.value(38), "989");
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "ws-fx"); }, m));
+  EXPECT_EQ(m.value(150), "F");
+  EXPECT_EQ(m.value(55), nm);
+  EXPECT_EQ(m.value(32), "1");
+  EXPECT_EQ(m.value(31), "18.6000");
+  EXPECT_EQ(m.value(20040), "989");
+  EXPECT_EQ(m.value(20041), "0.0000") << "no data to move";
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "ws-fx"); }, m));
+  EXPECT_EQ(m.value(150), "3");
+  EXPECT_EQ(m.value(14), "989");
+  wso["cl_ord_id"] = "ws-fx2";
+  wso["limit_cny_per_scu_hour"] = "2000000";
+  ws.send(wso.dump());
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "ws-fx2"); }, m));
+  EXPECT_EQ(m.value(150), "8");
+  EXPECT_EQ(m.value(55), "ROUTE");
+  EXPECT_EQ(m.value(20001), "invalid_price");
+  c.stop();
+
+  // Refused by the engine: a seller may not buy.
+  fixapi::FixClient s(fix_settings("NMDC", "nmdc", "demo-nmdc"));
+  ASSERT_EQ(s.start(), "");
+  ASSERT_TRUE(s.wait_logon(5000, &why)) << why;
+  ASSERT_TRUE(s.send(routed_order("fr-7", "5000", "3")));
+  ASSERT_TRUE(next_of(s, [](const auto& x) { return is_report_for(x, "fr-7"); }, m));
+  EXPECT_EQ(m.value(150), "8");
+  EXPECT_EQ(m.value(37), "NONE");
+  EXPECT_EQ(m.value(55), "ROUTE");
+  EXPECT_EQ(m.value(20001), "role_missing");
+  EXPECT_EQ(m.value(58), "The participant does not hold the role this request needs.");
+  s.stop();
 }
 
 // ---- a FIX client that logs on and then stops reading: raw bytes, because QuickFIX always reads ----

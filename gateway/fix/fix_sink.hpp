@@ -30,12 +30,22 @@ enum : int {
   BusinessRejectRefID = 379, BusinessRejectReason = 380, TotNoRelatedSym = 393, CxlRejResponseTo = 434,
   MassCancelRequestType = 530, MassCancelResponse = 531, MassCancelRejectReason = 532, TotalAffectedOrders = 533,
   SecurityListRequestType = 559, SecurityRequestResult = 560, RoundLot = 561, MinPriceIncrement = 969,
-  TradeID = 1003,
+  TradeID = 1003, SecondaryOrderID = 198,
   CpxReasonCode = 20001, CpxStpMode = 20002, CpxTradeNotional = 20010, CpxTradeFee = 20011,
   CpxPricePerScuHour = 20012, CpxRegion = 20020, CpxChipClass = 20021, CpxWindowStart = 20022,
   CpxWindowEnd = 20023, CpxInstrumentState = 20024,
+  // Routed orders (DESIGN.md §3.2, docs/FIX.md §3.7): the constraints of a NewOrderSingle with Symbol ROUTE
+  // (the delivery window travels in CpxWindowStart/End), and what its reports add.
+  CpxRouteClasses = 20030, CpxRouteRegions = 20031, CpxRouteOrigin = 20032, CpxMaxLatencyMs = 20033,
+  CpxResidency = 20034, CpxMinGreenShare = 20035, CpxDataGb = 20036, CpxLandedLimit = 20037,
+  CpxLastScu = 20040, CpxTransportFee = 20041, CpxRouteDevices = 20042, CpxComputeCost = 20043,
+  CpxRouteFees = 20044, CpxTransportCost = 20045,
 };
 }  // namespace tag
+
+// Symbol(55) of a NewOrderSingle that is a routed order; no listed symbol can be this (symbols are
+// REGION.CLASS.TENOR.START).
+inline constexpr const char* kRouteSymbol = "ROUTE";
 
 struct FixItem {
   enum class Kind : uint8_t {
@@ -80,6 +90,8 @@ class FixSink final : public EventListener, public server::BatchSink {
   void on_restated(const OrderRestated& e) override;
   void on_book_change(const BookChange& e) override;
   void on_mass_cancel(const MassCancelDone& e) override;
+  void on_route_accepted(const RouteAccepted& e) override;
+  void on_route_done(const RouteDone& e) override;
 
   // A reject for a request that never reached the engine (also used by the QuickFIX threads for rate
   // limits: it reads no engine state).
@@ -97,6 +109,17 @@ class FixSink final : public EventListener, public server::BatchSink {
     __int128 value = 0;  // sum of price x qty of the fills, for AvgPx (exact, no float)
     Price price;
   };
+  // A routed order as its FIX client sees it: one order (OrderID = the route id) whatever number of child
+  // orders the router sends. It lives within the one command that places it (children are IOC).
+  struct RouteState {
+    std::string cl_ord_id;
+    char tif = '3';
+    int64_t scu = 0;            // asked
+    int64_t cum_scu = 0;        // bought so far (devices x SCU per device)
+    __int128 landed = 0;        // notional + transport fee of the fills, CNY (4 decimals)
+    __int128 scu_hours = 0;     // SCU x hours of the fills
+    std::vector<OrderId> children;
+  };
   // What the FIX request being applied asked for: echoed in its rejects and reports.
   struct Context {
     std::string msg_type;
@@ -110,6 +133,11 @@ class FixSink final : public EventListener, public server::BatchSink {
   void to_participant(ParticipantId p, std::shared_ptr<fixapi::FixMessage> m);
   void to_session(uint64_t s, std::shared_ptr<fixapi::FixMessage> m);
   void refuse(uint64_t session, const fixapi::FixMessage& msg, RejectReason reason, const std::string& text);
+  void routed_request(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg, Timestamp now,
+                      std::vector<Command>& out);
+  void routed_fill(OrderId route_id, const Trade& e);
+  std::shared_ptr<fixapi::FixMessage> route_report(OrderId route_id, const RouteState& r, char exec_type,
+                                                   char ord_status, Timestamp ts);
   void market_data_request(uint64_t session, const fixapi::FixMessage& msg);
   void security_list(uint64_t session, const fixapi::FixMessage& msg);
   std::string next_exec_id();
@@ -122,6 +150,8 @@ class FixSink final : public EventListener, public server::BatchSink {
   uint64_t origin_ = 0;
   Context context_;
   std::unordered_map<OrderId, OrderState> orders_;
+  std::unordered_map<OrderId, RouteState> routes_;      // routed orders in flight (route id ->)
+  std::unordered_map<OrderId, OrderId> route_of_child_;  // their child orders -> route id
   std::unordered_map<ParticipantId, int> sessions_of_;  // logged-on FIX sessions per participant
   uint64_t exec_seq_ = 0;
   std::string exec_prefix_;

@@ -15,7 +15,13 @@ class ClientOrderIds final : public EventListener {
     auto it = ids_.find(key(p, cl_ord_id));
     return it == ids_.end() ? 0 : it->second;
   }
-  void on_accepted(const OrderAccepted& e) override { add(e.participant, e.cl_ord_id, e.order_id); }
+  void on_accepted(const OrderAccepted& e) override {
+    // A routed order's children carry the parent's client id but never rest (IOC, planned to fill):
+    // mapping them would only let a child, closing within its command, unmap an open order that shares
+    // the id. Nothing can cancel or replace a child, so there is nothing to find.
+    if (e.route_id != 0) return;
+    add(e.participant, e.cl_ord_id, e.order_id);
+  }
   // Records an open order directly (used after recovery, from the engine's books).
   void add(ParticipantId p, std::string_view cl_ord_id, OrderId id) {
     if (cl_ord_id.empty()) return;

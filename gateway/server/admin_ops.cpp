@@ -111,7 +111,15 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
       if (!only.empty() && code_of(k.buyer) != only && code_of(k.seller) != only) continue;
       if (!state.empty() && persistence::to_string(k.state) != state) continue;
       const InstrumentInfo* info = engine.instrument(k.instrument);
-      rows.push_back({{"trade_id", k.trade_id}, {"symbol", info ? info->symbol : std::string()},
+      const Region* region = engine.region(k.region);
+      const ChipClass* cls = engine.chip_class(k.chip_class);
+      // Auction contracts have no book: their symbol names the zone and hour ("auction:NM.H100.2026-12-02T14").
+      const std::string symbol = info ? info->symbol
+                                      : "auction:" + (region ? region->code : std::string()) + "." + (cls ? cls->code : std::string()) +
+                                            "." + format_iso_time(k.window_start).substr(0, 13);
+      json transport = json::array();
+      for (const TransportLeg& l : k.transport) transport.push_back({{"carrier", code_of(l.carrier)}, {"amount", money(l.amount)}});
+      rows.push_back({{"trade_id", k.trade_id}, {"symbol", symbol}, {"route_id", k.route_id}, {"transport", transport},
                       {"buyer", code_of(k.buyer)}, {"seller", code_of(k.seller)}, {"qty", k.qty},
                       {"hours", k.hours}, {"price", format_fixed(k.price, 4)}, {"notional", money(k.notional)},
                       {"state", persistence::to_string(k.state)},
@@ -119,6 +127,15 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
                       {"delivered_device_hours", k.delivered_device_hours}, {"payout_due", k.payout_due}});
     }
     return answer({{"ev", "contracts"}, {"contracts", rows}});
+  }
+  if (op == "auction_rerun") {
+    const std::string text = field(req, "day");
+    const auto day = parse_iso_time(text);
+    if (!day || text.size() != 10) return refuse(400, "malformed_request", "\"day\": the delivery day, YYYY-MM-DD");
+    std::string why;
+    if (!core.auctions().rerun(*day, why)) return refuse(409, "auction_not_closed", why);
+    core.audit(actor, op, text);
+    return answer({{"ev", "auction_rerun"}, {"day", text}, {"clearing", "queued"}});
   }
   if (op == "clock") return answer({{"ev", "clock"}, {"now", now}, {"now_text", format_iso_time(now)}, {"rehearsal", core.config().rehearsal_clock}});
   if (op == "clock_advance") {
@@ -135,7 +152,7 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
   }
   return refuse(400, "unknown_op",
                 "unknown op '" + op + "': participants, balances, statement, contracts, users, user_create, user_rotate, "
-                "user_disable, user_enable, clock, clock_advance, audit_verify");
+                "user_disable, user_enable, clock, clock_advance, audit_verify, auction_rerun");
 }
 
 

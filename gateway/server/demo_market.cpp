@@ -113,7 +113,39 @@ std::vector<std::string> demo_requests(Timestamp now) {
                 "\",\"symbol\":\"" + symbol + "\",\"side\":\"buy\",\"price\":" + price(b.price_cents * 95 / 100) +
                 ",\"qty\":8}");
   }
+  // The day-ahead auction of the next delivery day whose gate (12:00 CST the day before) is still ahead:
+  // every supplier offers each hour in two steps (dearer in the daytime peak), three buyers bid blocks —
+  // a training job from Beijing that may go west, a render job with partial acceptance, and a
+  // latency-bound job that no zone can serve (it ends rejected).
+  const std::string d = day(demo_auction_day(now));
+  r.push_back("{\"cmd\":\"open_auction\",\"participant\":\"OPS1\",\"day\":\"" + d + "\",\"gate_closure\":\"" +
+              format_iso_time(demo_auction_day(now) - 12 * kNanosPerHour) + "\"}");
+  for (const Book& b : kBooks) {
+    for (int h = 0; h < 24; ++h) {
+      const int64_t peak = h >= 9 && h < 21 ? 110 : 100;
+      for (int step = 0; step < 2; ++step) {
+        const int64_t cents = b.price_cents * peak / 100 + step * b.price_cents / 20;
+        r.push_back(std::string("{\"cmd\":\"auction_offer\",\"participant\":\"") + b.supplier + "\",\"day\":\"" + d +
+                    "\",\"region\":\"" + b.region + "\",\"class\":\"" + b.chip_class + "\",\"hour\":" + std::to_string(h) +
+                    ",\"devices\":" + std::to_string(b.devices / 16) + ",\"price\":" + price(cents) + "}");
+      }
+    }
+  }
+  r.push_back("{\"cmd\":\"auction_bid\",\"participant\":\"BJAI\",\"cl_ord_id\":\"train-64\",\"day\":\"" + d +
+              "\",\"first_hour\":0,\"hours\":12,\"scu_per_hour\":63296,\"classes\":[\"H100\",\"H800\"],\"origin\":\"JJJ\","
+              "\"data_gb_per_hour\":400,\"limit_cny_per_scu_hour\":\"0.0200\"}");
+  r.push_back("{\"cmd\":\"auction_bid\",\"participant\":\"SHRENDER\",\"cl_ord_id\":\"render-night\",\"day\":\"" + d +
+              "\",\"first_hour\":18,\"hours\":6,\"scu_per_hour\":36200,\"min_ratio\":\"0.5\",\"classes\":[\"L40S\",\"H20\","
+              "\"ASC910B\"],\"origin\":\"YRD\",\"data_gb_per_hour\":1500,\"limit_cny_per_scu_hour\":\"0.0330\"}");
+  r.push_back("{\"cmd\":\"auction_bid\",\"participant\":\"SZAUTO\",\"cl_ord_id\":\"drive-sim\",\"day\":\"" + d +
+              "\",\"first_hour\":8,\"hours\":8,\"scu_per_hour\":4736,\"classes\":[\"H20\"],\"origin\":\"GBA\","
+              "\"max_latency_ms\":10,\"data_gb_per_hour\":50,\"limit_cny_per_scu_hour\":\"0.0400\"}");
   return r;
+}
+
+Timestamp demo_auction_day(Timestamp now) {
+  const Timestamp today = cst_day_start(now);
+  return now < today + 12 * kNanosPerHour ? today + kNanosPerDay : today + 2 * kNanosPerDay;
 }
 
 }  // namespace cpx::server

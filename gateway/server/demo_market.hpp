@@ -23,5 +23,8 @@ std::vector<std::string> demo_requests(Timestamp now);
 std::vector<DemoUser> demo_users();
 // The demo's instruments that trade tomorrow (for the README and tests).
 std::vector<std::string> demo_symbols(Timestamp now);
+// The delivery day of the demo's day-ahead auction: tomorrow while today's gate (12:00 CST) is ahead,
+// else the day after.
+Timestamp demo_auction_day(Timestamp now);
 
 }  // namespace cpx::server

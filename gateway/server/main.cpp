@@ -171,6 +171,13 @@ int main(int argc, char** argv) {
     std::printf("cpxd: tomorrow's demo books:");
     for (const auto& s : cpx::server::demo_symbols(cpx::server::wall_clock())) std::printf(" %s", s.c_str());
     std::printf("\n");
+    if (fresh) {
+      const cpx::Timestamp day = cpx::server::demo_auction_day(cpx::server::wall_clock());
+      std::printf("cpxd: day-ahead auction for %s seeded with offers and bids; it clears at its gate, %s "
+                  "(curl -s localhost:%d/auction/%s)\n",
+                  cpx::format_iso_time(day).substr(0, 10).c_str(), cpx::format_iso_time(day - 12 * cpx::kNanosPerHour).c_str(),
+                  web.port(), cpx::format_iso_time(day).substr(0, 10).c_str());
+    }
   }
   std::printf("cpxd: ready (SIGTERM or Ctrl-C to stop)\n");
   std::fflush(stdout);

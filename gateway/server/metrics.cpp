@@ -44,7 +44,9 @@ std::string Metrics::prometheus() const {
   auto ld = [](const auto& a) { return static_cast<int64_t>(a.load(std::memory_order_relaxed)); };
   std::string out;
   counter(out, "cpx_requests_total", "counter", "Requests received by the gateways.", ld(requests));
-  counter(out, "cpx_orders_accepted_total", "counter", "Orders accepted by the engine.", ld(orders_accepted));
+  counter(out, "cpx_orders_accepted_total", "counter", "Orders accepted by the engine (a routed order counts once).",
+          ld(orders_accepted));
+  counter(out, "cpx_routed_orders_total", "counter", "Routed orders accepted by the engine.", ld(routed_orders));
   counter(out, "cpx_trades_total", "counter", "Trades.", ld(trades));
   out += "# HELP cpx_rejects_total Requests refused, by reason code.\n# TYPE cpx_rejects_total counter\n";
   for (size_t r = 0; r < kRejectReasonCount; ++r) {

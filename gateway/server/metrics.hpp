@@ -29,7 +29,8 @@ class LatencyHistogram {
 
 struct Metrics {
   std::atomic<uint64_t> requests{0};          // requests received by the gateways (all kinds)
-  std::atomic<uint64_t> orders_accepted{0};
+  std::atomic<uint64_t> orders_accepted{0};  // orders clients placed: a routed order counts once, its children not
+  std::atomic<uint64_t> routed_orders{0};    // routed orders accepted (also in orders_accepted)
   std::atomic<uint64_t> trades{0};
   std::array<std::atomic<uint64_t>, kRejectReasonCount> rejects{};  // engine rejects and gateway refusals
   std::atomic<uint64_t> auth_failures{0};
@@ -49,7 +50,15 @@ struct Metrics {
 class MetricsListener final : public EventListener {
  public:
   explicit MetricsListener(Metrics& m) : m_(m) {}
-  void on_accepted(const OrderAccepted&) override { m_.orders_accepted.fetch_add(1, std::memory_order_relaxed); }
+  void on_accepted(const OrderAccepted& e) override {
+    // A routed order's children are the router's doing, one per book: counting them would make one
+    // client order look like several.
+    if (e.route_id == 0) m_.orders_accepted.fetch_add(1, std::memory_order_relaxed);
+  }
+  void on_route_accepted(const RouteAccepted&) override {
+    m_.orders_accepted.fetch_add(1, std::memory_order_relaxed);
+    m_.routed_orders.fetch_add(1, std::memory_order_relaxed);
+  }
   void on_rejected(const OrderRejected& e) override { m_.reject(e.reason); }
   void on_trade(const Trade&) override { m_.trades.fetch_add(1, std::memory_order_relaxed); }
 

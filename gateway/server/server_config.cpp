@@ -31,7 +31,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
       "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "max_message_bytes",
       "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "snapshot_every", "rehearsal_clock",
-      "max_batch", "comment"};
+      "max_batch", "auction_schedule", "auction_gate_hour", "auction_days_ahead", "auction_time_limit_s", "comment"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (!known.count(it.key())) return Error{"bad_config", path + ": unknown key \"" + it.key() + "\""};
   }
@@ -68,6 +68,10 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.snapshot_every = doc.value("snapshot_every", c.snapshot_every);
     c.rehearsal_clock = doc.value("rehearsal_clock", c.rehearsal_clock);
     c.max_batch = doc.value("max_batch", c.max_batch);
+    c.auction_schedule = doc.value("auction_schedule", c.auction_schedule);
+    c.auction_gate_hour = doc.value("auction_gate_hour", c.auction_gate_hour);
+    c.auction_days_ahead = doc.value("auction_days_ahead", c.auction_days_ahead);
+    c.auction_time_limit_s = doc.value("auction_time_limit_s", c.auction_time_limit_s);
   } catch (const json::exception& e) {
     return Error{"bad_config", path + ": " + e.what()};
   }
@@ -78,6 +82,9 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   if (c.fix_send_timeout_ms < 0) return Error{"bad_config", path + ": fix_send_timeout_ms is 0 (no limit) or more"};
   if (c.ws_write_timeout_ms <= 0) return Error{"bad_config", path + ": ws_write_timeout_ms must be positive"};
   if (c.max_batch == 0) return Error{"bad_config", path + ": max_batch must be positive"};
+  if (c.auction_gate_hour < 0 || c.auction_gate_hour > 23) return Error{"bad_config", path + ": auction_gate_hour is 0 to 23 (CST)"};
+  if (c.auction_days_ahead < 1 || c.auction_days_ahead > 7) return Error{"bad_config", path + ": auction_days_ahead is 1 to 7"};
+  if (!(c.auction_time_limit_s > 0)) return Error{"bad_config", path + ": auction_time_limit_s must be positive"};
   return c;
 }
 

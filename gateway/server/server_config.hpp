@@ -48,6 +48,15 @@ struct ServerConfig {
   // to run delivery days and dispute windows in minutes. Never on a production market.
   bool rehearsal_clock = false;
 
+  // The day-ahead auction (DESIGN.md §3.3): the server opens the next `auction_days_ahead` delivery days
+  // itself, with gate closure at `auction_gate_hour` (CST) the day before each, and clears a day with the
+  // solver as soon as its gate closes (a worker thread; the result goes through the journal like any
+  // command). Off: operators open days with cpx-admin, clearing still runs at every gate.
+  bool auction_schedule = true;
+  int auction_gate_hour = 12;
+  int auction_days_ahead = 1;
+  double auction_time_limit_s = 300;  // the solver's budget per day (CBC CPU seconds)
+
   // Commands between exchange snapshots (0: never). A snapshot stops the engine thread while it is taken
   // (it grows with the ledger); a million commands replay in about a second at recovery.
   uint64_t snapshot_every = 1000000;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <optional>
 
 #include "recovery.hpp"
 
@@ -65,6 +66,10 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
     if (recovered > wall_clock()) core->clock_offset_.store(recovered - wall_clock());
   }
   core->sequencer_->set_clock([c = core.get()] { return c->exchange_clock(); });
+  core->auctions_ = std::make_unique<AuctionRunner>(
+      *core->exchange_, *core->sequencer_, core->config_,
+      [c = core.get()](std::string_view action, std::string_view detail) { c->audit("cpxd", action, detail); });
+  core->fanout_.add(core->auctions_.get());
 
   auto users = UserStore::open(config.data_dir + "/users.json");
   if (!users) return users.error();
@@ -78,6 +83,7 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
 ServerCore::~ServerCore() { stop(); }
 
 void ServerCore::start() {
+  auctions_->start();
   sequencer_->start();
   if (ticking_.exchange(true)) return;
   ticker_ = std::thread([this] {
@@ -86,13 +92,17 @@ void ServerCore::start() {
     while (ticking_.load()) {
       for (int i = 0; i < 10 && ticking_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (!ticking_.load()) break;
-      sequencer_->submit(0, [](Timestamp now, std::vector<Command>& out) { out.push_back(AdvanceTime{now}); });
+      sequencer_->submit(0, [this](Timestamp now, std::vector<Command>& out) {
+        out.push_back(AdvanceTime{now});
+        auctions_->schedule(now, out);
+      });
     }
   });
 }
 
 void ServerCore::stop() {
   if (ticking_.exchange(false) && ticker_.joinable()) ticker_.join();
+  if (auctions_) auctions_->stop();
   if (sequencer_) sequencer_->stop();
   snapshot_writer_.reset();  // finishes a snapshot being written
 }
@@ -129,15 +139,22 @@ Result<Command, api::DecodeError> ServerCore::decode_parsed_request(const nlohma
 
 Result<Command, api::DecodeError> ServerCore::refuse_duplicate(Result<Command, api::DecodeError> c) const {
   if (!c) return c;
+  auto refuse = [&](ParticipantId p, std::string_view cl, const char* cmd) -> std::optional<api::DecodeError> {
+    if (cl.empty() || !cl_ord_id_in_use(p, cl)) return std::nullopt;
+    api::DecodeError e;
+    e.reason = RejectReason::DuplicateClOrdId;
+    e.text = "an open order already has client order id '" + std::string(cl) + "'";
+    e.cmd = cmd;
+    e.cl_ord_id = std::string(cl);
+    return e;
+  };
   if (const auto* o = std::get_if<NewOrder>(&*c)) {
-    if (!o->cl_ord_id.view().empty() && cl_ord_id_in_use(o->participant, o->cl_ord_id.view())) {
-      api::DecodeError e;
-      e.reason = RejectReason::DuplicateClOrdId;
-      e.text = "an open order already has client order id '" + std::string(o->cl_ord_id.view()) + "'";
-      e.cmd = "new_order";
-      e.cl_ord_id = std::string(o->cl_ord_id.view());
-      return e;
-    }
+    if (auto e = refuse(o->participant, o->cl_ord_id.view(), "new_order")) return *e;
+  }
+  // A routed order never rests, but its reports carry its client id: sharing one with an open order
+  // would make two live orders answer to the same id.
+  if (const auto* o = std::get_if<RoutedOrder>(&*c)) {
+    if (auto e = refuse(o->participant, o->cl_ord_id.view(), "route_order")) return *e;
   }
   return c;
 }

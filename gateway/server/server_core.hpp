@@ -16,6 +16,7 @@
 #include "json/command_codec.hpp"
 #include "json/event_fanout.hpp"
 #include "json/names.hpp"
+#include "server/auction_runner.hpp"
 #include "server/metrics.hpp"
 #include "server/sequencer.hpp"
 #include "server/server_config.hpp"
@@ -65,6 +66,7 @@ class ServerCore final : public BatchSink {
 
   // --- any thread ---
   Sequencer& sequencer() { return *sequencer_; }
+  AuctionRunner& auctions() { return *auctions_; }
   UserStore& users() { return *users_; }
   Metrics& metrics() { return metrics_; }
   const ServerConfig& config() const { return config_; }
@@ -99,6 +101,7 @@ class ServerCore final : public BatchSink {
   SessionOrders session_orders_;
   std::unique_ptr<api::CommandDecoder> decoder_;
   std::unique_ptr<Sequencer> sequencer_;
+  std::unique_ptr<AuctionRunner> auctions_;  // after sequencer_: stopped and destroyed before it
   std::unique_ptr<UserStore> users_;
   Metrics metrics_;
   MetricsListener metrics_listener_{metrics_};

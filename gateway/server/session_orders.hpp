@@ -19,7 +19,8 @@ class SessionOrders final : public EventListener, public BatchSink {
   void end_batch(bool) override { origin_ = 0; }
 
   void on_accepted(const OrderAccepted& e) override {
-    if (origin_ == 0) return;
+    // Routed children never rest (IOC, ended within their command): nothing to cancel on disconnect.
+    if (origin_ == 0 || e.route_id != 0) return;
     owner_[e.order_id] = Owner{origin_, e.participant};
     by_session_[origin_].insert(e.order_id);
   }

@@ -50,10 +50,11 @@ namespace {
 template <class Stream>
 constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 
-// Requests that move money or reference data: audited, and over HTTP for operators only.
+// Trading requests: the journal already records each one, so they are not audited one by one; every other
+// request (reference data, money, listings) goes into the audit log.
 bool is_trading_cmd(std::string_view cmd) {
-  return cmd == "new_order" || cmd == "cancel" || cmd == "replace" || cmd == "mass_cancel" || cmd == "delivery_report" ||
-         cmd == "dispute";
+  return cmd == "new_order" || cmd == "route_order" || cmd == "cancel" || cmd == "replace" || cmd == "mass_cancel" ||
+         cmd == "delivery_report" || cmd == "dispute";
 }
 
 std::string query_param(std::string_view query, std::string_view key) {
@@ -61,7 +62,22 @@ std::string query_param(std::string_view query, std::string_view key) {
     const size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+    if (pair.substr(0, eq) == key) {
+      if (eq == std::string_view::npos) return "";
+      // Percent-escapes decoded (a time's "+08:00" arrives as "%2B08:00"); a bad escape stays as it is.
+      std::string out;
+      const std::string_view v = pair.substr(eq + 1);
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+          out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+          i += 2;
+        } else {
+          out += v[i];
+        }
+      }
+      return out;
+    }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -559,9 +575,12 @@ class WsConn final : public Peer {
       depth = static_cast<size_t>(d->get<int64_t>());
     }
     const bool is_book = channel.rfind("book.", 0) == 0;
-    if (!is_book && channel != "trades" && channel != "instruments" && channel != "orders" && channel != "executions") {
+    if (!is_book && channel != "trades" && channel != "instruments" && channel != "orders" && channel != "executions" &&
+        channel != "auctions" && channel != "indices" && channel != "monitor") {
       refuse(RejectReason::MalformedRequest,
-             "unknown channel '" + channel + "': orders, executions, trades, instruments or book.SYMBOL", {}, id_json);
+             "unknown channel '" + channel +
+                 "': orders, executions, trades, instruments, auctions, indices, monitor or book.SYMBOL",
+             {}, id_json);
       return;
     }
     if (op == "unsubscribe") {
@@ -589,6 +608,14 @@ class WsConn final : public Peer {
         snapshot = gw.sink->trades_json(kNoInstrument, 50);
       } else if (channel == "instruments") {
         snapshot = gw.sink->instruments_json();
+      } else if (channel == "auctions") {
+        snapshot = gw.sink->auctions_json(gw.core.auctions());
+      } else if (channel == "indices") {
+        const Timestamp now = gw.core.exchange().engine().now();
+        snapshot = gw.sink->indices_json(gw.core.exchange(), now, 24 * kNanosPerHour);
+      } else if (channel == "monitor") {
+        const Timestamp day = cst_day_start(gw.core.exchange().engine().now());
+        snapshot = gw.sink->monitor_json(gw.core.exchange(), day, day + kNanosPerDay);
       }
       if (!snapshot.empty()) head += ",\"snapshot\":" + snapshot;
       head += "}";
@@ -860,6 +887,45 @@ class HttpConn final : public Peer {
         gw.sink->reply(s, gw.sink->bars_json(gw.core.exchange(), inst, gw.core.exchange().engine().now(), interval, limit));
       });
     }
+    if (get && path == "/auctions") {
+      return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->auctions_json(gw.core.auctions())); });
+    }
+    if (get && path.rfind("/auction/", 0) == 0) {
+      const std::string text = path.substr(9);
+      const auto day = parse_iso_time(text);
+      if (!day || text.size() != 10) {
+        respond(http::status::bad_request, error_json("malformed_request", "the day is YYYY-MM-DD, like /auction/2026-12-02"));
+        return;
+      }
+      return query_engine([day = *day, text](WebGateway::Impl& gw, uint64_t s) {
+        std::string body = gw.sink->auction_json(day, gw.core.auctions());
+        if (body.empty()) {
+          gw.sink->reply(s, error_json("unknown_auction", "no auction for delivery day " + text), 404);
+        } else {
+          gw.sink->reply(s, std::move(body));
+        }
+      });
+    }
+    if (get && path == "/monitor") {
+      const std::string f = query_param(query, "from"), t = query_param(query, "to");
+      const auto from = f.empty() ? std::optional<Timestamp>(0) : parse_iso_time(f);
+      const auto to = t.empty() ? std::optional<Timestamp>(0) : parse_iso_time(t);
+      if (!from || !to || (!f.empty() && !t.empty() && *to <= *from)) {
+        respond(http::status::bad_request,
+                error_json("malformed_request", "from and to are ISO-8601 times or dates, from before to (default: today, CST)"));
+        return;
+      }
+      return query_engine([from = *from, to = *to, has_from = !f.empty(), has_to = !t.empty()](WebGateway::Impl& gw, uint64_t s) {
+        const Timestamp today = cst_day_start(gw.core.exchange().engine().now());
+        const Timestamp a = has_from ? from : today;
+        const Timestamp b = has_to ? to : a + kNanosPerDay;
+        if (b <= a) {
+          gw.sink->reply(s, error_json("malformed_request", "to must be after from"), 400);
+          return;
+        }
+        gw.sink->reply(s, gw.sink->monitor_json(gw.core.exchange(), a, b));
+      });
+    }
     if (get && path == "/network") {
       return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->network_json()); });
     }
@@ -1057,6 +1123,7 @@ WebGateway::WebGateway(server::ServerCore& core) : impl_(std::make_unique<Impl>(
   Impl& gw = *impl_;
   gw.sink = std::make_unique<WebSink>(core.exchange().engine(), core.names(),
                                       [&gw](std::vector<WebItem>&& items) { gw.release(std::move(items)); });
+  gw.sink->set_market(&core.exchange(), &core.auctions());
   core.add_listener(gw.sink.get());
   core.add_sink(gw.sink.get());
   core.on_credentials_revoked([&gw](const std::string& username) {

@@ -81,6 +81,7 @@ void WebSink::end_batch(bool durable) {
     }
   }
   origins_.clear();
+  if (durable) publish_market();
   if (staged_.empty()) return;
   std::vector<WebItem> out;
   out.swap(staged_);
@@ -101,6 +102,7 @@ void WebSink::on_rejected(const OrderRejected& e) {
   }
 }
 void WebSink::on_trade(const Trade& e) {
+  market_changed_ = true;
   writer_.on_trade(e);
   const std::string line = take_line();
   to_participant(e.buyer, line, true);
@@ -120,6 +122,17 @@ void WebSink::on_trade(const Trade& e) {
 }
 void WebSink::on_done(const OrderDone& e) {
   writer_.on_done(e);
+  to_participant(e.participant, take_line());
+}
+// A routed order is private like any order: its start and its end go where its children's events go
+// (the requesting session and the participant's "orders" feeds). The children's accepted and trade
+// events follow the ordinary paths; their public prints name no one, as for any trade.
+void WebSink::on_route_accepted(const RouteAccepted& e) {
+  writer_.on_route_accepted(e);
+  to_participant(e.participant, take_line());
+}
+void WebSink::on_route_done(const RouteDone& e) {
+  writer_.on_route_done(e);
   to_participant(e.participant, take_line());
 }
 void WebSink::on_replaced(const OrderReplaced& e) {

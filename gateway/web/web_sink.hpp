@@ -14,6 +14,7 @@
 #include "json/command_codec.hpp"
 #include "json/event_codec.hpp"
 #include "json/names.hpp"
+#include "server/auction_runner.hpp"
 #include "server/sequencer.hpp"
 
 namespace cpx::web {
@@ -56,6 +57,19 @@ class WebSink final : public EventListener, public server::BatchSink {
                         size_t limit) const;  // the links between regions: latency, capacity, tariff, carrier
   std::string book_json(InstrumentId id, size_t depth) const;
   std::string trades_json(InstrumentId only, size_t limit) const;  // only = kNoInstrument: all
+  // The day-ahead auctions (market_json.cpp): every day's state, and one day's published result (zone
+  // prices per hour, link flows and congestion, order counts, the solver's figures).
+  std::string auctions_json(const server::AuctionRunner& runner) const;
+  std::string auction_json(Timestamp day, const server::AuctionRunner& runner) const;
+  // Monitoring per region x class over [from, to): registered, offered, sold, utilisation.
+  std::string monitor_json(const persistence::Exchange& exchange, Timestamp from, Timestamp to) const;
+  // The channels "indices" and "monitor" are refreshed from these at most every kMarketPublishNs of
+  // exchange time, after batches that traded; "auctions" gets a cleared day's published result.
+  void set_market(const persistence::Exchange* exchange, const server::AuctionRunner* runner) {
+    exchange_ = exchange;
+    runner_ = runner;
+  }
+  static constexpr int64_t kMarketPublishNs = 10 * kNanosPerSecond;
 
   // BatchSink
   void begin_request(uint64_t origin) override;
@@ -73,6 +87,13 @@ class WebSink final : public EventListener, public server::BatchSink {
   void on_mass_cancel(const MassCancelDone& e) override;
   void on_admin(const AdminDone& e) override;
   void on_settlement(const SettlementEvent& e) override;
+  void on_route_accepted(const RouteAccepted& e) override;
+  void on_route_done(const RouteDone& e) override;
+  // Auction events (market_json.cpp): orders and awards to their participants, state to "auctions".
+  void on_auction_state(const AuctionStateChanged& e) override;
+  void on_auction_order(const AuctionOrderAccepted& e) override;
+  void on_auction_order_done(const AuctionOrderDone& e) override;
+  void on_auction_award(const AuctionAward& e) override;
 
  private:
   std::string take_line();  // the line the writer just wrote, without its newline
@@ -87,6 +108,11 @@ class WebSink final : public EventListener, public server::BatchSink {
   std::vector<uint64_t> origins_;  // the batch's requesting sessions (to tell them on a failed write)
   uint64_t origin_ = 0;
   std::deque<std::pair<InstrumentId, std::string>> recent_trades_;  // public trade lines, newest last
+  const persistence::Exchange* exchange_ = nullptr;
+  const server::AuctionRunner* runner_ = nullptr;
+  bool market_changed_ = false;
+  Timestamp last_market_publish_ = 0;
+  void publish_market();
 };
 
 // {"ev":"error","reason":...,"text":...,"cmd":...,"cl_ord_id":...,"id":...}; `id_json` is the request's

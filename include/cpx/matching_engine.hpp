@@ -99,6 +99,8 @@ class MatchingEngine {
   // Smallest free registered capacity over [from, to) for a supplier's region x class.
   Quantity capacity_headroom(ParticipantId supplier, RegionId region, ChipClassId chip_class, Timestamp from,
                              Timestamp to) const;
+  // Monitoring: device-hours registered for a region x class within [from, to), over all suppliers.
+  int64_t registered_device_hours(RegionId region, ChipClassId chip_class, Timestamp from, Timestamp to) const;
   // The day-ahead auctions (include/cpx/auction_book.hpp): one per delivery day, by its 00:00 CST.
   const AuctionDay* auction(Timestamp day_start) const;
   std::vector<Timestamp> auction_days() const;

@@ -48,6 +48,18 @@ struct NetworkPath {
 bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency_ms,
                    NetworkPath& out);
 
+// The cheapest paths from `from` to every region at once (one walk over the simple paths of at most
+// kMaxPathLinks links; the same choice and tie-breaks as cheapest_path). out[r] is valid where found[r].
+void cheapest_paths(const std::vector<NetworkLink>& network, size_t region_count, RegionId from, int64_t max_latency_ms,
+                    std::vector<NetworkPath>& out, std::vector<uint8_t>& found);
+
+// Per region, where a query's data would travel: why[r] nullptr and paths[r], or "latency" / "no_path".
+struct RoutePaths {
+  std::vector<NetworkPath> paths;
+  std::vector<const char*> why;
+};
+void route_paths(const std::vector<NetworkLink>& network, size_t region_count, const RouteQuery& query, RoutePaths& out);
+
 // Why a region x class cannot serve a query, before looking at paths or books: "class", "region",
 // "residency" or "green_share"; nullptr when it can.
 const char* route_filter(const RouteQuery& query, RegionId region_id, const Region& region, ChipClassId chip_class);

@@ -16,11 +16,15 @@
 #include <vector>
 
 #include "../client/http_client.hpp"
+#include "cpx/time.hpp"
 #include "../client/ws_client.hpp"
 
 using nlohmann::json;
 using namespace cpx::client;
 using cpx::Result;
+using cpx::format_iso_time;
+using cpx::kNanosPerHour;
+using cpx::parse_iso_time;
 
 namespace {
 
@@ -502,6 +506,118 @@ std::vector<Command> commands() {
                    return usage_error("order new SYMBOL SIDE QTY PRICE, or order cancel ORDER_ID");
                  }
                  return act(g, a, req);
+               }});
+  // The day-ahead auction (DESIGN.md §3.3) and monitoring (§7).
+  c.push_back({{"auction", "list"}, "", "Every delivery day's auction: state, gate closure, orders, and how its clearing went.", {}, {}, 0, 0,
+               [](const Global& g, const Args&) {
+                 return finish(g, http_call(g.at, "GET", "/auctions"), [](const json& b) {
+                   print_table(b["auctions"], {"day", "state", "gate_closure", "offers", "bids", "clearing", "clearing_error"});
+                 });
+               }});
+  c.push_back({{"auction", "show"}, "DAY", "One day's auction (DAY = YYYY-MM-DD): state, solver figures and, once cleared, the zone prices per hour and congested links.",
+               {}, {}, 1, 1, [](const Global& g, const Args& a) {
+                 return finish(g, http_call(g.at, "GET", "/auction/" + a.pos[0]), [](const json& b) {
+                   std::printf("day %s: %s (gate %s), %lld offers, %lld bids", b.value("day", "").c_str(), b.value("state", "").c_str(),
+                               b.value("gate_closure", "").c_str(), static_cast<long long>(b.value("offers", 0)),
+                               static_cast<long long>(b.value("bids", 0)));
+                   if (b.contains("clearing")) std::printf(", clearing %s", b["clearing"].get<std::string>().c_str());
+                   std::printf("\n");
+                   if (b.contains("solver")) print_object(b["solver"]);
+                   if (b.contains("prices")) {
+                     json traded = json::array();
+                     for (const json& p : b["prices"]) if (p.value("traded_devices", 0) > 0) traded.push_back(p);
+                     std::printf("zone prices where devices traded:\n");
+                     print_table(traded, {"hour", "region", "class", "price_cny_per_scu_hour", "price_cny_per_device_hour", "traded_devices", "offered_devices"});
+                   }
+                   if (b.contains("flows")) {
+                     json congested = json::array();
+                     for (const json& f : b["flows"]) if (f.value("congestion_cny_per_gb", "0") != "0.00000000") congested.push_back(f);
+                     std::printf("congested links:\n");
+                     print_table(congested, {"hour", "from", "to", "carrier", "flow_gb", "capacity_gb", "congestion_cny_per_gb"});
+                   }
+                 });
+               }});
+  c.push_back({{"auction", "open"}, "DAY [--gate TIME]",
+               "Opens the auction of delivery day DAY (YYYY-MM-DD) for orders until its gate closure (default: 12:00 CST the day before).",
+               {"gate"}, {}, 1, 1, [](const Global& g, const Args& a) {
+                 if (a.pos[0].size() != 10) return usage_error("DAY is YYYY-MM-DD");
+                 std::string gate = a.get("gate");
+                 if (gate.empty()) {
+                   const auto day = parse_iso_time(a.pos[0]);
+                   if (!day) return usage_error("DAY is YYYY-MM-DD");
+                   gate = format_iso_time(*day - 12 * kNanosPerHour);
+                 }
+                 return admin(g, {{"cmd", "open_auction"}, {"day", a.pos[0]}, {"gate_closure", gate}});
+               }});
+  c.push_back({{"auction", "cancel"}, "DAY", "Cancels a closed, uncleared auction: nothing trades, every order's capacity and credit are released.",
+               {}, {}, 1, 1, [](const Global& g, const Args& a) { return admin(g, {{"cmd", "cancel_auction"}, {"day", a.pos[0]}}); }});
+  c.push_back({{"auction", "rerun"}, "DAY", "Solves a closed auction again (after its clearing failed or was refused).", {}, {}, 1, 1,
+               [](const Global& g, const Args& a) { return admin(g, {{"op", "auction_rerun"}, {"day", a.pos[0]}}, print_object); }});
+  c.push_back({{"auction", "offer"}, "DAY REGION CLASS HOUR DEVICES PRICE [--cl-ord-id ID] --as-key KEY --as-secret SECRET",
+               "A supplier offers DEVICES of a region x class for one hour (0-23, CST) of DAY at PRICE CNY per device-hour (its own API key).",
+               {"as-key", "as-secret", "cl-ord-id"}, {}, 6, 6, [](const Global& g, const Args& a) {
+                 if (!is_int(a.pos[3]) || !is_int(a.pos[4])) return usage_error("HOUR and DEVICES are whole numbers");
+                 json req = {{"cmd", "auction_offer"}, {"day", a.pos[0]}, {"region", a.pos[1]}, {"class", a.pos[2]},
+                             {"hour", std::atoll(a.pos[3].c_str())}, {"devices", std::atoll(a.pos[4].c_str())}, {"price", a.pos[5]}};
+                 if (a.has("cl-ord-id")) req["cl_ord_id"] = a.get("cl-ord-id");
+                 return act(g, a, req);
+               }});
+  c.push_back({{"auction", "bid"}, "DAY FIRST_HOUR HOURS SCU_PER_HOUR LIMIT --classes C[,C] --origin REGION [--regions R[,R]] [--min-ratio R] "
+               "[--max-latency-ms N] [--residency local|J[,J]] [--min-green-share S] [--data-gb-per-hour N] [--cl-ord-id ID] --as-key KEY --as-secret SECRET",
+               "A buyer's block: SCU_PER_HOUR over HOURS consecutive hours from FIRST_HOUR, at most LIMIT CNY per SCU-hour landed "
+               "(compute + transfer), all or nothing unless --min-ratio (its own API key).",
+               {"as-key", "as-secret", "cl-ord-id", "classes", "origin", "regions", "min-ratio", "max-latency-ms", "residency",
+                "min-green-share", "data-gb-per-hour"},
+               {}, 5, 5, [](const Global& g, const Args& a) {
+                 if (!is_int(a.pos[1]) || !is_int(a.pos[2]) || !is_int(a.pos[3])) return usage_error("FIRST_HOUR, HOURS and SCU_PER_HOUR are whole numbers");
+                 if (!a.has("classes") || !a.has("origin")) return usage_error("auction bid needs --classes and --origin");
+                 auto list = [](const std::string& text) {
+                   json out = json::array();
+                   for (size_t p = 0; p <= text.size();) {
+                     size_t q = text.find(',', p);
+                     if (q == std::string::npos) q = text.size();
+                     if (q > p) out.push_back(text.substr(p, q - p));
+                     p = q + 1;
+                   }
+                   return out;
+                 };
+                 json req = {{"cmd", "auction_bid"}, {"day", a.pos[0]}, {"first_hour", std::atoll(a.pos[1].c_str())},
+                             {"hours", std::atoll(a.pos[2].c_str())}, {"scu_per_hour", std::atoll(a.pos[3].c_str())},
+                             {"limit_cny_per_scu_hour", a.pos[4]}, {"classes", list(a.get("classes"))}, {"origin", a.get("origin")}};
+                 if (a.has("regions")) req["regions"] = list(a.get("regions"));
+                 if (a.has("min-ratio")) req["min_ratio"] = a.get("min-ratio");
+                 if (a.has("max-latency-ms")) {
+                   if (!is_int(a.get("max-latency-ms"))) return usage_error("--max-latency-ms is a whole number");
+                   req["max_latency_ms"] = std::atoll(a.get("max-latency-ms").c_str());
+                 }
+                 if (a.has("residency")) req["residency"] = a.get("residency") == "local" ? json("local") : list(a.get("residency"));
+                 if (a.has("min-green-share")) req["min_green_share"] = a.get("min-green-share");
+                 if (a.has("data-gb-per-hour")) {
+                   if (!is_int(a.get("data-gb-per-hour"))) return usage_error("--data-gb-per-hour is a whole number");
+                   req["data_gb_per_hour"] = std::atoll(a.get("data-gb-per-hour").c_str());
+                 }
+                 if (a.has("cl-ord-id")) req["cl_ord_id"] = a.get("cl-ord-id");
+                 return act(g, a, req);
+               }});
+  c.push_back({{"auction", "withdraw"}, "DAY ORDER_ID --as-key KEY --as-secret SECRET", "Withdraws one's own auction offer or bid before the gate.",
+               {"as-key", "as-secret"}, {}, 2, 2, [](const Global& g, const Args& a) {
+                 if (!is_int(a.pos[1])) return usage_error("ORDER_ID is a whole number");
+                 return act(g, a, {{"cmd", "cancel_auction_order"}, {"day", a.pos[0]}, {"order_id", std::atoll(a.pos[1].c_str())}});
+               }});
+  c.push_back({{"monitor"}, "[--from TIME] [--to TIME]",
+               "Capacity per region x class over a window (default: today, CST): device-hours registered, offered, sold, and utilisation.",
+               {"from", "to"}, {}, 0, 0, [](const Global& g, const Args& a) {
+                 auto escaped = [](std::string v) {
+                   for (size_t i = 0; (i = v.find('+', i)) != std::string::npos; i += 3) v.replace(i, 1, "%2B");
+                   return v;
+                 };
+                 std::string path = "/monitor";
+                 if (a.has("from")) path += "?from=" + escaped(a.get("from"));
+                 if (a.has("to")) path += std::string(a.has("from") ? "&" : "?") + "to=" + escaped(a.get("to"));
+                 return finish(g, http_call(g.at, "GET", path), [](const json& b) {
+                   std::printf("from %s to %s\n", b.value("from", "").c_str(), b.value("to", "").c_str());
+                   print_table(b["zones"], {"region", "class", "registered_device_hours", "offered_device_hours", "sold_device_hours", "utilisation"});
+                 });
                }});
   return c;
 }

@@ -1,0 +1,155 @@
+#include "server/auction_runner.hpp"
+
+#include <cstdio>
+
+#include "cpx/auction_book.hpp"
+
+namespace cpx::server {
+
+AuctionRunner::AuctionRunner(const persistence::Exchange& exchange, Sequencer& sequencer, const ServerConfig& config,
+                             Audit audit)
+    : exchange_(exchange), sequencer_(sequencer), config_(config), audit_(std::move(audit)) {}
+
+AuctionRunner::~AuctionRunner() { stop(); }
+
+void AuctionRunner::start() {
+  for (Timestamp day : exchange_.engine().auction_days()) {
+    if (exchange_.engine().auction(day)->state == AuctionState::Closed) queue(day);
+  }
+  worker_ = std::thread([this] { work(); });
+}
+
+void AuctionRunner::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void AuctionRunner::on_auction_state(const AuctionStateChanged& e) {
+  if (e.state == AuctionState::Closed) {
+    queue(e.day_start);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  auto it = runs_.find(e.day_start);
+  if (it != runs_.end() && (e.state == AuctionState::Cleared || e.state == AuctionState::Cancelled)) {
+    it->second.state = e.state == AuctionState::Cleared ? "cleared" : "cancelled";
+  }
+}
+
+void AuctionRunner::queue(Timestamp day) {
+  const AuctionDay* a = exchange_.engine().auction(day);
+  if (!a) return;
+  std::lock_guard lock(mutex_);
+  Run& r = runs_[day];
+  r = Run{};
+  r.day = day;
+  r.state = "queued";
+  pending_.emplace_back(day, a->input);
+  wake_.notify_one();
+}
+
+bool AuctionRunner::rerun(Timestamp day, std::string& why) {
+  const AuctionDay* a = exchange_.engine().auction(day);
+  if (!a) {
+    why = "no auction for that day";
+    return false;
+  }
+  if (a->state != AuctionState::Closed) {
+    why = std::string("the auction is ") + std::string(to_string(a->state)) + ": only a closed, uncleared day can be solved again";
+    return false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runs_.find(day);
+    if (it != runs_.end() && (it->second.state == "queued" || it->second.state == "solving" || it->second.state == "submitted")) {
+      why = "that day is already being cleared (" + it->second.state + ")";
+      return false;
+    }
+  }
+  queue(day);
+  return true;
+}
+
+void AuctionRunner::schedule(Timestamp now, std::vector<Command>& out) const {
+  if (!config_.auction_schedule) return;
+  const MatchingEngine& engine = exchange_.engine();
+  for (int d = 1; d <= config_.auction_days_ahead; ++d) {
+    const Timestamp day = cst_day_start(now) + d * kNanosPerDay;
+    const Timestamp gate = day - kNanosPerDay + config_.auction_gate_hour * kNanosPerHour;
+    if (gate > now && !engine.auction(day)) out.push_back(OpenAuction{now, kExchangeParticipant, day, gate});
+  }
+}
+
+std::optional<AuctionRunner::Run> AuctionRunner::run(Timestamp day) const {
+  std::lock_guard lock(mutex_);
+  auto it = runs_.find(day);
+  if (it == runs_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<AuctionRunner::Run> AuctionRunner::runs() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Run> out;
+  for (const auto& [day, r] : runs_) out.push_back(r);
+  return out;
+}
+
+void AuctionRunner::work() {
+  for (;;) {
+    std::pair<Timestamp, AuctionInput> job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (stopping_) return;
+      job = std::move(pending_.front());
+      pending_.pop_front();
+      runs_[job.first].state = "solving";
+    }
+    const Timestamp day = job.first;
+    const std::string day_text = format_iso_time(day).substr(0, 10);
+    AuctionSolverOptions options;
+    options.time_limit_s = config_.auction_time_limit_s;
+    AuctionSolverStats stats;
+    auto result = solve_auction(job.second, options, &stats);
+    {
+      std::lock_guard lock(mutex_);
+      Run& r = runs_[day];
+      r.solved = result.ok();
+      r.stats = stats;
+      r.state = result.ok() ? "submitted" : "failed";
+      if (!result.ok()) r.error = result.error().text;
+    }
+    if (!result.ok()) {
+      std::fprintf(stderr, "cpxd: auction %s could not be solved: %s\n", day_text.c_str(), result.error().text.c_str());
+      audit_("auction_failed", day_text + ": " + result.error().text);
+      continue;
+    }
+    audit_("auction_solved", day_text + ": welfare " + std::to_string(stats.welfare) + " CNY, " +
+                                 std::to_string(stats.blocks_accepted) + " blocks accepted, " +
+                                 std::to_string(stats.seconds_total) + " s" +
+                                 (stats.proven_optimal ? "" : ", NOT proven optimal"));
+    // Through the sequencer like any command: journaled, applied on the engine thread, checked there.
+    sequencer_.submit(
+        0,
+        [day, res = std::move(*result)](Timestamp now, std::vector<Command>& out) mutable {
+          out.push_back(ClearAuction{now, kExchangeParticipant, day, false, std::move(res)});
+        },
+        [this, day, day_text](uint64_t seq, const std::string& events) {
+          std::lock_guard lock(mutex_);
+          Run& r = runs_[day];
+          if (seq == 0) {
+            r.state = "failed";
+            r.error = "the journal write failed; the result was not applied";
+          } else if (events.find("\"auction_result_invalid\"") != std::string::npos) {
+            r.state = "refused";
+            r.error = "the engine refused the result (auction_result_invalid)";
+          }
+        });
+  }
+}
+
+}  // namespace cpx::server
