@@ -2,17 +2,21 @@
 // of every book a command touched follow its events. The last line is the engine's state hash. With
 // --journal DIR every command is made durable before it is applied, and a restart recovers from DIR.
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <span>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "cpx/auction_solver.hpp"
 #include "cpx/matching_engine.hpp"
+#include "json/auction_file.hpp"
 #include "json/client_order_ids.hpp"
 #include "json/command_codec.hpp"
 #include "json/config_loader.hpp"
@@ -23,6 +27,7 @@
 #include "recovery.hpp"
 #include "statement.hpp"
 
+#include <nlohmann/json.hpp>
 #include <rocksdb/write_batch.h>
 #include "snapshot_store.hpp"
 
@@ -40,7 +45,13 @@ void usage() {
                "  --snapshot-every N  with --journal: save an engine snapshot every N commands (default 100000, 0 = never)\n"
                "  --replay-events with --journal: replay the whole journal, print every event, exit\n"
                "  --flush        write and flush the events of each command as soon as it is done\n"
-               "  --statement CODE  after the input, print CODE's cash statement (JSON; --csv for CSV)\n");
+               "  --statement CODE  after the input, print CODE's cash statement (JSON; --csv for CSV)\n"
+               "Besides the engine's commands (docs/API.md) the input may hold two the tool carries out itself:\n"
+               "  {\"cmd\":\"run_auction\",\"day\":\"YYYY-MM-DD\"}  solve that day's closed auction (its frozen input)\n"
+               "      and apply the result as a clear_auction command (journaled with --journal); optional \"ts\",\n"
+               "      \"participant\" (an operator), \"time_limit_s\", \"gap\"; prints an auction_solved line with the stats\n"
+               "  {\"cmd\":\"export_auction\",\"day\":\"YYYY-MM-DD\",\"file\":PATH}  write that day's frozen auction as a\n"
+               "      day file for cpx-auction (docs/AUCTION_FILES.md)\n");
 }
 
 // Remembers which books a command touched, for --depth.
@@ -308,12 +319,136 @@ int main(int argc, char** argv) {
   fanout.add(&touched);
   fanout.add(writer.get());
 
+  // The day-ahead auction's tool commands (the engine never solves): run_auction solves a closed day's
+  // frozen input and applies the result as a ClearAuction through submit(), so it is journaled like any
+  // command; export_auction writes the day file cpx-auction reads.
+  struct ToolOutcome {
+    std::string reason, error_text;  // a refusal, printed as an error line
+    bool failed = false;             // the command could not be made durable: stop
+    uint64_t commands = 0;
+  };
+  auto refuse = [](std::string reason, std::string text) {
+    ToolOutcome o;
+    o.reason = std::move(reason);
+    o.error_text = std::move(text);
+    return o;
+  };
+  auto closed_day = [&](const nlohmann::json& r, const cpx::AuctionDay*& day, std::string& code) -> std::optional<ToolOutcome> {
+    const nlohmann::json* d = r.contains("day") ? &r["day"] : nullptr;
+    std::optional<cpx::Timestamp> start;
+    if (d && d->is_string()) start = cpx::api::parse_auction_day(d->get<std::string>());
+    if (!start) return refuse("malformed_request", "field \"day\" must be the delivery day, YYYY-MM-DD");
+    code = d->get<std::string>();
+    day = engine.auction(*start);
+    if (!day) return refuse("unknown_auction", "there is no auction for " + code + " (open_auction opens one)");
+    if (day->state == cpx::AuctionState::Open)
+      return refuse("auction_not_closed", "the auction for " + code + " is still open: its gate closes at " +
+                                              cpx::format_iso_time(day->gate_closure) + "; advance_time past it first");
+    return std::nullopt;
+  };
+  auto run_auction = [&](const nlohmann::json& r) -> ToolOutcome {
+    const cpx::AuctionDay* day = nullptr;
+    std::string code;
+    if (auto refused = closed_day(r, day, code)) return *refused;
+    if (day->state != cpx::AuctionState::Closed)
+      return refuse("auction_not_closed", "the auction for " + code + " is " + std::string(cpx::to_string(day->state)) +
+                                              " already: only a closed auction is solved");
+    cpx::ClearAuction c;
+    c.ts = engine.now();
+    if (r.contains("ts")) {
+      const nlohmann::json& t = r["ts"];
+      std::optional<cpx::Timestamp> ts;
+      if (t.is_string()) ts = cpx::parse_iso_time(t.get<std::string>());
+      if (t.is_number_unsigned()) ts = static_cast<cpx::Timestamp>(std::min<uint64_t>(t.get<uint64_t>(), INT64_MAX));
+      if (!ts) return refuse("malformed_request", "field \"ts\" must be ISO-8601 with a zone, or integer ns");
+      c.ts = *ts;
+    }
+    if (r.contains("participant")) {
+      c.actor = r["participant"].is_string() ? engine.find_participant(r["participant"].get<std::string>()) : cpx::kNoParticipant;
+      if (c.actor == cpx::kNoParticipant) return refuse("unknown_participant", "field \"participant\" names no participant");
+    }
+    cpx::AuctionSolverOptions options;
+    for (const char* key : {"time_limit_s", "gap"}) {
+      if (!r.contains(key)) continue;
+      if (!r[key].is_number() || !(r[key].get<double>() > 0))
+        return refuse("malformed_request", std::string("field \"") + key + "\" must be a positive number");
+      (key == std::string("gap") ? options.relative_gap : options.time_limit_s) = r[key].get<double>();
+    }
+    c.day_start = day->day_start;
+    const cpx::AuctionInput input = day->input;  // the engine's copy changes when the result is applied
+    cpx::AuctionSolverStats stats;
+    auto result = cpx::solve_auction(input, options, &stats);
+    if (!result) return refuse("auction_solver_failed", "the solver failed on the auction for " + code + ": " + result.error().text);
+    c.result = std::move(*result);
+    ToolOutcome done;
+    if (!submit(cpx::Command(c))) {
+      done.failed = true;
+      return done;
+    }
+    done.commands = 1;
+    const cpx::AuctionDay* after = engine.auction(c.day_start);
+    nlohmann::ordered_json line{{"ev", "auction_solved"},
+                                {"day", code},
+                                {"state", std::string(cpx::to_string(after->state))},
+                                {"offers", input.offers.size()},
+                                {"bids", input.blocks.size()},
+                                {"stats", cpx::api::auction_stats_json(stats, input)}};
+    out += line.dump() + "\n";
+    return done;
+  };
+  auto export_auction = [&](const nlohmann::json& r) -> ToolOutcome {
+    const cpx::AuctionDay* day = nullptr;
+    std::string code;
+    if (auto refused = closed_day(r, day, code)) return *refused;
+    if (!r.contains("file") || !r["file"].is_string() || r["file"].get<std::string>().empty())
+      return refuse("malformed_request", "field \"file\" must be the path of the day file to write");
+    const std::string path = r["file"].get<std::string>();
+    auto file = cpx::api::auction_day_file(engine, *day);
+    if (!file) return refuse(file.error().code, file.error().text);
+    const std::string text = cpx::api::write_auction_day(*file);
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (f) f.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (f) f.close();
+    if (!f) return refuse("output_failed", "cannot write " + path + ": " + std::strerror(errno));
+    nlohmann::ordered_json line{{"ev", "auction_exported"}, {"day", code}, {"file", path},
+                                {"offers", file->offers.size()}, {"bids", file->bids.size()}};
+    out += line.dump() + "\n";
+    return ToolOutcome{};
+  };
+
   std::string line;
   uint64_t line_no = 0, commands = 0, errors = 0;
   while (std::getline(*in, line)) {
     ++line_no;
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;  // blank lines and comments
+    if (line.find("_auction\"") != std::string::npos) {
+      const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
+      const bool named = request.is_object() && request.contains("cmd") && request["cmd"].is_string();
+      const std::string name = named ? request["cmd"].get<std::string>() : std::string();
+      if (name == "run_auction" || name == "export_auction") {
+        const ToolOutcome done = name == "run_auction" ? run_auction(request) : export_auction(request);
+        if (!done.error_text.empty()) {
+          ++errors;
+          out += "{\"ev\":\"error\",\"line\":" + std::to_string(line_no) + ",\"cmd\":\"" + name + "\",\"reason\":";
+          cpx::api::append_json_string(out, done.reason);
+          out += ",\"text\":";
+          cpx::api::append_json_string(out, done.error_text);
+          out += "}\n";
+        } else if (done.failed) {
+          std::fwrite(out.data(), 1, out.size(), stdout);
+          return 2;
+        } else {
+          commands += done.commands;
+        }
+        if (out.size() > (1 << 20) || flush_each) {
+          std::fwrite(out.data(), 1, out.size(), stdout);
+          out.clear();
+          if (flush_each) std::fflush(stdout);
+        }
+        continue;
+      }
+    }
     auto cmd = decoder.decode(line, engine.now());
     if (!cmd) {
       ++errors;
