@@ -1,5 +1,7 @@
 #include "server/admin_ops.hpp"
 
+#include "json/auction_file.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "auth/crypto.hpp"
@@ -128,6 +130,26 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     }
     return answer({{"ev", "contracts"}, {"contracts", rows}});
   }
+  if (op == "auction_export") {
+    // What the engine solved (the day file of docs/AUCTION_FILES.md) and, once cleared, its result: the
+    // operator can re-check or re-solve the day offline with cpx-auction.
+    const std::string text = field(req, "day");
+    const auto day = api::parse_auction_day(text);
+    if (!day) return refuse(400, "malformed_request", "\"day\": the delivery day, YYYY-MM-DD");
+    const AuctionDay* a = engine.auction(*day);
+    if (!a) return refuse(404, "unknown_auction", "no auction for delivery day " + text);
+    if (a->state == AuctionState::Open) return refuse(409, "auction_not_closed", "the day's gate has not closed: nothing is frozen yet");
+    auto file = api::auction_day_file(engine, *a);
+    if (!file) return refuse(500, file.error().code, file.error().text);
+    json out = {{"ev", "auction_export"}, {"day", text}, {"state", to_string(a->state)},
+                {"file", json::parse(api::write_auction_day(*file))}};
+    if (a->state == AuctionState::Cleared) {
+      auto input = api::auction_input_from_file(*file);
+      if (!input) return refuse(500, input.error().code, input.error().text);
+      out["result"] = json::parse(api::auction_result_json(*file, *input, a->result, nullptr));
+    }
+    return answer(out);
+  }
   if (op == "auction_rerun") {
     const std::string text = field(req, "day");
     const auto day = parse_iso_time(text);
@@ -152,7 +174,7 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
   }
   return refuse(400, "unknown_op",
                 "unknown op '" + op + "': participants, balances, statement, contracts, users, user_create, user_rotate, "
-                "user_disable, user_enable, clock, clock_advance, audit_verify, auction_rerun");
+                "user_disable, user_enable, clock, clock_advance, audit_verify, auction_rerun, auction_export");
 }
 
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -553,6 +554,28 @@ std::vector<Command> commands() {
                {}, {}, 1, 1, [](const Global& g, const Args& a) { return admin(g, {{"cmd", "cancel_auction"}, {"day", a.pos[0]}}); }});
   c.push_back({{"auction", "rerun"}, "DAY", "Solves a closed auction again (after its clearing failed or was refused).", {}, {}, 1, 1,
                [](const Global& g, const Args& a) { return admin(g, {{"op", "auction_rerun"}, {"day", a.pos[0]}}, print_object); }});
+  c.push_back({{"auction", "export"}, "DAY --out DIR",
+               "Writes what the engine solved for a closed day (DIR/day.json, the cpx-auction day file) and, once cleared, its "
+               "result (DIR/result.json): `cpx-auction check DIR/day.json DIR/result.json` re-checks it offline.",
+               {"out"}, {}, 1, 1, [](const Global& g, const Args& a) {
+                 if (!a.has("out")) return usage_error("auction export needs --out DIR");
+                 const std::string dir = a.get("out");
+                 return admin(g, {{"op", "auction_export"}, {"day", a.pos[0]}}, [dir](const json& b) {
+                   std::error_code ec;
+                   std::filesystem::create_directories(dir, ec);
+                   if (ec) {
+                     std::fprintf(stderr, "cpx-admin: cannot create %s: %s\n", dir.c_str(), ec.message().c_str());
+                     return;
+                   }
+                   auto write = [&](const std::string& name, const json& doc) {
+                     std::ofstream f(dir + "/" + name);
+                     f << doc.dump(2) << "\n";
+                     std::printf("%s/%s\n", dir.c_str(), name.c_str());
+                   };
+                   write("day.json", b["file"]);
+                   if (b.contains("result")) write("result.json", b["result"]);
+                 });
+               }});
   c.push_back({{"auction", "offer"}, "DAY REGION CLASS HOUR DEVICES PRICE [--cl-ord-id ID] --as-key KEY --as-secret SECRET",
                "A supplier offers DEVICES of a region x class for one hour (0-23, CST) of DAY at PRICE CNY per device-hour (its own API key).",
                {"as-key", "as-secret", "cl-ord-id"}, {}, 6, 6, [](const Global& g, const Args& a) {
