@@ -320,40 +320,49 @@ class MatchingEngine::Impl {
 
   // ---------------------------------------------------------------- routed orders (routed_order.cpp)
 
-  // A book a routed order may buy from, with the router's cursor over its asks while planning.
-  struct RouteBook {
+  // One book of a routed order's candidate, with the planner's cursor over its asks.
+  struct RouteSegment {
     OrderBook* book = nullptr;
-    NetworkPath path;
-    Money transfer_cost = 0;     // data_gb x the path's tariff: the whole job's transfer to this region
-    int64_t transfer_ceil = 0;   // that per SCU-hour, 8 decimals, rounded up (the limit check)
-    int64_t transfer_round = 0;  // rounded half away from zero (the ordering)
     size_t level = 0;            // next ask level to enter
     Order* order = nullptr;      // ask being planned
     Quantity order_left = 0;     // of it, not yet planned
     Quantity child_qty = 0;      // planned in this book: the child order's quantity
     Price child_price = 0;       // the dearest planned ask: the child's limit
     uint32_t first_fill = UINT32_MAX;
+    uint32_t last_fill = UINT32_MAX;
+  };
+  // A candidate: the books of one zone that tile the order's window (one book, or e.g. three daily books
+  // for a 72-hour job): the same devices are bought in each, and the data moves once.
+  struct RouteBook {
+    std::vector<RouteSegment> segments;  // in time order
+    NetworkPath path;
+    int64_t hours = 0;           // the window's length
+    int64_t scu_per_device = 0;
+    Quantity lot = 1;            // a multiple of every segment's lot
+    Quantity cap = 0;            // the largest child any segment may send
+    Money transfer_cost = 0;     // data_gb x the path's tariff: the whole job's transfer to this region
+    int64_t transfer_ceil = 0;   // that per SCU-hour, 8 decimals, rounded up (the limit check)
+    int64_t transfer_round = 0;  // rounded half away from zero (the ordering)
+    Quantity planned = 0;        // devices planned (in every segment)
     bool exhausted = false;
-    const Order* landed_of = nullptr;  // the ask `landed` was computed for
+    bool landed_valid = false;   // `landed` is that of the segments' current asks
     int64_t landed = 0;
   };
-  // One planned fill: `qty` devices from the ask `resting` of route_books_[book].
+  // One planned fill: `qty` devices from the ask `resting` of book `instrument`; the data's transport fee
+  // rides on the first book's fill of each step.
   struct PlannedFill {
-    uint32_t book = 0;
+    InstrumentId instrument = kNoInstrument;
     OrderId resting = 0;
     Quantity qty = 0;
     Money transport = 0;
     uint32_t legs_begin = 0;  // its transport legs in route_legs_
     uint32_t legs_end = 0;
   };
-  // The routed order whose children are matching now, and what they have bought so far.
+  // The routed order whose children are matching now, and what its trades have cost so far.
   struct RouteInFlight {
     OrderId id = 0;
     const Order* child = nullptr;
-    uint32_t book = 0;
     uint32_t next_fill = 0;
-    int64_t filled_scu = 0;
-    Quantity devices = 0;
     Money compute = 0;
     Money fees = 0;
     Money transport = 0;
@@ -480,7 +489,8 @@ class MatchingEngine::Impl {
   RoutePaths route_paths_;
   std::vector<PlannedFill> route_fills_;
   std::vector<TransportLeg> route_legs_;
-  std::vector<uint32_t> route_order_;
+  std::vector<std::pair<uint32_t, uint32_t>> route_order_;  // (candidate, segment) children in send order
+  std::vector<const InstrumentInfo*> route_infos_;
   RouteInFlight route_;
   uint64_t route_plan_mismatches_ = 0;
   std::map<Timestamp, AuctionDay> auctions_;  // by delivery day

@@ -129,54 +129,124 @@ const char* route_path(const std::vector<NetworkLink>& network, const RouteQuery
   return cheapest_path(network, q.origin, region, -1, any) ? "latency" : "no_path";
 }
 
+std::vector<WindowTiling> window_tilings(const std::vector<const InstrumentInfo*>& instruments, Timestamp start,
+                                         Timestamp end, std::vector<InstrumentId>* partial) {
+  auto info_of = [&](InstrumentId id) { return instruments[id]; };
+  // (region, class, tenor) -> the books inside the window, by start.
+  struct Entry {
+    RegionId region;
+    ChipClassId chip_class;
+    Tenor tenor;
+    Timestamp start;
+    InstrumentId id;
+  };
+  std::vector<Entry> inside;
+  for (InstrumentId id = 0; id < instruments.size(); ++id) {
+    const InstrumentInfo* i = info_of(id);
+    if (i && i->start >= start && i->end <= end) inside.push_back({i->region, i->chip_class, i->tenor, i->start, id});
+  }
+  std::stable_sort(inside.begin(), inside.end(), [](const Entry& a, const Entry& b) {
+    if (a.region != b.region) return a.region < b.region;
+    if (a.chip_class != b.chip_class) return a.chip_class < b.chip_class;
+    if (a.tenor != b.tenor) return a.tenor < b.tenor;
+    return a.start < b.start;
+  });
+  std::vector<WindowTiling> out;
+  for (size_t g = 0; g < inside.size();) {
+    size_t h = g;
+    while (h < inside.size() && inside[h].region == inside[g].region && inside[h].chip_class == inside[g].chip_class &&
+           inside[h].tenor == inside[g].tenor) {
+      ++h;
+    }
+    // Walk from the window's start, one book per step; the group's books are in start order (one per
+    // start: symbols are unique).
+    WindowTiling t{inside[g].region, inside[g].chip_class, {}, 0};
+    Timestamp at = start;
+    for (size_t k = g; k < h && inside[k].start == at; ++k) {
+      t.books.push_back(inside[k].id);
+      at = info_of(inside[k].id)->end;
+    }
+    if (at == end && !t.books.empty()) {
+      t.hours = (end - start) / kNanosPerHour;
+      out.push_back(std::move(t));
+    } else if (partial) {
+      for (size_t k = g; k < h; ++k) partial->push_back(inside[k].id);
+    }
+    g = h;
+  }
+  std::stable_sort(out.begin(), out.end(), [](const WindowTiling& a, const WindowTiling& b) { return a.books[0] < b.books[0]; });
+  return out;
+}
+
 RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
   RouteQuote out;
   size_t region_count = 0;
   while (engine.region(static_cast<RegionId>(region_count))) ++region_count;
   RoutePaths paths;
   route_paths(engine.links(), region_count, q, paths);
+  std::vector<InstrumentId> partial;
+  std::vector<const InstrumentInfo*> infos(engine.instrument_count());
+  for (InstrumentId id = 0; id < infos.size(); ++id) infos[id] = engine.instrument(id);
+  const auto tilings = window_tilings(infos, q.window_start, q.window_end, &partial);
+  for (InstrumentId id : partial) out.excluded.push_back({id, "window_incomplete"});
   std::vector<LevelView> asks;
-  for (InstrumentId id = 0; id < engine.instrument_count(); ++id) {
-    const InstrumentInfo* info = engine.instrument(id);
-    if (!info) continue;
-    auto exclude = [&](const char* why) { out.excluded.push_back({id, why}); };
-    if (info->start != q.window_start || info->end != q.window_end) continue;  // another window: not a candidate
-    if (const char* why = route_filter(q, info->region, *engine.region(info->region), info->chip_class)) {
+  for (const WindowTiling& t : tilings) {
+    const InstrumentId first = t.books[0];
+    const InstrumentInfo* info = engine.instrument(first);
+    auto exclude = [&](const char* why) {
+      for (InstrumentId id : t.books) out.excluded.push_back({id, why});
+    };
+    if (const char* why = route_filter(q, t.region, *engine.region(t.region), t.chip_class)) {
       exclude(why);
       continue;
     }
-    if (const char* why = paths.why[info->region]) {
+    if (const char* why = paths.why[t.region]) {
       exclude(why);
       continue;
     }
-    const NetworkPath& path = paths.paths[info->region];
-    if (engine.instrument_state(id) != InstrumentState::Open) {
+    const NetworkPath& path = paths.paths[t.region];
+    if (std::any_of(t.books.begin(), t.books.end(),
+                    [&](InstrumentId id) { return engine.instrument_state(id) != InstrumentState::Open; })) {
       exclude("not_open");
       continue;
     }
     RouteCandidate c;
-    c.instrument = id;
-    c.region = info->region;
-    c.chip_class = info->chip_class;
+    c.instrument = first;
+    c.instruments = t.books;
+    c.hours = t.hours;
+    c.region = t.region;
+    c.chip_class = t.chip_class;
     c.path = path.regions;
     c.carriers = path.carriers;
     c.links = path.links;
     c.latency_ms = path.latency_ms;
     c.tariff_per_gb = path.tariff_per_gb;
     c.devices = (q.scu + info->scu_per_device - 1) / info->scu_per_device;
-    // Sweep the asks best first (the top 1,000 levels), as child orders would.
-    asks.clear();
-    engine.depth(id, Side::Sell, 1000, asks);
-    __int128 cost = 0;
-    for (const LevelView& l : asks) {
-      const Quantity take = std::min(l.qty, c.devices - c.available);
-      if (take <= 0) break;
-      cost += static_cast<__int128>(l.price) * take * info->hours;
-      c.available += take;
+    // The same devices in every book of the tiling: as many as the thinnest book offers (its top 1,000
+    // levels), each book's asks swept best first for them, as child orders would.
+    c.available = c.devices;
+    for (InstrumentId id : t.books) {
+      asks.clear();
+      engine.depth(id, Side::Sell, 1000, asks);
+      Quantity offered = 0;
+      for (const LevelView& l : asks) offered += l.qty;
+      c.available = std::min(c.available, offered);
     }
     if (c.available == 0) {
       exclude("no_offers");
       continue;
+    }
+    __int128 cost = 0;
+    for (InstrumentId id : t.books) {
+      asks.clear();
+      engine.depth(id, Side::Sell, 1000, asks);
+      Quantity got = 0;
+      for (const LevelView& l : asks) {
+        const Quantity take = std::min(l.qty, c.available - got);
+        if (take <= 0) break;
+        cost += static_cast<__int128>(l.price) * take * engine.instrument(id)->hours;
+        got += take;
+      }
     }
     const __int128 transfer = static_cast<__int128>(q.data_gb) * path.tariff_per_gb;
     if (cost > kMaxNotional || transfer > kMaxNotional) {  // beyond what money can hold: not a real quote
@@ -187,9 +257,9 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
     c.compute_cost = static_cast<Money>(cost);
     c.transfer_cost = static_cast<Money>(transfer);
     // Eight decimals from four: x 10^4, divided with rounding half away from zero.
-    const int64_t bought_scu_hours = c.available * info->scu_per_device * info->hours;
+    const int64_t bought_scu_hours = c.available * info->scu_per_device * t.hours;
     c.compute_per_scu_hour = mul_div_round(c.compute_cost, kScuPriceScale / kScale, bought_scu_hours).value_or(INT64_MAX);
-    c.transfer_per_scu_hour = mul_div_round(c.transfer_cost, kScuPriceScale / kScale, q.scu * info->hours).value_or(INT64_MAX);
+    c.transfer_per_scu_hour = mul_div_round(c.transfer_cost, kScuPriceScale / kScale, q.scu * t.hours).value_or(INT64_MAX);
     c.landed_per_scu_hour = c.compute_per_scu_hour + c.transfer_per_scu_hour;
     c.within_limit = q.limit_per_scu_hour <= 0 || c.landed_per_scu_hour <= q.limit_per_scu_hour;
     out.candidates.push_back(std::move(c));

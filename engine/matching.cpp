@@ -116,8 +116,6 @@ void MatchingEngine::Impl::execute(OrderBook& book, Order& aggressor, Order* res
       route_id = route_.id;
       transport = f->transport;
       legs = std::span<const TransportLeg>(route_legs_.data() + f->legs_begin, f->legs_end - f->legs_begin);
-      route_.filled_scu += q * book.info.scu_per_device;
-      route_.devices += q;
       route_.compute += notional;
       route_.fees += buyer_fee;
       route_.transport += transport;

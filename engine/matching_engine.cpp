@@ -60,6 +60,7 @@ void MatchingEngine::adjust_credit(ParticipantId p, Money limit_delta, Money uns
 }
 
 Timestamp MatchingEngine::now() const { return impl_->now(); }
+uint64_t MatchingEngine::route_plan_mismatches() const { return impl_->route_plan_mismatches(); }
 const AuctionDay* MatchingEngine::auction(Timestamp day_start) const { return impl_->auction(day_start); }
 std::vector<Timestamp> MatchingEngine::auction_days() const { return impl_->auction_days(); }
 int64_t MatchingEngine::registered_device_hours(RegionId region, ChipClassId chip_class, Timestamp from,

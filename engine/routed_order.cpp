@@ -6,6 +6,8 @@
 // cost before anything trades.
 #include "engine_impl.hpp"
 
+#include <numeric>
+
 namespace cpx {
 
 namespace {
@@ -36,31 +38,42 @@ std::optional<RejectReason> MatchingEngine::Impl::route_query_reject(const Route
   return std::nullopt;
 }
 
-// The books a routed order may buy from, each with its path and the transfer cost of the whole job there.
+// The candidates of a routed order: per zone, the books that tile its window (one walk of the network
+// gives the path to every region), with the transfer cost of the whole job there.
 void MatchingEngine::Impl::route_candidates(const RouteQuery& q) {
   route_books_.clear();
-  route_paths(links_, regions_.size(), q, route_paths_);  // one walk of the network for every region
-  for (auto& owned : books_) {
-    OrderBook& book = *owned;
-    const InstrumentInfo& info = book.info;
-    if (info.start != q.window_start || info.end != q.window_end || book.state != InstrumentState::Open) continue;
-    if (route_filter(q, info.region, regions_[info.region], info.chip_class)) continue;
-    if (route_paths_.why[info.region]) continue;
+  route_paths(links_, regions_.size(), q, route_paths_);
+  route_infos_.resize(books_.size());
+  for (InstrumentId id = 0; id < books_.size(); ++id) route_infos_[id] = &books_[id]->info;
+  for (const WindowTiling& t : window_tilings(route_infos_, q.window_start, q.window_end)) {
+    if (route_filter(q, t.region, regions_[t.region], t.chip_class) || route_paths_.why[t.region]) continue;
     RouteBook rb;
-    rb.path = route_paths_.paths[info.region];
+    rb.path = route_paths_.paths[t.region];
+    rb.hours = t.hours;
+    rb.scu_per_device = classes_[t.chip_class].scu_per_device;
+    rb.cap = INT64_MAX;
+    bool open = true;
+    for (InstrumentId id : t.books) {
+      OrderBook& book = *books_[id];
+      open = open && book.state == InstrumentState::Open;
+      rb.lot = std::lcm(rb.lot, book.info.rules.lot);
+      rb.cap = std::min(rb.cap, book.info.rules.max_order_qty);
+      RouteSegment seg;
+      seg.book = &book;
+      rb.segments.push_back(seg);
+    }
     const __int128 transfer = static_cast<__int128>(q.data_gb) * rb.path.tariff_per_gb;
-    if (transfer > kMaxNotional) continue;
-    rb.book = &book;
+    if (!open || transfer > kMaxNotional || rb.lot > kMaxDevices) continue;
     rb.transfer_cost = static_cast<Money>(transfer);
     // The transfer per SCU-hour is the same for every SCU bought there: data moves with the SCU.
-    const __int128 scu_hours = static_cast<__int128>(q.scu) * info.hours;
+    const __int128 scu_hours = static_cast<__int128>(q.scu) * t.hours;
     rb.transfer_ceil = div_ceil(transfer * (kScuPriceScale / kScale), scu_hours);
     rb.transfer_round = div_round(transfer * (kScuPriceScale / kScale), scu_hours);
     route_books_.push_back(std::move(rb));
   }
 }
 
-// The transport fee of a fill that covers `counted` of the order's SCU, and its split over the path's
+// The transport fee of a step that covers `counted` of the order's SCU, and its split over the path's
 // links in proportion to their tariffs (largest remainder: the legs sum to the fee).
 void MatchingEngine::Impl::route_transport(const RouteBook& rb, const RouteQuery& q, int64_t counted, PlannedFill& f) {
   f.transport = div_round(static_cast<__int128>(rb.transfer_cost) * counted, q.scu);
@@ -100,54 +113,51 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
   route_candidates(q);
   route_fills_.clear();
   route_legs_.clear();
-  for (RouteBook& rb : route_books_) {
-    rb.level = 0;
-    rb.order = nullptr;
-    rb.order_left = 0;
-    rb.child_qty = 0;
-    rb.child_price = 0;
-    rb.first_fill = UINT32_MAX;
-    rb.exhausted = false;
-    rb.landed_of = nullptr;
-  }
   const __int128 room = static_cast<__int128>(who.credit_limit) - who.open_buy - who.unsettled_bought;
   __int128 spent = 0;
   int64_t need_scu = q.scu;
+  int64_t planned_scu = 0;
+  Quantity planned_devices = 0;
   bool credit_short = false;
-  // The book's next ask still to be planned, or nullptr when the book has nothing more for this order.
-  auto next_ask = [&](RouteBook& rb) -> Order* {
-    while (rb.order == nullptr || rb.order_left == 0) {
-      if (rb.order != nullptr) rb.order = rb.order->next;
-      if (rb.order == nullptr) {
-        const BookSide& asks = rb.book->side(Side::Sell);
-        if (rb.level >= asks.level_count()) return nullptr;
-        rb.order = asks.from_best(rb.level++)->head;
+  // A segment's next ask still to be planned, or nullptr when the book has nothing more for this order.
+  auto next_ask = [](RouteSegment& seg) -> Order* {
+    while (seg.order == nullptr || seg.order_left == 0) {
+      if (seg.order != nullptr) seg.order = seg.order->next;
+      if (seg.order == nullptr) {
+        const BookSide& asks = seg.book->side(Side::Sell);
+        if (seg.level >= asks.level_count()) return nullptr;
+        seg.order = asks.from_best(seg.level++)->head;
       }
-      rb.order_left = rb.order->remaining;
+      seg.order_left = seg.order->remaining;
     }
-    return rb.order;
+    return seg.order;
   };
   while (need_scu > 0 && !credit_short) {
-    // The cheapest landed ask over all books (ties: lower latency, then the earlier-listed book).
+    // The cheapest landed step over all candidates (ties: lower latency, then the earlier-listed book).
     RouteBook* best = nullptr;
     int64_t best_landed = 0;
     for (RouteBook& rb : route_books_) {
       if (rb.exhausted) continue;
-      if (rb.landed_of != rb.order || rb.order_left == 0) {
-        // The cursor moved: the next ask, its landed price and whether it is still within the limit.
-        Order* ask = next_ask(rb);
-        const InstrumentInfo& info = rb.book->info;
-        if (!ask || ask->participant == c.participant) {  // self-trade: the child would stop there
-          rb.exhausted = true;
+      if (!rb.landed_valid) {
+        // A device for the whole window costs the sum of each book's current ask x its hours.
+        __int128 per_device = 0;
+        for (RouteSegment& seg : rb.segments) {
+          Order* ask = next_ask(seg);
+          if (!ask || ask->participant == c.participant) {  // self-trade: the child would stop there
+            rb.exhausted = true;
+            break;
+          }
+          per_device += static_cast<__int128>(ask->price) * seg.book->info.hours;
+        }
+        if (rb.exhausted) continue;
+        const __int128 scaled = per_device * (kScuPriceScale / kScale);
+        const __int128 den = static_cast<__int128>(rb.scu_per_device) * rb.hours;
+        if (div_ceil(scaled, den) + static_cast<__int128>(rb.transfer_ceil) > q.limit_per_scu_hour) {
+          rb.exhausted = true;  // asks only get dearer in these books
           continue;
         }
-        const __int128 scaled = static_cast<__int128>(ask->price) * (kScuPriceScale / kScale);
-        if (div_ceil(scaled, info.scu_per_device) + static_cast<__int128>(rb.transfer_ceil) > q.limit_per_scu_hour) {
-          rb.exhausted = true;  // asks only get dearer in this book
-          continue;
-        }
-        rb.landed = div_round(scaled, info.scu_per_device) + rb.transfer_round;
-        rb.landed_of = ask;
+        rb.landed = div_round(scaled, den) + rb.transfer_round;
+        rb.landed_valid = true;
       }
       if (!best || rb.landed < best_landed || (rb.landed == best_landed && rb.path.latency_ms < best->path.latency_ms)) {
         best = &rb;
@@ -156,57 +166,92 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
     }
     if (!best) break;
     RouteBook& rb = *best;
-    const InstrumentInfo& info = rb.book->info;
-    const Quantity lot = info.rules.lot;
-    const Quantity cap = std::min(info.rules.max_order_qty, who.info.limits.max_order_qty) - rb.child_qty;
-    // Whole lots of devices covering what is still needed.
-    Quantity want = (need_scu + info.scu_per_device - 1) / info.scu_per_device;
+    const Quantity lot = rb.lot;
+    // Whole lots of devices covering what is still needed, no more than any current ask has left, and
+    // within the child size limit.
+    Quantity want = (need_scu + rb.scu_per_device - 1) / rb.scu_per_device;
     want = (want + lot - 1) / lot * lot;
-    Quantity take = std::min({want, rb.order_left, cap / lot * lot});
-    const Price price = rb.order->price;
-    if (take > 0 && checked_mul3(std::max(price, rb.child_price), rb.child_qty + take, info.hours).value_or(kMaxNotional + 1) > kMaxNotional) {
-      take = 0;  // the child order would be too large to represent
+    Quantity take = std::min(want, std::min(rb.cap, who.info.limits.max_order_qty) - rb.planned);
+    for (const RouteSegment& seg : rb.segments) take = std::min(take, seg.order_left);
+    take = take / lot * lot;
+    for (const RouteSegment& seg : rb.segments) {
+      const Price p = std::max(seg.child_price, seg.order->price);
+      if (take > 0 && checked_mul3(p, seg.child_qty + take, seg.book->info.hours).value_or(kMaxNotional + 1) > kMaxNotional) {
+        take = 0;  // the child order would be too large to represent
+      }
     }
     if (take <= 0) {
-      // The order's remainder is not a whole lot, or the child is at its size limit: this book is done.
+      // An ask's remainder is not a whole lot, or a child is at its size limit: this candidate is done.
       rb.exhausted = true;
       continue;
     }
-    auto cost_of = [&](Quantity n, PlannedFill& f) {
-      const int64_t counted = std::min<int64_t>(n * info.scu_per_device, need_scu);
-      route_transport(rb, q, counted, f);
-      return static_cast<__int128>(buyer_cost(price, n, info.hours, true)) + f.transport;
+    // What `n` devices cost now: each book's ask x hours + the taker fee, and the transport of their data.
+    PlannedFill lead;
+    auto cost_of = [&](Quantity n) {
+      route_legs_.resize(lead.legs_begin);
+      route_transport(rb, q, std::min<int64_t>(n * rb.scu_per_device, need_scu), lead);
+      __int128 cost = lead.transport;
+      for (const RouteSegment& seg : rb.segments) cost += buyer_cost(seg.order->price, n, seg.book->info.hours, true);
+      return cost;
     };
-    PlannedFill f;
-    f.resting = rb.order->id;
-    if (spent + cost_of(take, f) > room) {
+    lead.legs_begin = static_cast<uint32_t>(route_legs_.size());
+    if (spent + cost_of(take) > room) {
       credit_short = true;
       if (c.tif == TimeInForce::FOK) break;
       // The most whole lots that fit in what is left: start from an estimate per device, then step.
-      auto fits = [&](Quantity n) {
-        route_legs_.resize(f.legs_begin);
-        return n > 0 && spent + cost_of(n, f) <= room;
-      };
-      const __int128 per_device = static_cast<__int128>(price) * info.hours * (10'000 + taker_fee_bps_) / 10'000 +
-                                  static_cast<__int128>(rb.transfer_cost) * info.scu_per_device / q.scu + 1;
+      __int128 per_device = static_cast<__int128>(rb.transfer_cost) * rb.scu_per_device / q.scu + 1;
+      for (const RouteSegment& seg : rb.segments) {
+        per_device += static_cast<__int128>(seg.order->price) * seg.book->info.hours * (10'000 + taker_fee_bps_) / 10'000 + 1;
+      }
+      auto fits = [&](Quantity n) { return n > 0 && spent + cost_of(n) <= room; };
       Quantity n = static_cast<Quantity>(std::min<__int128>(take, (room - spent) / per_device)) / lot * lot;
       while (n > 0 && !fits(n)) n -= lot;
       while (n + lot < take && fits(n + lot)) n += lot;
       if (n <= 0 || !fits(n)) {
-        route_legs_.resize(f.legs_begin);
+        route_legs_.resize(lead.legs_begin);
         break;
       }
       take = n;
     }
-    f.qty = take;
-    f.book = static_cast<uint32_t>(&rb - route_books_.data());
-    spent += static_cast<__int128>(buyer_cost(price, take, info.hours, true)) + f.transport;
-    need_scu -= std::min<int64_t>(take * info.scu_per_device, need_scu);
-    rb.order_left -= take;
-    rb.child_qty += take;
-    rb.child_price = std::max(rb.child_price, price);
-    if (rb.first_fill == UINT32_MAX) rb.first_fill = static_cast<uint32_t>(route_fills_.size());
-    route_fills_.push_back(f);
+    spent += cost_of(take);
+    const int64_t counted = std::min<int64_t>(take * rb.scu_per_device, need_scu);
+    need_scu -= counted;
+    planned_scu += take * rb.scu_per_device;
+    planned_devices += take;
+    rb.planned += take;
+    rb.landed_valid = false;
+    for (size_t i = 0; i < rb.segments.size(); ++i) {
+      RouteSegment& seg = rb.segments[i];
+      // Matching makes one trade per resting ask: a step that takes more of the ask the segment's last
+      // step took (another book of the window held that step short) joins that fill.
+      if (seg.last_fill != UINT32_MAX && route_fills_[seg.last_fill].resting == seg.order->id) {
+        PlannedFill& prev = route_fills_[seg.last_fill];
+        prev.qty += take;
+        if (i == 0 && lead.transport > 0) {
+          const uint32_t n = lead.legs_end - lead.legs_begin;
+          if (prev.legs_end - prev.legs_begin == n) {
+            for (uint32_t k = 0; k < n; ++k) route_legs_[prev.legs_begin + k].amount += route_legs_[lead.legs_begin + k].amount;
+            route_legs_.resize(lead.legs_begin);
+          } else {  // the earlier step moved no data: its legs are these (the last ones written)
+            prev.legs_begin = lead.legs_begin;
+            prev.legs_end = lead.legs_end;
+          }
+          prev.transport += lead.transport;
+        }
+      } else {
+        PlannedFill f = i == 0 ? lead : PlannedFill{};
+        if (i != 0) f.legs_begin = f.legs_end = static_cast<uint32_t>(route_legs_.size());
+        f.instrument = seg.book->info.id;
+        f.resting = seg.order->id;
+        f.qty = take;
+        if (seg.first_fill == UINT32_MAX) seg.first_fill = static_cast<uint32_t>(route_fills_.size());
+        seg.last_fill = static_cast<uint32_t>(route_fills_.size());
+        route_fills_.push_back(f);
+      }
+      seg.order_left -= take;
+      seg.child_qty += take;
+      seg.child_price = std::max(seg.child_price, seg.order->price);
+    }
   }
 
   const OrderId route_id = next_order_id_++;
@@ -221,18 +266,21 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
     return;
   }
 
-  // ---- send: one IOC child per book, books in the order the plan first used them.
+  // ---- send: one IOC child per book, in the order the plan first used the books.
   route_order_.clear();
   for (uint32_t i = 0; i < route_books_.size(); ++i) {
-    if (route_books_[i].child_qty > 0) route_order_.push_back(i);
+    for (uint32_t k = 0; k < route_books_[i].segments.size(); ++k) {
+      if (route_books_[i].segments[k].child_qty > 0) route_order_.emplace_back(i, k);
+    }
   }
-  std::sort(route_order_.begin(), route_order_.end(),
-            [&](uint32_t a, uint32_t b) { return route_books_[a].first_fill < route_books_[b].first_fill; });
+  std::sort(route_order_.begin(), route_order_.end(), [&](const auto& a, const auto& b) {
+    return route_books_[a.first].segments[a.second].first_fill < route_books_[b.first].segments[b.second].first_fill;
+  });
   route_ = RouteInFlight{};
   route_.id = route_id;
-  for (uint32_t i : route_order_) {
-    RouteBook& rb = route_books_[i];
-    OrderBook& book = *rb.book;
+  for (const auto& [i, k] : route_order_) {
+    RouteSegment& seg = route_books_[i].segments[k];
+    OrderBook& book = *seg.book;
     Order* o = orders_.acquire();
     o->id = next_order_id_++;
     o->participant = c.participant;
@@ -242,23 +290,22 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
     o->tif = TimeInForce::IOC;
     o->stp = SelfTradePrevention::CancelNewest;
     o->post_only = false;
-    o->price = rb.child_price;
-    o->qty = rb.child_qty;
-    o->remaining = rb.child_qty;
+    o->price = seg.child_price;
+    o->qty = seg.child_qty;
+    o->remaining = seg.child_qty;
     o->expire_at = 0;
     o->cl_ord_id = c.cl_ord_id;
     who.open_buy += reserve(book, o->price, o->qty);
     out_.on_accepted(OrderAccepted{now_, o->id, route_id, o->participant, o->instrument, o->cl_ord_id.view(),
                                    o->side, o->type, o->tif, false, o->price, o->qty, 0});
     route_.child = o;
-    route_.book = i;
-    route_.next_fill = rb.first_fill;
+    route_.next_fill = seg.first_fill;
     ++done.children;
     Stop stop = match(book, *o);
     settle_aggressor(book, *o, stop);  // the plan fills the child exactly: nothing is left to end
   }
-  done.filled_scu = route_.filled_scu;
-  done.devices = route_.devices;
+  done.filled_scu = planned_scu;
+  done.devices = planned_devices;
   done.compute_cost = route_.compute;
   done.fees = route_.fees;
   done.transport_cost = route_.transport;
@@ -273,7 +320,7 @@ const MatchingEngine::Impl::PlannedFill* MatchingEngine::Impl::route_fill(const 
   if (route_.child != &aggressor) return nullptr;
   // The next fill of this child's book in plan order; the child meets the planned asks in the same order.
   for (uint32_t i = route_.next_fill; i < route_fills_.size(); ++i) {
-    if (route_fills_[i].book != route_.book) continue;
+    if (route_fills_[i].instrument != aggressor.instrument) continue;
     route_.next_fill = i + 1;
     const PlannedFill& f = route_fills_[i];
     if (f.resting != resting.id || f.qty != q) ++route_plan_mismatches_;

@@ -113,7 +113,11 @@ std::string route_quote_json(const RouteQuery& q, const RouteQuote& quote, const
     json path = json::array(), carriers = json::array();
     for (RegionId r : c.path) path.push_back(region(r));
     for (ParticipantId p : c.carriers) carriers.push_back(engine.participant(p)->code);
+    json symbols = json::array();
+    for (InstrumentId id : c.instruments) symbols.push_back(engine.instrument(id)->symbol);
     candidates.push_back({{"symbol", engine.instrument(c.instrument)->symbol},
+                          {"symbols", symbols},
+                          {"hours", c.hours},
                           {"region", region(c.region)},
                           {"class", engine.chip_class(c.chip_class)->code},
                           {"path", path},

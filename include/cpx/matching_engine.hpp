@@ -104,6 +104,8 @@ class MatchingEngine {
   // The day-ahead auctions (include/cpx/auction_book.hpp): one per delivery day, by its 00:00 CST.
   const AuctionDay* auction(Timestamp day_start) const;
   std::vector<Timestamp> auction_days() const;
+  // Routed children that met an ask their plan did not name: always 0 unless there is a bug (tests).
+  uint64_t route_plan_mismatches() const;
   // A hash over the whole engine state; equal states give equal hashes.
   uint64_t state_hash() const;
 

@@ -69,8 +69,25 @@ const char* route_filter(const RouteQuery& query, RegionId region_id, const Regi
 const char* route_path(const std::vector<NetworkLink>& network, const RouteQuery& query, RegionId region,
                        NetworkPath& out);
 
+// The books whose windows tile a query's window: per region x class and tenor, consecutive books from the
+// window's start to its end (a single book when one has exactly the window). A 72-hour job from midnight
+// is three daily books of one zone: the same devices every day, bought in each. Tilings come in the order
+// of their first book's id; `partial` receives books inside the window of a zone and tenor that does not
+// tile it.
+struct WindowTiling {
+  RegionId region = 0;
+  ChipClassId chip_class = 0;
+  std::vector<InstrumentId> books;  // in time order
+  int64_t hours = 0;                // the window's length
+};
+// `instruments[id]`: every instrument by id (nullptr where none).
+std::vector<WindowTiling> window_tilings(const std::vector<const InstrumentInfo*>& instruments, Timestamp start,
+                                         Timestamp end, std::vector<InstrumentId>* partial = nullptr);
+
 struct RouteCandidate {
-  InstrumentId instrument = kNoInstrument;
+  InstrumentId instrument = kNoInstrument;  // the first book of the tiling
+  std::vector<InstrumentId> instruments;    // every book of the tiling, in time order
+  int64_t hours = 0;                        // the window's length
   RegionId region = 0;
   ChipClassId chip_class = 0;
   std::vector<RegionId> path;           // origin ... region (just the origin when local)
@@ -79,9 +96,9 @@ struct RouteCandidate {
   int64_t latency_ms = 0;
   int64_t tariff_per_gb = 0;            // sum over the path, four decimals
   Quantity devices = 0;                 // devices the quantity needs: ceil(scu / SCU per device)
-  Quantity available = 0;               // offered devices (all levels), capped at `devices`
+  Quantity available = 0;               // devices offered in every book of the tiling, capped at `devices`
   bool fills = false;                   // available == devices
-  Money compute_cost = 0;               // the asks swept for `available` devices x hours
+  Money compute_cost = 0;               // the asks swept for `available` devices in each book x its hours
   Money transfer_cost = 0;              // data_gb x tariff_per_gb
   int64_t compute_per_scu_hour = 0;     // compute_cost / (available x SCU per device x hours), 8 decimals
   int64_t transfer_per_scu_hour = 0;    // transfer_cost / (scu x hours), 8 decimals
