@@ -22,7 +22,8 @@ def start_server(cpxd, d, ports=None):
     os.makedirs(d, exist_ok=True)
     cfg = write_config(os.path.join(d, "cpxd.json"), {"http_port": http, "https_port": https, "fix_port": -1,
                                                       "fix_tls_port": -1, "rehearsal_clock": True,
-                                                      "auction_schedule": False, "auction_time_limit_s": 30})
+                                                      "auction_schedule": False, "auction_time_limit_s": 30,
+                                                      "snapshot_every": 10})
     p, lines = start(cpxd, cfg, os.path.join(d, "data"))
     return p, (http, https), lines
 
@@ -270,8 +271,12 @@ def main():
     finally:
         stop(p, require_clean=True)
 
-    p, _, _ = start_server(o.cpxd, d, (port, tls_port))
+    p, _, lines = start_server(o.cpxd, d, (port, tls_port))
     try:
+        # Recovery went through a snapshot taken after the clearing (auction state inside) plus the tail.
+        rec = [l for l in lines if l.startswith("recovered")]
+        check(rec and "(snapshot 0 " not in rec[0], f"recovered from a snapshot: {rec}")
+        print(rec[0].strip() if rec else "no recovery line", flush=True)
         after = {"list": a.answer("auction", "list"), "show": a.answer("auction", "show", day),
                  "contracts": a.answer("contracts", "list"), "balances": a.answer("balances"),
                  "monitor": a.answer("monitor", *window), "day2": http_get(port, f"/auction/{day2}")[1]}
