@@ -216,6 +216,7 @@ void MatchingEngine::Impl::set_fees(const SetFees& c) {
       }
     }
   }
+  hold_auction_reserves();  // open auction bids keep the reserve they were accepted with
   out_.on_admin(AdminDone{now_, kind, c.actor, "fees"});
   // A higher fee can leave a buyer's cash short of what its open buys now hold: its newest buys go until
   // the rest fit, so every later fill stays covered by cash.

@@ -164,7 +164,8 @@ void MatchingEngine::Impl::cancel_auction_order(const CancelAuctionOrder& c) {
   if (!day) return flush();
   auto done = [&](auto& rec, ParticipantId owner, bool is_bid) {
     if (owner != c.participant) {
-      emit_reject(kind, c.participant, kNoInstrument, c.order_id, rec.cl_ord_id.view(), RejectReason::NotOwner);
+      // Addressed to the requester: the owner's client order id is not theirs to see.
+      emit_reject(kind, c.participant, kNoInstrument, c.order_id, {}, RejectReason::NotOwner);
       return;
     }
     if (rec.status != AuctionOrderStatus::Open) {
@@ -316,7 +317,9 @@ void MatchingEngine::Impl::set_auction_reference_prices(const AuctionDay& day) {
     const InstrumentInfo& info = book.info;
     if (info.start < day.day_start || info.end > day.day_start + kAuctionHours * kNanosPerHour) continue;
     if (info.tenor != Tenor::Hour && info.tenor != Tenor::Day) continue;
-    const size_t zone = static_cast<size_t>(info.region) * classes_.size() + info.chip_class;
+    // The zone as frozen at the gate: a chip class added since renumbers region x class in classes_.
+    size_t zone = 0;
+    while (zone < in.zones.size() && (in.zones[zone].region != info.region || in.zones[zone].chip_class != info.chip_class)) ++zone;
     if (zone >= in.zones.size()) continue;
     __int128 value = 0, volume = 0;
     for (Timestamp t = info.start; t < info.end; t += kNanosPerHour) {
@@ -329,6 +332,15 @@ void MatchingEngine::Impl::set_auction_reference_prices(const AuctionDay& day) {
     const __int128 num = value * info.scu_per_device;
     const __int128 den = volume * (kScuPriceScale / kScale);
     book.reference_price = static_cast<Price>((2 * num + den) / (2 * den));
+  }
+}
+
+// Credit held by open auction bids (their reserves), added back when open_buy is recomputed from the books.
+void MatchingEngine::Impl::hold_auction_reserves() {
+  for (const auto& [start, day] : auctions_) {
+    for (const AuctionBidRecord& b : day.bids) {
+      if (b.status == AuctionOrderStatus::Open) participants_[b.buyer].open_buy += b.reserve;
+    }
   }
 }
 

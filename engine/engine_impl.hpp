@@ -378,6 +378,7 @@ class MatchingEngine::Impl {
   void release_offer(AuctionDay& day, AuctionOfferRecord& o, Quantity devices);
   void close_auction(AuctionDay& day);
   void set_auction_reference_prices(const AuctionDay& day);
+  void hold_auction_reserves();  // adds open bids' reserves to their buyers' open_buy
   void emit_auction_state(const AuctionDay& day, uint32_t accepted_bids = 0, uint32_t contracts = 0);
  public:
   void save_auctions(ByteWriter& w) const;  // part of save()/load()

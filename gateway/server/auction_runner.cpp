@@ -14,7 +14,16 @@ AuctionRunner::~AuctionRunner() { stop(); }
 
 void AuctionRunner::start() {
   for (Timestamp day : exchange_.engine().auction_days()) {
-    if (exchange_.engine().auction(day)->state == AuctionState::Closed) queue(day);
+    const AuctionState state = exchange_.engine().auction(day)->state;
+    if (state == AuctionState::Closed) queue(day);
+    // Days settled before a restart keep saying how their clearing ended (the solver's figures are not
+    // journaled: they are gone).
+    if (state == AuctionState::Cleared || state == AuctionState::Cancelled) {
+      std::lock_guard lock(mutex_);
+      Run& r = runs_[day];
+      r.day = day;
+      r.state = state == AuctionState::Cleared ? "cleared" : "cancelled";
+    }
   }
   worker_ = std::thread([this] { work(); });
 }

@@ -760,10 +760,13 @@ int main(int argc, char** argv) {
     }
   }
   if (args.pos.size() < cmd->min_pos || args.pos.size() > cmd->max_pos) return usage_error("wrong number of arguments", cmd);
-  const bool public_read = cmd->words.size() == 2 && cmd->words[1] == "list" &&
-                           (cmd->words[0] == "instruments" || cmd->words[0] == "network");
+  // Public GET endpoints need no key; a participant's own requests need only its own (--as-key).
+  const std::string w0 = cmd->words[0], w1 = cmd->words.size() > 1 ? cmd->words[1] : "";
+  const bool public_read = (w1 == "list" && (w0 == "instruments" || w0 == "network")) ||
+                           (w0 == "auction" && (w1 == "list" || w1 == "show")) || w0 == "monitor";
   const bool needs_operator = !public_read;
-  const bool as_participant = cmd->words[0] == "order" || (cmd->words[0] == "disputes" && cmd->words[1] == "open");
+  const bool as_participant = w0 == "order" || (w0 == "disputes" && w1 == "open") ||
+                              (w0 == "auction" && (w1 == "offer" || w1 == "bid" || w1 == "withdraw"));
   if (needs_operator && !as_participant && (g.key.empty() || g.secret.empty()))
     return usage_error("an operator's API key is needed: --key KEY --secret SECRET, or set CPX_KEY and CPX_SECRET "
                        "(the demo's operator: key-ops1 / secret-ops1)");
