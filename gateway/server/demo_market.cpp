@@ -48,7 +48,7 @@ std::vector<std::string> demo_symbols(Timestamp now) {
   return out;
 }
 
-std::vector<std::string> demo_requests(Timestamp now) {
+std::vector<std::string> demo_requests(Timestamp now, bool auction) {
   std::vector<std::string> r;
   auto participant = [&](const char* code, const char* name, const char* kind, const char* roles) {
     r.push_back(std::string("{\"cmd\":\"add_participant\",\"code\":\"") + code + "\",\"name\":\"" + name +
@@ -117,6 +117,7 @@ std::vector<std::string> demo_requests(Timestamp now) {
   // every supplier offers each hour in two steps (dearer in the daytime peak), three buyers bid blocks —
   // a training job from Beijing that may go west, a render job with partial acceptance, and a
   // latency-bound job that no zone can serve (it ends rejected).
+  if (!auction) return r;
   const std::string d = day(demo_auction_day(now));
   r.push_back("{\"cmd\":\"open_auction\",\"participant\":\"OPS1\",\"day\":\"" + d + "\",\"gate_closure\":\"" +
               format_iso_time(demo_auction_day(now) - 12 * kNanosPerHour) + "\"}");

@@ -18,8 +18,10 @@ struct DemoUser {
   std::string api_secret;
 };
 
-// JSON requests (docs/API.md) for a market whose first delivery day is the CST day after `now`.
-std::vector<std::string> demo_requests(Timestamp now);
+// JSON requests (docs/API.md) for a market whose first delivery day is the CST day after `now`; with
+// `auction`, also the next day-ahead auction with offers and bids (a server that runs the auction
+// schedule; one that does not leaves auctions to its operator).
+std::vector<std::string> demo_requests(Timestamp now, bool auction = true);
 std::vector<DemoUser> demo_users();
 // The demo's instruments that trade tomorrow (for the README and tests).
 std::vector<std::string> demo_symbols(Timestamp now);

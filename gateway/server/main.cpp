@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     }
     auto r = core.run_admin_requests(*reference);
     if (r) r = core.run_admin_requests(*network);
-    if (r && demo) r = core.run_admin_requests(cpx::server::demo_requests(cpx::server::wall_clock()));
+    if (r && demo) r = core.run_admin_requests(cpx::server::demo_requests(cpx::server::wall_clock(), config.auction_schedule));
     if (!r) {
       std::fprintf(stderr, "cpxd: seeding failed: %s\n", r.error().text.c_str());
       return 1;
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
     std::printf("cpxd: tomorrow's demo books:");
     for (const auto& s : cpx::server::demo_symbols(cpx::server::wall_clock())) std::printf(" %s", s.c_str());
     std::printf("\n");
-    if (fresh) {
+    if (fresh && config.auction_schedule) {
       const cpx::Timestamp day = cpx::server::demo_auction_day(cpx::server::wall_clock());
       std::printf("cpxd: day-ahead auction for %s seeded with offers and bids; it clears at its gate, %s "
                   "(curl -s localhost:%d/auction/%s)\n",
