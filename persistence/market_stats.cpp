@@ -86,6 +86,21 @@ std::vector<CapacityFigures> capacity_figures(const Exchange& x, Timestamp from,
   return out;
 }
 
+std::vector<Price> instrument_vwaps(const Exchange& x, Timestamp from, Timestamp to) {
+  const size_t n = x.engine().instrument_count();
+  std::vector<__int128> cost(n, 0), device_hours(n, 0);
+  for (const auto& [id, k] : x.contracts()) {
+    if (k.instrument >= n || k.traded_at <= from || k.traded_at > to) continue;
+    cost[k.instrument] += k.notional;
+    device_hours[k.instrument] += static_cast<__int128>(k.qty) * k.hours;
+  }
+  std::vector<Price> out(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (device_hours[i] > 0) out[i] = static_cast<Price>((2 * cost[i] + device_hours[i]) / (2 * device_hours[i]));
+  }
+  return out;
+}
+
 std::vector<Bar> ohlcv_bars(const Exchange& x, InstrumentId instrument, Timestamp from, Timestamp to, int64_t interval) {
   std::vector<Bar> out;
   if (interval <= 0) return out;

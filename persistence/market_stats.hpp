@@ -38,6 +38,10 @@ struct CapacityFigures {
 // Every region x class with something registered, offered or sold in [from, to), region then class order.
 std::vector<CapacityFigures> capacity_figures(const Exchange& exchange, Timestamp from, Timestamp to);
 
+// Volume-weighted price per device-hour of each instrument's trades with from < traded_at <= to (index =
+// instrument id; 0 where nothing traded): Σ notional / Σ device-hours, rounded half away from zero.
+std::vector<Price> instrument_vwaps(const Exchange& exchange, Timestamp from, Timestamp to);
+
 struct Bar {
   Timestamp start = 0;  // the interval's start, aligned to the interval in CST
   Price open = 0, high = 0, low = 0, close = 0;

@@ -54,6 +54,26 @@ class MarketStatsTest : public ::testing::Test {
   }
 };
 
+// Per instrument: NM (4 x 17.80 + 6 x 18.00) x 24 h / (10 x 24) = 17.92; one trade of 3 @ 18.05 more is
+// (1,708.80 + 2,592.00 + 1,299.60) / 312 device-hours = 17.94999... -> 17.9500; outside the window: none.
+TEST_F(MarketStatsTest, InstrumentVwapIsNotionalPerDeviceHourInTheWindow) {
+  trade("NM", "17.80", 4, "2026-11-30T10:00:00+08:00");
+  trade("NM", "18.00", 6, "2026-11-30T11:30:00+08:00");
+  const InstrumentId nm = ex.engine().find_instrument("NM.H100.D.2026-12-01");
+  const InstrumentId gs = ex.engine().find_instrument("GS.H100.D.2026-12-01");
+  const Timestamp now = iso("2026-11-30T12:30:00+08:00");
+  auto v = persistence::instrument_vwaps(ex, now - 24 * kNanosPerHour, now);
+  ASSERT_EQ(v.size(), ex.engine().instrument_count());
+  EXPECT_EQ(v[nm], px("17.92"));
+  EXPECT_EQ(v[gs], 0);
+  trade("NM", "18.05", 3, "2026-11-30T12:00:00+08:00");
+  v = persistence::instrument_vwaps(ex, now - 24 * kNanosPerHour, now);
+  EXPECT_EQ(v[nm], px("17.95"));
+  // Only trades after `from`: the 10:00 trade drops out of (10:00, 12:30].
+  v = persistence::instrument_vwaps(ex, iso("2026-11-30T10:00:00+08:00"), now);
+  EXPECT_EQ(v[nm], px("18.0167"));  // (6 x 18.00 + 3 x 18.05) / 9 = 18.01666... -> 18.0167 (half away from zero)
+}
+
 // NM 4 @ 17.80 at 10:00 and 6 @ 18.00 at 11:30; GS 10 @ 16.00 at 12:10 (H100: 989 SCU, day: 24 h).
 //   NM:  (1,708.80 + 2,592.00) / (94,944 + 142,416) SCU-h = 4,300.80 / 237,360 = 0.01811931
 //   GS:  3,840.00 / 237,360 = 0.01617796

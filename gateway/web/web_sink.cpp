@@ -174,6 +174,10 @@ void WebSink::on_settlement(const SettlementEvent& e) {
 
 std::string WebSink::instruments_json() const {
   std::string out = "{\"ev\":\"instruments\",\"instruments\":[";
+  // Reference price (the band's centre: the last trade, the last auction or the operator's) and, beside
+  // it, the trailing 24-hour VWAP of the instrument's trades.
+  std::vector<Price> vwap;
+  if (exchange_) vwap = persistence::instrument_vwaps(*exchange_, engine_.now() - 24 * kNanosPerHour, engine_.now());
   for (InstrumentId i = 0; i < engine_.instrument_count(); ++i) {
     const InstrumentInfo* info = engine_.instrument(i);
     if (!info) continue;
@@ -195,6 +199,7 @@ std::string WebSink::instruments_json() const {
     field(out, "gate_closure", format_iso_time(info->gate_closure()));
     const Price ref = engine_.reference_price(i);
     if (ref > 0) field(out, "reference_price", format_fixed(ref));
+    if (i < vwap.size() && vwap[i] > 0) field(out, "vwap_24h", format_fixed(vwap[i]));
     out += "}";
   }
   out += "]}";
