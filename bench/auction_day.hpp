@@ -10,7 +10,8 @@
 // of a home class (log-uniform); 1..24 hours (mostly short); 40 % all or none, the rest 25..90 %;
 // limits 0.85..1.6 x the home class's base per SCU-hour; 0.5..30 GB an hour per device of data (a
 // training job streaming 1..70 Mbit/s per device).
-// Link capacities are the config's Gbps x 450 GB an hour times `capacity_scale`.
+// Link capacities are the config's Gbps x 450 GB an hour times `capacity_scale` (cpx-bench-auction uses
+// 0.5: with this demand a few links then congest, 23 link-hours on the full day of seed 1).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>

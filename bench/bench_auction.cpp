@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> only;
   uint64_t seed = 1;
   bool repeat = false;
-  double capacity_scale = 1.0, max_gb = 30;
+  double capacity_scale = 0.5, max_gb = 30;
   AuctionSolverOptions opt;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
