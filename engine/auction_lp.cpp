@@ -46,15 +46,37 @@ std::string number(double v) {
 
 }  // namespace
 
-LpSolution solve_pricing_lp(const Model& m, const Decisions& in_market, int log_level) {
+struct PricingLp::Impl {
+  const Model& m;
+  OsiClpSolverInterface s;
+  bool warm = false;
+};
+
+PricingLp::PricingLp(const Model& m, int log_level) : impl_(std::make_unique<Impl>(Impl{m, {}, false})) {
+  load(m, impl_->s, m.col_lb, m.col_ub);
+  quiet(impl_->s, log_level);
+}
+
+PricingLp::~PricingLp() = default;
+
+LpSolution PricingLp::solve(const Decisions& in_market) {
+  const Model& m = impl_->m;
+  OsiClpSolverInterface& s = impl_->s;
+  LpSolution out;
+  if (!impl_->warm) {
+    s.initialSolve();  // the relaxation: its basis is a few pivots from any choice of the binaries
+    if (!s.isProvenOptimal()) return out;
+    impl_->warm = true;
+  }
   std::vector<double> lb = m.col_lb, ub = m.col_ub;
   fix_decisions(m, in_market, lb, ub);
-  OsiClpSolverInterface s;
-  load(m, s, lb, ub);
-  quiet(s, log_level);
-  s.initialSolve();
-  LpSolution out;
-  if (!s.isProvenOptimal()) return out;
+  s.setColLower(lb.data());
+  s.setColUpper(ub.data());
+  s.resolve();
+  if (!s.isProvenOptimal()) {
+    s.initialSolve();  // the warm start failed (numerically): once more from scratch
+    if (!s.isProvenOptimal()) return out;
+  }
   out.ok = true;
   out.x.assign(s.getColSolution(), s.getColSolution() + m.cols());
   out.dual.assign(s.getRowPrice(), s.getRowPrice() + m.rows);
@@ -95,8 +117,13 @@ MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& 
     model.setMIPStart(values);
   }
   const std::string log = std::to_string(log_level), sec = number(std::max(time_limit_s, 0.01)), gap = number(relative_gap);
-  const char* argv[] = {"cpx-auction", "-log", log.c_str(), "-threads", "0", "-sec", sec.c_str(),
-                        "-ratioGap", gap.c_str(), "-solve", "-quit"};
+  // No CglPreProcess: on these models its post-processing took minutes after a solution was found; no
+  // feasibility pump: diving finds better solutions at the root in a fraction of its time; no RINS, RENS,
+  // DINS, local tree, proximity or combine: with a start solution (PAB rounds) they spent ~25 s at the
+  // root of the full benchmark day without improving it (docs/BENCHMARKS.md).
+  const char* argv[] = {"cpx-auction", "-log", log.c_str(), "-threads", "0", "-sec", sec.c_str(), "-ratioGap", gap.c_str(),
+                        "-preprocess", "off", "-feas", "off", "-rins", "off", "-Rens", "off", "-dins", "off",
+                        "-localTree", "off", "-proximity", "off", "-combine", "off", "-solve", "-quit"};
   const double t0 = CoinCpuTime();
   CbcMain1(static_cast<int>(sizeof argv / sizeof *argv), argv, model, no_callback, data);
   out.seconds = CoinCpuTime() - t0;

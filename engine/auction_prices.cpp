@@ -82,6 +82,45 @@ std::vector<uint32_t> paradoxically_accepted(const AuctionInput& in, const Model
   return out;
 }
 
+std::vector<std::vector<uint32_t>> interacting_groups(const AuctionInput& in, const Model& m, const LpSolution& lp,
+                                                      const AuctionResult& prices, const std::vector<uint32_t>& blocks) {
+  std::vector<uint32_t> parent(blocks.size());
+  for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  auto find = [&](uint32_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  // The first group member seen at each zone-hour and congested link-hour.
+  std::vector<int64_t> zone_seen(in.zones.size() * kAuctionHours, -1), link_seen(in.links.size() * kAuctionHours, -1);
+  auto meet = [&](int64_t& seen, uint32_t i) {
+    if (seen < 0) seen = i;
+    else parent[find(i)] = find(static_cast<uint32_t>(seen));
+  };
+  for (uint32_t i = 0; i < blocks.size(); ++i) {
+    const AuctionBlockIn& x = in.blocks[blocks[i]];
+    for (uint32_t y : m.block_ys[blocks[i]]) {
+      if (lp.x[m.ys[y].col] * 1000.0 < 1e-3) continue;
+      const AuctionRoute& r = x.routes[m.ys[y].route];
+      for (int h = x.first_hour; h < x.first_hour + x.hours; ++h) {
+        meet(zone_seen[static_cast<size_t>(r.zone) * kAuctionHours + h], i);
+        for (uint32_t l : r.links)
+          if (prices.congestion[static_cast<size_t>(l) * kAuctionHours + h] > 0) meet(link_seen[static_cast<size_t>(l) * kAuctionHours + h], i);
+      }
+    }
+  }
+  std::vector<std::vector<uint32_t>> groups;
+  std::vector<int64_t> group_of(blocks.size(), -1);
+  for (uint32_t i = 0; i < blocks.size(); ++i) {
+    int64_t& g = group_of[find(i)];
+    if (g < 0) {
+      g = static_cast<int64_t>(groups.size());
+      groups.emplace_back();
+    }
+    groups[static_cast<size_t>(g)].push_back(blocks[i]);
+  }
+  return groups;
+}
+
 std::vector<uint32_t> paradoxically_rejected(const AuctionInput& in, const AuctionResult& r) {
   std::vector<char> allocated(in.blocks.size(), 0);
   for (const AuctionAllocation& a : r.allocations) allocated[a.block] = 1;

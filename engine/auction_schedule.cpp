@@ -106,18 +106,18 @@ class Scheduler {
   // Zones to try for a block short of its minimum: those the LP used (most SCU first), then the rest by
   // landed price, then by zone.
   std::vector<uint32_t> order(uint32_t block) const {
-    std::vector<uint32_t> ys;
-    for (uint32_t y : m_.block_ys[block])
-      if (usable_[y]) ys.push_back(y);
     const AuctionBlockIn& b = in_.blocks[block];
-    std::vector<i128> landed(m_.ys.size());
-    for (uint32_t y : ys) landed[y] = am::landed_times_q(in_, prices_, b, b.routes[m_.ys[y].route]);
-    std::stable_sort(ys.begin(), ys.end(), [&](uint32_t a, uint32_t c) {
-      const double la = lp_.x[m_.ys[a].col], lc = lp_.x[m_.ys[c].col];
+    std::vector<std::pair<uint32_t, i128>> ys;  // column, landed price
+    for (uint32_t y : m_.block_ys[block])
+      if (usable_[y]) ys.emplace_back(y, am::landed_times_q(in_, prices_, b, b.routes[m_.ys[y].route]));
+    std::stable_sort(ys.begin(), ys.end(), [&](const auto& a, const auto& c) {
+      const double la = lp_.x[m_.ys[a.first].col], lc = lp_.x[m_.ys[c.first].col];
       if (la != lc) return la > lc;
-      return landed[a] < landed[c];
+      return a.second < c.second;
     });
-    return ys;
+    std::vector<uint32_t> out;
+    for (const auto& [y, landed] : ys) out.push_back(y);
+    return out;
   }
 
   Schedule run(const Decisions& in_market) {

@@ -54,6 +54,7 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
     accepted = mip.accepted;
   }
 
+  PricingLp pricing(m, opt.log_level);
   LpSolution lp;
   AuctionResult result;
   Schedule schedule;
@@ -61,7 +62,7 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
   for (;;) {
     const auto t_price = std::chrono::steady_clock::now();
     if (m.cols() > 0) {
-      lp = solve_pricing_lp(m, accepted, opt.log_level);
+      lp = pricing.solve(accepted);
       if (!lp.ok) return unsolved("the pricing LP did not solve to optimality.");
     } else {
       lp.ok = true;
@@ -77,19 +78,24 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
     st.seconds_pricing += since(t_price);
 
     if (!pab.empty()) {
-      std::vector<uint32_t> cut;
+      std::vector<uint32_t> binary;
       for (uint32_t b : pab)
-        if (m.u_col[b] >= 0) cut.push_back(b);
-      if (!cut.empty() && st.pab_rounds < opt.max_pab_rounds && budget > 0) {
+        if (m.u_col[b] >= 0) binary.push_back(b);
+      if (!binary.empty() && st.pab_rounds < opt.max_pab_rounds && budget > 0) {
         Decisions start = accepted;
         for (uint32_t b : pab) start[b] = 0;
         for (uint32_t b : pab)
           if (m.u_col[b] < 0) out[b] = 1;  // no binary to cut: out of the market
-        cuts.push_back(std::move(cut));
+        // One cut per group of interacting PAB blocks: not all of the group again. Groups that share
+        // nothing are independent paradoxes; one cut over all of them would let the next MIP fix just
+        // one, and the rounds would drop the paradoxes one at a time.
+        for (std::vector<uint32_t>& group : interacting_groups(in, m, lp, result, binary)) {
+          cuts.push_back(std::move(group));
+          ++st.pab_cuts;
+        }
         MipSolution mip = solve_mip(m, cuts, out, &start, budget, opt.relative_gap, opt.log_level);
         if (!mip.ok) return unsolved("the MIP found no solution in PAB round " + std::to_string(st.pab_rounds + 1) + ".");
         ++st.pab_rounds;
-        ++st.pab_cuts;
         st.proven_optimal = st.proven_optimal && mip.proven_optimal;
         st.mip_nodes += mip.nodes;
         budget -= mip.seconds;

@@ -10,6 +10,7 @@
 // per kSCU-hour (x 10^5 = CNY per SCU-hour with 8 decimals), a link row's dual CNY per TB (x -10^5 =
 // CNY per GB with 8 decimals, minimisation gives <= rows non-positive duals).
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "cpx/auction.hpp"
@@ -60,8 +61,22 @@ struct LpSolution {
   std::vector<double> dual;  // per row
   double objective = 0;      // minimised: minus welfare
 };
-// The pricing LP: the MIP with every block decision fixed.
-LpSolution solve_pricing_lp(const Model& m, const Decisions& in_market, int log_level);
+// The pricing LP: the MIP with every block decision fixed. One CLP model lives across re-pricings: the
+// first solve starts from the LP relaxation's optimal basis, later ones from the previous basis, since
+// only the bounds of a few blocks change between them (a cold dual simplex took ~20,000 iterations on
+// the full benchmark day).
+class PricingLp {
+ public:
+  PricingLp(const Model& m, int log_level);
+  ~PricingLp();
+  PricingLp(const PricingLp&) = delete;
+  PricingLp& operator=(const PricingLp&) = delete;
+  LpSolution solve(const Decisions& in_market);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 struct MipSolution {
   bool ok = false;
@@ -87,6 +102,11 @@ Prices publish_prices(const AuctionInput& in, const Model& m, const LpSolution& 
 // above the limit (beyond the allowance's price unit): paradoxically accepted.
 std::vector<uint32_t> paradoxically_accepted(const AuctionInput& in, const Model& m, const LpSolution& lp,
                                              const Decisions& in_market, const AuctionResult& prices);
+
+// Paradoxically accepted blocks in groups that interact: two are in one group when both use one zone in
+// one hour, or one congested link in one hour (ascending, groups by their first block).
+std::vector<std::vector<uint32_t>> interacting_groups(const AuctionInput& in, const Model& m, const LpSolution& lp,
+                                                      const AuctionResult& prices, const std::vector<uint32_t>& blocks);
 
 // Rejected blocks with a zone they could run in (whole devices reach the min ratio, an offer in the money
 // every hour) whose landed price over their hours is below their limit.

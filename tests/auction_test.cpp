@@ -224,6 +224,53 @@ TEST(AuctionSolve, ParadoxicallyAcceptedBlockIsCutAndReportedParadoxicallyReject
   expect_money_balances(auction_pieces(in, *r));
 }
 
+// Instance 3 twice, in two zones that share nothing: two independent paradoxes. They form two groups, so
+// one round cuts both (a cut per group) and the second MIP resolves both; a single cut over both blocks
+// ("not both") would have let the second MIP keep one of them and needed another round.
+TEST(AuctionSolve, IndependentParadoxesAreCutTogetherInOneRound) {
+  AuctionInput in;
+  in.zones = {zone(0, 10), zone(1, 10)};
+  for (uint32_t z = 0; z < 2; ++z) {
+    in.offers.push_back(offer(z, 0, 10, 1.00, 1 + 2 * z));
+    in.offers.push_back(offer(z, 0, 10, 2.00, 2 + 2 * z));
+    in.blocks.push_back(block(0, 1, 150, 10'000, 0.18, 0, {AuctionRoute{z, {}}}, 11 + 2 * z));
+    in.blocks.push_back(block(0, 1, 50, 2'000, 0.12, 0, {AuctionRoute{z, {}}}, 12 + 2 * z));
+  }
+  with_reserves(in);
+  AuctionSolverStats stats;
+  auto r = solve_auction(in, options(), &stats);
+  ASSERT_TRUE(r.ok()) << r.error().text;
+  EXPECT_NEAR(stats.welfare_first_mip, 14.0, 1e-6);
+  EXPECT_EQ(stats.pab_rounds, 1);
+  EXPECT_EQ(stats.pab_cuts, 2);
+  ASSERT_EQ(r->allocations.size(), 2u);
+  EXPECT_EQ(r->allocations[0].block, 1u);
+  EXPECT_EQ(r->allocations[1].block, 3u);
+  EXPECT_EQ(r->paradoxically_rejected, (std::vector<uint32_t>{0, 2}));
+  EXPECT_NEAR(stats.welfare, 2.0, 1e-9);
+}
+
+// The LP knows nothing of reserves; whole devices must fit in one. Block 0 of instance 1 with a reserve of
+// 10 CNY: its minimum (75 SCU = 8 devices, about 28 CNY over two hours) cannot fit, so it is rejected and
+// the market re-priced (an LP: the other decisions stay). Nothing trades: every zone-hour is priced at its
+// cheapest offer. Block 0, whose landed price would now be 0.10 + 0.12 + 2 x 0.01 = 0.24 over two hours
+// against a limit of 0.50, is paradoxically rejected; so is block 1, rejected by the MIP when B's hour 1
+// cost 0.18 and now facing 0.12 against its limit of 0.16.
+TEST(AuctionSolve, BlockThatCannotBeMadeWholeWithinItsReserveIsRejectedAndRepriced) {
+  AuctionInput in = two_regions_two_hours();
+  in.blocks[0].reserve = money(10.00);
+  AuctionSolverStats stats;
+  auto r = solve_auction(in, options(), &stats);
+  ASSERT_TRUE(r.ok()) << r.error().text;
+  EXPECT_EQ(stats.rejected_whole_devices, std::vector<uint32_t>{0});
+  EXPECT_TRUE(r->allocations.empty());
+  EXPECT_TRUE(r->acceptances.empty());
+  EXPECT_EQ(r->zone_price[1 * 24 + 0], scu_price(0.10));
+  EXPECT_EQ(r->zone_price[1 * 24 + 1], scu_price(0.12));
+  EXPECT_EQ(r->paradoxically_rejected, (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(stats.repricings, 2);
+}
+
 // With the cut disabled (no PAB rounds) the paradoxical block is rejected outright and the market
 // re-priced: the same final answer, reached without a second MIP.
 TEST(AuctionSolve, PabLeftAfterTheLastRoundIsRejectedOutright) {

@@ -94,8 +94,12 @@ struct AuctionAcceptance {
 };
 
 struct AuctionResult {
-  std::vector<int64_t> zone_price;  // [zone * 24 + hour]: CNY per SCU-hour, 8 decimals, >= 0
-  std::vector<int64_t> congestion;  // [link * 24 + hour]: CNY per GB, 8 decimals, >= 0
+  // [zone * 24 + hour]: CNY per SCU-hour, 8 decimals, >= 0. The solver publishes the clearing price
+  // rounded half away from zero, raised (by less than one unit) to cover every offer in the money there;
+  // a zone-hour where nothing trades at its cheapest offer, one without offers at 0 (docs/AUCTION.md).
+  std::vector<int64_t> zone_price;
+  // [link * 24 + hour]: CNY per GB, 8 decimals, >= 0; the solver rounds congestion prices down.
+  std::vector<int64_t> congestion;
   std::vector<AuctionAllocation> allocations;  // ascending (block, zone), devices > 0
   std::vector<AuctionAcceptance> acceptances;  // ascending offer, devices > 0
   // Blocks rejected although some eligible zone's landed price at the final prices was below their
