@@ -254,6 +254,7 @@ void MatchingEngine::Impl::clear_auction(const ClearAuction& c) {
   uint32_t contracts = 0;
   if (!c.cancel) {
     day.result = c.result;
+    day.summary = c.summary;
     for (const AuctionAcceptance& a : c.result.acceptances) accepted[a.offer] = a.devices;
     for (const AuctionAllocation& a : c.result.allocations) got_scu[a.block] += a.devices * in.zones[a.zone].scu_per_device;
     for (uint32_t b : c.result.paradoxically_rejected) prb[b] = true;
@@ -398,10 +399,11 @@ void MatchingEngine::Impl::save_auctions(ByteWriter& w) const {
     w.u64(day.input_bids.size());
     for (uint32_t j : day.input_bids) w.u32(j);
     put(w, day.result);
+    put(w, day.summary);
   }
 }
 
-bool MatchingEngine::Impl::load_auctions(ByteReader& r) {
+bool MatchingEngine::Impl::load_auctions(ByteReader& r, bool with_summaries) {
   for (uint64_t n = r.count(17), i = 0; i < n && r.ok(); ++i) {
     AuctionDay day;
     day.day_start = r.i64();
@@ -442,6 +444,7 @@ bool MatchingEngine::Impl::load_auctions(ByteReader& r) {
     for (uint64_t m = r.count(4), k = 0; k < m; ++k) day.input_offers.push_back(r.u32());
     for (uint64_t m = r.count(4), k = 0; k < m; ++k) day.input_bids.push_back(r.u32());
     get(r, day.result);
+    if (with_summaries) get(r, day.summary);
     if (!r.ok()) return false;
     for (uint32_t k : day.input_offers) {
       if (k >= day.offers.size()) return false;

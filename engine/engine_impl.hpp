@@ -382,7 +382,7 @@ class MatchingEngine::Impl {
   void emit_auction_state(const AuctionDay& day, uint32_t accepted_bids = 0, uint32_t contracts = 0);
  public:
   void save_auctions(ByteWriter& w) const;  // part of save()/load()
-  bool load_auctions(ByteReader& r);
+  bool load_auctions(ByteReader& r, bool with_summaries);
  private:
 
   // Drops an order that left the book from the index and its owner's list, and frees it.

@@ -10,7 +10,7 @@ namespace cpx {
 namespace {
 
 constexpr uint32_t kMagic = 0x53585043;  // "CPXS"
-constexpr uint8_t kVersion = 4;  // 3: network links; 4: auctions
+constexpr uint8_t kVersion = 5;  // 3: network links; 4: auctions; 5: clearing summaries (v4 still read)
 
 void put_order(ByteWriter& w, const Order& o) {
   w.u64(o.id);
@@ -117,7 +117,8 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     return make_error("snapshot_target", "a snapshot can only be restored into a new engine");
   }
   if (r.u32() != kMagic) return bad("does not start with the CPX snapshot marker");
-  if (const uint8_t v = r.u8(); v != kVersion) return bad("has version " + std::to_string(v));
+  const uint8_t version = r.u8();
+  if (version != kVersion && version != 4) return bad("has version " + std::to_string(version));
   now_ = r.i64();
   next_order_id_ = r.u64();
   next_trade_id_ = r.u64();
@@ -248,7 +249,7 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     timers.push_back(t);
   }
   timers_.restore(std::move(timers), timer_seq);
-  if (!load_auctions(r)) return bad("has a damaged auction");
+  if (!load_auctions(r, /*with_summaries=*/version >= 5)) return bad("has a damaged auction");
   for (uint64_t n = r.count(32), i = 0; i < n; ++i) {
     Registration x;
     x.region = static_cast<RegionId>(r.u32());

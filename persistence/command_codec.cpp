@@ -153,6 +153,7 @@ void encode_command(const Command& command, std::string& out) {
           w.i64(c.day_start);
           w.u8(c.cancel ? 1 : 0);
           put(w, c.result);
+          put(w, c.summary);
         } else {
           static_assert(std::is_same_v<T, AdvanceTime>);
         }
@@ -325,6 +326,7 @@ Result<Command> decode_command(std::string_view bytes) {
           c.day_start = r.i64();
           c.cancel = r.u8() != 0;
           get(r, c.result);
+          if (!r.done()) get(r, c.summary);  // records written before summaries existed end here
         }
       },
       out);

@@ -946,7 +946,24 @@ TEST_F(AuctionBookTest, ClearingAHandMadeResult) {
 
   ev.clear();
   now = kGate + 2 * kNanosPerHour;
-  ASSERT_EQ(outcome(clear_cmd(hand_result())), "accepted");
+  ClearAuction clear = clear_cmd(hand_result());
+  clear.summary = {px("123.45"), 4'200, 1'700, true, 31, 2, 95};
+  ASSERT_EQ(outcome(clear), "accepted");
+  // The solver's report is kept with the day, through a snapshot too.
+  EXPECT_EQ(day()->summary.welfare, px("123.45"));
+  EXPECT_EQ(day()->summary.pab_rounds, 2);
+  {
+    test::EventText sink;
+    Exchange copy(sink);
+    ASSERT_TRUE(copy.restore(ex.snapshot()).ok());
+    const AuctionClearingSummary& s = copy.engine().auction(kDay)->summary;
+    EXPECT_EQ(s.welfare, px("123.45"));
+    EXPECT_EQ(s.solve_ms, 4'200);
+    EXPECT_EQ(s.first_mip_ms, 1'700);
+    EXPECT_TRUE(s.proven_optimal);
+    EXPECT_EQ(s.mip_nodes, 31);
+    EXPECT_EQ(s.gap_ppb, 95);
+  }
 
   // Four contracts, zone by zone and hour by hour (NM.G10 h10, h11, then GZ.G10 h10, h11):
   //   NM h10  o2 (SUP2) 20 x 1.50 = 30.00, fees 0.03 each side, 200 GB over JJJ->NM x 0.02 = 4.00 to CAR

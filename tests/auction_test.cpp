@@ -2,12 +2,14 @@
 // result makes, the reserve, and check_auction_result refusing each kind of violation.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <string>
 
 #include "auction_fixture.hpp"
 #include "auction_math.hpp"
 #include "cpx/auction_solver.hpp"
+#include "cpx/auction_summary.hpp"
 
 namespace cpx::test {
 namespace {
@@ -332,6 +334,36 @@ TEST(AuctionSolve, SameInputSameResult) {
   auto b = solve_auction(in, options(), nullptr);
   ASSERT_TRUE(a.ok() && b.ok());
   expect_same(*a, *b);
+}
+
+// The journaled summary: welfare to four decimals half away from zero, times in ms, the gap in ppb.
+TEST(AuctionSolve, ClearingSummaryRoundsOnceAndCanLeaveTimesOut) {
+  AuctionSolverStats s;
+  s.welfare = -3.14159;
+  s.seconds_total = 2.0;
+  s.seconds_first_mip = 0.25;
+  s.proven_optimal = true;
+  s.mip_nodes = 17;
+  s.pab_rounds = 3;
+  s.gap = 1.5e-5;
+  const AuctionClearingSummary with = clearing_summary(s);
+  EXPECT_EQ(with.welfare, -31416);
+  EXPECT_EQ(with.solve_ms, 2000);
+  EXPECT_EQ(with.first_mip_ms, 250);
+  EXPECT_TRUE(with.proven_optimal);
+  EXPECT_EQ(with.mip_nodes, 17);
+  EXPECT_EQ(with.pab_rounds, 3);
+  EXPECT_EQ(with.gap_ppb, 15'000);
+  const AuctionClearingSummary without = clearing_summary(s, false);
+  EXPECT_EQ(without.solve_ms, 0);
+  EXPECT_EQ(without.first_mip_ms, 0);
+  EXPECT_EQ(without.welfare, -31416);
+  // From a real solve: the summary's welfare is the solver's, rounded.
+  AuctionSolverStats st;
+  auto r = solve_auction(two_regions_two_hours(), options(), &st);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(clearing_summary(st).welfare, static_cast<Money>(std::llround(st.welfare * kScale)));
+  EXPECT_TRUE(clearing_summary(st).proven_optimal);
 }
 
 TEST(AuctionSolve, RefusesABadInput) {

@@ -823,8 +823,11 @@ TEST(Gateway, RouteQuoteOverHttpAndWebSocket) {
   EXPECT_TRUE(regions.count("NM") && regions.count("JJJ"));
   const auto landed = [](const json& c) { return parse_fixed(c["landed_per_scu_hour"].get<std::string>(), 8).value_or(-1); };
   for (size_t i = 1; i < q["candidates"].size(); ++i) EXPECT_LE(landed(q["candidates"][i - 1]), landed(q["candidates"][i]));
-  for (const auto& c : q["candidates"])
-    if (c["region"] == "NM") EXPECT_EQ(c["carriers"], json({"CTNET"}));
+  for (const auto& c : q["candidates"]) {
+    if (c["region"] == "NM") {
+      EXPECT_EQ(c["carriers"], json({"CTNET"}));
+    }
+  }
 
   auto bad = http_request(http::verb::post, "/route/quote", R"({"classes":["H100"],"origin":"XX","scu":1})");
   EXPECT_EQ(bad.status, 400);

@@ -106,6 +106,7 @@ std::vector<Command> sample_commands(uint32_t seed, int n) {
   clear.result.allocations = {{0, 3, 8}, {1, 2, 4}};
   clear.result.acceptances = {{0, 12}};
   clear.result.paradoxically_rejected = {2};
+  clear.summary = {123'456'789, 4'200, 1'700, true, 31, 2, 95};
   out.push_back(clear);
   out.push_back(ClearAuction{23, 0, 1'000 * kNanosPerDay, true, {}});
   return out;
@@ -128,6 +129,29 @@ TEST(CommandCodec, RoundTripsEveryCommandExactly) {
     kinds.insert(c.index());
   }
   EXPECT_EQ(kinds.size(), std::variant_size_v<Command>);
+}
+
+// Journals written before clearing summaries existed end a ClearAuction after its result; they must
+// still replay, with an empty summary.
+TEST(CommandCodec, ClearAuctionWithoutSummaryFromOlderJournalsDecodes) {
+  ClearAuction c;
+  c.ts = 22;
+  c.day_start = 1'000 * kNanosPerDay;
+  c.result.zone_price = {7, 8};
+  c.summary = {5, 6, 7, true, 8, 9, 10};
+  const std::string full = bytes_of(c);
+  const std::string old = full.substr(0, full.size() - (6 * 8 + 1));  // without the summary
+  auto back = decode_command(old);
+  ASSERT_TRUE(back.ok()) << back.error().text;
+  const auto& got = std::get<ClearAuction>(*back);
+  EXPECT_EQ(got.result.zone_price, c.result.zone_price);
+  EXPECT_EQ(got.summary.welfare, 0);
+  EXPECT_FALSE(got.summary.proven_optimal);
+  auto whole = decode_command(full);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(std::get<ClearAuction>(*whole).summary.gap_ppb, 10);
+  EXPECT_EQ(std::get<ClearAuction>(*whole).summary.mip_nodes, 8);
+  EXPECT_FALSE(decode_command(full.substr(0, full.size() - 3)).ok());  // a torn summary is damage
 }
 
 TEST(CommandCodec, DamagedRecordsAreErrorsNotCrashes) {

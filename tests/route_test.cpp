@@ -204,11 +204,17 @@ TEST_F(RouteTest, RandomQueriesKeepTheRules) {
     EXPECT_EQ(quote.candidates.size() + quote.excluded.size(), 4u) << "the four H100 books of the day";
     for (size_t i = 0; i < quote.candidates.size(); ++i) {
       const RouteCandidate& c = quote.candidates[i];
-      if (i > 0) EXPECT_LE(quote.candidates[i - 1].landed_per_scu_hour, c.landed_per_scu_hour);
+      if (i > 0) {
+        EXPECT_LE(quote.candidates[i - 1].landed_per_scu_hour, c.landed_per_scu_hour);
+      }
       const Region& region = *engine.region(c.region);
       EXPECT_GE(region.green_share, green);
-      if (q->local_only) EXPECT_EQ(c.region, q->origin);
-      if (max_latency >= 0) EXPECT_LE(c.latency_ms, max_latency);
+      if (q->local_only) {
+        EXPECT_EQ(c.region, q->origin);
+      }
+      if (max_latency >= 0) {
+        EXPECT_LE(c.latency_ms, max_latency);
+      }
       // The path: origin to region, each hop a link of the network with that carrier; figures add up.
       ASSERT_EQ(c.path.front(), q->origin);
       ASSERT_EQ(c.path.back(), c.region);
@@ -226,9 +232,11 @@ TEST_F(RouteTest, RandomQueriesKeepTheRules) {
       EXPECT_EQ(latency, c.latency_ms);
       EXPECT_EQ(tariff, c.tariff_per_gb);
       // No direct link within the latency limit is cheaper than the path taken.
-      for (const NetworkLink& l : engine.links())
-        if (l.from == q->origin && l.to == c.region && (max_latency < 0 || l.latency_ms <= max_latency))
+      for (const NetworkLink& l : engine.links()) {
+        if (l.from == q->origin && l.to == c.region && (max_latency < 0 || l.latency_ms <= max_latency)) {
           EXPECT_LE(c.tariff_per_gb, l.tariff_per_gb);
+        }
+      }
       // Compute: the asks swept best first; the per-SCU-hour figures with half-up rounding.
       std::vector<LevelView> asks;
       engine.depth(c.instrument, Side::Sell, 1000, asks);

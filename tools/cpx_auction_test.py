@@ -194,6 +194,9 @@ def main():
         solver = show.get("solver", {})
         check(solver.get("proven_optimal") is True and solver.get("blocks_accepted") == 1 and
               solver.get("blocks_paradoxically_rejected") == 1, f"solver figures: {solver}")
+        summary = show.get("clearing_summary", {})
+        check(summary.get("proven_optimal") is True and Decimal(summary.get("welfare_cny", "0")) > 0 and
+              summary.get("solve_ms", -1) >= summary.get("first_mip_ms", -1) >= 0, f"journaled summary: {summary}")
         prices = {(x["region"], x["hour"]): x for x in show.get("prices", [])}
         for h in (10, 11):
             x = prices.get(("NM", h), {})
@@ -280,7 +283,7 @@ def main():
         after = {"list": a.answer("auction", "list"), "show": a.answer("auction", "show", day),
                  "contracts": a.answer("contracts", "list"), "balances": a.answer("balances"),
                  "monitor": a.answer("monitor", *window), "day2": http_get(port, f"/auction/{day2}")[1]}
-        # The solver's figures are information of the run that solved the day, not journaled: they are gone.
+        # The run's "solver" figures are not journaled and are gone; the journaled "clearing_summary" stays.
         for v in (before, after):
             v["show"].pop("solver", None)
             for x in v["list"].get("auctions", []):

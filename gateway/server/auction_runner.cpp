@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cpx/auction_book.hpp"
+#include "cpx/auction_summary.hpp"
 
 namespace cpx::server {
 
@@ -144,8 +145,8 @@ void AuctionRunner::work() {
     // Through the sequencer like any command: journaled, applied on the engine thread, checked there.
     sequencer_.submit(
         0,
-        [day, res = std::move(*result)](Timestamp now, std::vector<Command>& out) mutable {
-          out.push_back(ClearAuction{now, kExchangeParticipant, day, false, std::move(res)});
+        [day, res = std::move(*result), summary = clearing_summary(stats)](Timestamp now, std::vector<Command>& out) mutable {
+          out.push_back(ClearAuction{now, kExchangeParticipant, day, false, std::move(res), summary});
         },
         [this, day, day_text](uint64_t seq, const std::string& events) {
           std::lock_guard lock(mutex_);

@@ -83,6 +83,16 @@ std::string WebSink::auction_json(Timestamp day, const server::AuctionRunner& ru
   number(out, "bids", static_cast<int64_t>(a->bids.size()));
   run_fields(out, runner.run(day));
   if (a->state != AuctionState::Cleared) return out + "}";
+  // The solver's report as journaled with the result (so it survives restarts).
+  const AuctionClearingSummary& sum = a->summary;
+  out += ",\"clearing_summary\":{\"welfare_cny\":\"" + format_fixed(sum.welfare) + "\"";
+  number(out, "solve_ms", sum.solve_ms);
+  number(out, "first_mip_ms", sum.first_mip_ms);
+  out += std::string(",\"proven_optimal\":") + (sum.proven_optimal ? "true" : "false");
+  number(out, "mip_nodes", sum.mip_nodes);
+  number(out, "pab_rounds", sum.pab_rounds);
+  field(out, "gap", format_fixed(sum.gap_ppb, 9));
+  out += "}";
 
   const AuctionInput& in = a->input;
   const AuctionResult& res = a->result;

@@ -107,6 +107,19 @@ struct AuctionResult {
   std::vector<uint32_t> paradoxically_rejected;
 };
 
+// What the solver reported about a clearing, kept with the result (journaled, in snapshots, published):
+// for audit only, the rules never read it. Integers: welfare rounded half away from zero to four
+// decimals, times in milliseconds, the gap in parts per billion.
+struct AuctionClearingSummary {
+  Money welfare = 0;
+  int64_t solve_ms = 0;
+  int64_t first_mip_ms = 0;
+  bool proven_optimal = false;
+  int64_t mip_nodes = 0;
+  int64_t pab_rounds = 0;
+  int64_t gap_ppb = 0;
+};
+
 // One bilateral contract of the auction: `devices` of one offer bought by one block for one hour, at the
 // zone's price. Transport legs pay the carriers of the block's path for the data of these devices.
 struct AuctionLeg {

@@ -62,6 +62,7 @@ struct AuctionDay {
   std::vector<uint32_t> input_offers;  // input.offers[i] is offers[input_offers[i]]
   std::vector<uint32_t> input_bids;    // input.blocks[j] is bids[input_bids[j]]
   AuctionResult result;                // once cleared
+  AuctionClearingSummary summary;      // once cleared: what the solver reported
   std::map<ParticipantId, int64_t> orders_of;  // open orders per participant (derived: not in snapshots)
 };
 

@@ -53,6 +53,26 @@ inline void get(ByteReader& r, AuctionResult& x) {
   for (uint64_t n = r.count(4), i = 0; i < n; ++i) x.paradoxically_rejected.push_back(r.u32());
 }
 
+inline void put(ByteWriter& w, const AuctionClearingSummary& x) {
+  w.i64(x.welfare);
+  w.i64(x.solve_ms);
+  w.i64(x.first_mip_ms);
+  w.u8(x.proven_optimal ? 1 : 0);
+  w.i64(x.mip_nodes);
+  w.i64(x.pab_rounds);
+  w.i64(x.gap_ppb);
+}
+
+inline void get(ByteReader& r, AuctionClearingSummary& x) {
+  x.welfare = r.i64();
+  x.solve_ms = r.i64();
+  x.first_mip_ms = r.i64();
+  x.proven_optimal = r.u8() != 0;
+  x.mip_nodes = r.i64();
+  x.pab_rounds = r.i64();
+  x.gap_ppb = r.i64();
+}
+
 inline void put(ByteWriter& w, const AuctionInput& x) {
   w.i64(x.day_start);
   w.i64(x.fee_bps);

@@ -257,6 +257,7 @@ struct ClearAuction {
   Timestamp day_start = 0;
   bool cancel = false;
   AuctionResult result;
+  AuctionClearingSummary summary{};  // what the solver reported (audit, publication)
 };
 
 // Moves time forward with no other effect: fires gate closures and expiries that are due.

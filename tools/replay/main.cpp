@@ -19,6 +19,7 @@
 #include "json/auction_file.hpp"
 #include "json/client_order_ids.hpp"
 #include "json/command_codec.hpp"
+#include "cpx/auction_summary.hpp"
 #include "json/config_loader.hpp"
 #include "json/event_codec.hpp"
 #include "json/event_fanout.hpp"
@@ -380,6 +381,7 @@ int main(int argc, char** argv) {
     auto result = cpx::solve_auction(input, options, &stats);
     if (!result) return refuse("auction_solver_failed", "the solver failed on the auction for " + code + ": " + result.error().text);
     c.result = std::move(*result);
+    c.summary = cpx::clearing_summary(stats, /*with_times=*/false);  // the journal must not depend on the machine
     ToolOutcome done;
     if (!submit(cpx::Command(c))) {
       done.failed = true;

@@ -1,0 +1,20 @@
+#include "cpx/auction_summary.hpp"
+
+namespace cpx {
+
+AuctionClearingSummary clearing_summary(const AuctionSolverStats& s, bool with_times) {
+  auto round = [](double x) { return static_cast<int64_t>(x < 0 ? x - 0.5 : x + 0.5); };
+  AuctionClearingSummary out;
+  out.welfare = round(s.welfare * kScale);
+  if (with_times) {
+    out.solve_ms = round(s.seconds_total * 1000);
+    out.first_mip_ms = round(s.seconds_first_mip * 1000);
+  }
+  out.proven_optimal = s.proven_optimal;
+  out.mip_nodes = s.mip_nodes;
+  out.pab_rounds = s.pab_rounds;
+  out.gap_ppb = round(s.gap * 1e9);
+  return out;
+}
+
+}  // namespace cpx
