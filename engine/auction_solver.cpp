@@ -4,6 +4,7 @@
 //      the previous choice without them, while rounds and time remain; else reject them outright, re-price
 //   -> whole devices at those prices; a block that cannot reach its min ratio is rejected, re-price
 //   -> check_auction_result on the result before it leaves.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
