@@ -2,6 +2,7 @@
 // a minimisation OSI's row duals are the prices as they are (with maximisation they come back negated).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -85,7 +86,7 @@ LpSolution PricingLp::solve(const Decisions& in_market) {
 }
 
 MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& cuts, const Decisions& out_of_market,
-                      const Decisions* start, double time_limit_s, double relative_gap, int log_level) {
+                      const Decisions* start, double time_limit_s, double relative_gap, int max_nodes, int log_level) {
   MipSolution out;
   std::vector<double> lb = m.col_lb, ub = m.col_ub;
   for (size_t b = 0; b < m.block_ys.size(); ++b) {
@@ -121,9 +122,10 @@ MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& 
   // feasibility pump: diving finds better solutions at the root in a fraction of its time; no RINS, RENS,
   // DINS, local tree, proximity or combine: with a start solution (PAB rounds) they spent ~25 s at the
   // root of the full benchmark day without improving it (docs/BENCHMARKS.md).
+  const std::string nodes = std::to_string(max_nodes < 0 ? INT32_MAX : max_nodes);
   const char* argv[] = {"cpx-auction", "-log", log.c_str(), "-threads", "0", "-sec", sec.c_str(), "-ratioGap", gap.c_str(),
-                        "-preprocess", "off", "-feas", "off", "-rins", "off", "-Rens", "off", "-dins", "off",
-                        "-localTree", "off", "-proximity", "off", "-combine", "off", "-solve", "-quit"};
+                        "-maxNodes", nodes.c_str(), "-preprocess", "off", "-feas", "off", "-rins", "off", "-Rens", "off",
+                        "-dins", "off", "-localTree", "off", "-proximity", "off", "-combine", "off", "-solve", "-quit"};
   const double t0 = CoinCpuTime();
   CbcMain1(static_cast<int>(sizeof argv / sizeof *argv), argv, model, no_callback, data);
   out.seconds = CoinCpuTime() - t0;

@@ -4,6 +4,7 @@
 //      the previous choice without them, while rounds and time remain; else reject them outright, re-price
 //   -> whole devices at those prices; a block that cannot reach its min ratio is rejected, re-price
 //   -> check_auction_result on the result before it leaves.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -39,11 +40,11 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
   Decisions out(blocks, 0);  // rejected outright: held at zero in every later MIP and LP
   std::vector<std::vector<uint32_t>> cuts;
   double budget = opt.time_limit_s;
-  st.proven_optimal = true;
+  st.proven_optimal = true;  // no binaries: the LP is the MIP
 
   Decisions accepted(blocks, 1);
   if (st.binaries > 0) {
-    MipSolution mip = solve_mip(m, cuts, out, nullptr, budget, opt.relative_gap, opt.log_level);
+    MipSolution mip = solve_mip(m, cuts, out, nullptr, budget, opt.relative_gap, -1, opt.log_level);
     if (!mip.ok) return unsolved("the MIP found no solution within " + std::to_string(opt.time_limit_s) + " s.");
     st.seconds_first_mip = mip.seconds;
     st.welfare_first_mip = -mip.objective;
@@ -93,10 +94,10 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
           cuts.push_back(std::move(group));
           ++st.pab_cuts;
         }
-        MipSolution mip = solve_mip(m, cuts, out, &start, budget, opt.relative_gap, opt.log_level);
+        MipSolution mip = solve_mip(m, cuts, out, &start, budget, opt.relative_gap, opt.pab_round_max_nodes, opt.log_level);
         if (!mip.ok) return unsolved("the MIP found no solution in PAB round " + std::to_string(st.pab_rounds + 1) + ".");
         ++st.pab_rounds;
-        st.proven_optimal = st.proven_optimal && mip.proven_optimal;
+        st.pab_rounds_proven = st.pab_rounds_proven && mip.proven_optimal;
         st.mip_nodes += mip.nodes;
         budget -= mip.seconds;
         accepted = mip.accepted;

@@ -88,9 +88,9 @@ struct MipSolution {
   double seconds = 0;
 };
 // The MIP with `cuts` (at most |set| - 1 of each set accepted) and the blocks in `out` rejected; `start`
-// (optional) is a feasible choice of binaries to start from.
+// (optional) is a feasible choice of binaries to start from; `max_nodes` < 0: no node limit.
 MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& cuts, const Decisions& out,
-                      const Decisions* start, double time_limit_s, double relative_gap, int log_level);
+                      const Decisions* start, double time_limit_s, double relative_gap, int max_nodes, int log_level);
 
 struct Prices {
   std::vector<int64_t> zone_price;  // AuctionResult's layout
