@@ -79,13 +79,13 @@ bool scenario(const char* name, const bench::AuctionWorld& world, const bench::D
   std::printf(
       "{\"scenario\":\"%s\",\"seed\":%" PRIu64 ",\"blocks\":%d,\"offers\":%d,\"zones\":%zu,\"links\":%zu,\"routes\":%zu,"
       "\"capacity_scale\":%.3g,\"variables\":%d,\"rows\":%d,\"binaries\":%d,\"nonzeros\":%" PRId64 ","
-      "\"first_mip_s\":%.2f,\"proven_optimal\":%s,\"gap\":%.3g,\"pab_rounds_proven\":%s,\"mip_nodes\":%" PRId64 ",\"pab_rounds\":%d,\"pab_cuts\":%d,"
+      "\"first_mip_s\":%.2f,\"proven_optimal\":%s,\"gap\":%.3g,\"pab_rounds_proven\":%s,\"time_limited\":%s,\"mip_nodes\":%" PRId64 ",\"pab_rounds\":%d,\"pab_cuts\":%d,"
       "\"pab_rejected_outright\":%d,\"rejected_whole_devices\":%zu,\"repricings\":%d,\"pricing_s\":%.2f,\"schedule_s\":%.2f,"
       "\"total_s\":%.2f,\"accepted\":%d,\"rejected\":%d,\"paradoxically_rejected\":%d,\"congested_link_hours\":%d,"
       "\"max_link_use\":%.3f,"
       "\"welfare_first_mip\":%.2f,\"welfare_lp\":%.2f,\"welfare\":%.2f,\"deterministic\":%s}\n",
       name, seed, shape.blocks, shape.offers, in.zones.size(), in.links.size(), routes, shape.capacity_scale, st.variables,
-      st.rows, st.binaries, st.nonzeros, st.seconds_first_mip, st.proven_optimal ? "true" : "false", st.gap, st.pab_rounds_proven ? "true" : "false", st.mip_nodes,
+      st.rows, st.binaries, st.nonzeros, st.seconds_first_mip, st.proven_optimal ? "true" : "false", st.gap, st.pab_rounds_proven ? "true" : "false", st.time_limited ? "true" : "false", st.mip_nodes,
       st.pab_rounds, st.pab_cuts, st.pab_rejected_outright, st.rejected_whole_devices.size(), st.repricings,
       st.seconds_pricing, st.seconds_schedule, st.seconds_total, st.blocks_accepted, st.blocks_rejected,
       st.blocks_paradoxically_rejected, congested_link_hours(*r), max_link_use(in, *r), st.welfare_first_mip, st.welfare_lp, st.welfare,

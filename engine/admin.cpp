@@ -44,7 +44,7 @@ void MatchingEngine::Impl::add_link(const AddLink& c) {
   if (!carrier) return admin_reject(kind, c.actor, RejectReason::UnknownParticipant);
   if ((carrier->info.roles & kRoleCarrier) == 0) return admin_reject(kind, c.actor, RejectReason::RoleMissing);
   if (from->second == to->second || c.latency_ms <= 0 || c.latency_ms > 10'000 || c.capacity_gbps <= 0 ||
-      c.capacity_gbps > 1'000'000 || c.tariff_per_gb < 0 || c.tariff_per_gb > kMaxPrice) {
+      c.capacity_gbps > 1'000'000 || c.tariff_per_gb < 0 || c.tariff_per_gb > kMaxTariffPerGb) {
     return admin_reject(kind, c.actor, RejectReason::InvalidValue);
   }
   for (const NetworkLink& l : links_)

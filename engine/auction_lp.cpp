@@ -1,6 +1,7 @@
 // CLP and CBC behind two calls (the only file that includes Coin headers). Everything is minimised: with
 // a minimisation OSI's row duals are the prices as they are (with maximisation they come back negated).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -8,7 +9,6 @@
 
 #include "CbcModel.hpp"
 #include "CbcSolver.hpp"
-#include "CoinTime.hpp"
 #include "OsiClpSolverInterface.hpp"
 #include "auction_solver_internal.hpp"
 
@@ -123,12 +123,14 @@ MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& 
   // DINS, local tree, proximity or combine: with a start solution (PAB rounds) they spent ~25 s at the
   // root of the full benchmark day without improving it (docs/BENCHMARKS.md).
   const std::string nodes = std::to_string(max_nodes < 0 ? INT32_MAX : max_nodes);
-  const char* argv[] = {"cpx-auction", "-log", log.c_str(), "-threads", "0", "-sec", sec.c_str(), "-ratioGap", gap.c_str(),
+  const char* argv[] = {"cpx-auction", "-log", log.c_str(), "-threads", "0", "-timeMode", "elapsed", "-sec", sec.c_str(),
+                        "-ratioGap", gap.c_str(),
                         "-maxNodes", nodes.c_str(), "-preprocess", "off", "-feas", "off", "-rins", "off", "-Rens", "off",
                         "-dins", "off", "-localTree", "off", "-proximity", "off", "-combine", "off", "-solve", "-quit"};
-  const double t0 = CoinCpuTime();
+  const auto t0 = std::chrono::steady_clock::now();
   CbcMain1(static_cast<int>(sizeof argv / sizeof *argv), argv, model, no_callback, data);
-  out.seconds = CoinCpuTime() - t0;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.time_limited = model.isSecondsLimitReached();
   const double* x = model.bestSolution();
   if (!x) return out;
   out.ok = true;

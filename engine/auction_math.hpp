@@ -17,7 +17,7 @@ inline constexpr int64_t kMicro = 1'000'000;  // link flows are counted in micro
 // Bounds check_auction_input() enforces (beyond them the products below could leave 128 bits).
 inline constexpr int64_t kMaxScuPerHour = kMaxDevices * kMaxScuPerDevice;  // 1e15
 inline constexpr int64_t kMaxDataGbPerHour = 1'000'000'000;                // 1 EB an hour
-inline constexpr int64_t kMaxTariffPerGb = 100'000'000;                    // 10,000 CNY per GB
+using cpx::kMaxTariffPerGb;                                                 // 10,000 CNY per GB (domain.hpp)
 inline constexpr int64_t kMaxLinkGbPerHour = 1'000'000'000'000;
 inline constexpr int64_t kMaxZonePrice = kMaxPrice;                        // 1e6 CNY per SCU-hour (8 decimals)
 inline constexpr int64_t kMaxCongestion = 1'000'000'000'000;               // 10,000 CNY per GB (8 decimals)

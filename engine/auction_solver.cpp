@@ -50,6 +50,7 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
     st.welfare_first_mip = -mip.objective;
     st.gap = std::fabs(mip.objective - mip.bound) / std::max(1.0, std::fabs(mip.objective));
     st.proven_optimal = mip.proven_optimal;
+    st.time_limited = mip.time_limited;
     st.mip_nodes += mip.nodes;
     budget -= mip.seconds;
     accepted = mip.accepted;
@@ -60,6 +61,7 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
   AuctionResult result;
   Schedule schedule;
   bool first_lp = true;
+  bool rounds_over = false;
   for (;;) {
     const auto t_price = std::chrono::steady_clock::now();
     if (m.cols() > 0) {
@@ -82,7 +84,10 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
       std::vector<uint32_t> binary;
       for (uint32_t b : pab)
         if (m.u_col[b] >= 0) binary.push_back(b);
-      if (!binary.empty() && st.pab_rounds < opt.max_pab_rounds && budget > 0) {
+      const bool round_due = !binary.empty() && st.pab_rounds < opt.max_pab_rounds && !rounds_over;
+      if (round_due && budget <= 0) st.time_limited = true;
+      MipSolution mip;
+      if (round_due && budget > 0) {
         Decisions start = accepted;
         for (uint32_t b : pab) start[b] = 0;
         for (uint32_t b : pab)
@@ -94,12 +99,20 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
           cuts.push_back(std::move(group));
           ++st.pab_cuts;
         }
-        MipSolution mip = solve_mip(m, cuts, out, &start, budget, opt.relative_gap, opt.pab_round_max_nodes, opt.log_level);
-        if (!mip.ok) return unsolved("the MIP found no solution in PAB round " + std::to_string(st.pab_rounds + 1) + ".");
+        mip = solve_mip(m, cuts, out, &start, budget, opt.relative_gap, opt.pab_round_max_nodes, opt.log_level);
+        budget -= mip.seconds;
+        st.mip_nodes += mip.nodes;
+        st.time_limited = st.time_limited || mip.time_limited;
+        // A round that found no solution in its time or nodes ends the rounds: its paradoxical blocks are
+        // rejected outright below, as after the last round.
+        if (!mip.ok) {
+          st.pab_rounds_proven = false;
+          rounds_over = true;
+        }
+      }
+      if (mip.ok) {
         ++st.pab_rounds;
         st.pab_rounds_proven = st.pab_rounds_proven && mip.proven_optimal;
-        st.mip_nodes += mip.nodes;
-        budget -= mip.seconds;
         accepted = mip.accepted;
       } else {
         for (uint32_t b : pab) {

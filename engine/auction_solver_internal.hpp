@@ -85,7 +85,8 @@ struct MipSolution {
   double bound = 0;
   bool proven_optimal = false;
   int64_t nodes = 0;
-  double seconds = 0;
+  double seconds = 0;         // elapsed
+  bool time_limited = false;  // CBC stopped at the time limit
 };
 // The MIP with `cuts` (at most |set| - 1 of each set accepted) and the blocks in `out` rejected; `start`
 // (optional) is a feasible choice of binaries to start from; `max_nodes` < 0: no node limit.

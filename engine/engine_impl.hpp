@@ -256,11 +256,7 @@ class MatchingEngine::Impl {
 
   // Band: |price - ref| / ref > band. Integer form: |price - ref| * 10000 > ref * band_bps.
   static bool outside_band(const OrderBook& b, Price price) { return outside_band(b, b.reference_price, price); }
-  static bool outside_band(const OrderBook& b, Price ref, Price price) {
-    if (ref <= 0 || b.info.rules.price_band_bps <= 0) return false;
-    __int128 diff = price > ref ? price - ref : ref - price;
-    return diff * 10'000 > static_cast<__int128>(ref) * b.info.rules.price_band_bps;
-  }
+  static bool outside_band(const OrderBook& b, Price ref, Price price) { return b.info.rules.outside_band(ref, price); }
 
   static bool credit_allows(const ParticipantState& p, Money more) {
     return static_cast<__int128>(p.open_buy) + p.unsettled_bought + more <= p.credit_limit;
@@ -344,6 +340,7 @@ class MatchingEngine::Impl {
     int64_t transfer_ceil = 0;   // that per SCU-hour, 8 decimals, rounded up (the limit check)
     int64_t transfer_round = 0;  // rounded half away from zero (the ordering)
     Quantity planned = 0;        // devices planned (in every segment)
+    int64_t counted_scu = 0;     // of the order's SCU, how many the planned steps here cover
     bool exhausted = false;
     bool landed_valid = false;   // `landed` is that of the segments' current asks
     int64_t landed = 0;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <utility>
 
 #include "cpx/matching_engine.hpp"
 #include "cpx/routing.hpp"
@@ -104,6 +105,23 @@ void route_paths(const std::vector<NetworkLink>& network, size_t region_count, c
     if (found[r]) continue;
     out.why[r] = q.max_latency_ms >= 0 && any[r] ? "latency" : "no_path";
   }
+}
+
+const char* tidy_route_lists(RouteQuery& q) {
+  auto unique_ids = [](auto& ids) {
+    std::vector<char> seen(size_t{1} << 16, 0);  // ids are 16-bit
+    std::erase_if(ids, [&](auto id) { return std::exchange(seen[id], char{1}) != 0; });
+  };
+  unique_ids(q.classes);
+  unique_ids(q.regions);
+  std::vector<std::string> names;
+  for (std::string& j : q.jurisdictions) {
+    if (j.empty() || j.size() > kMaxJurisdictionBytes) return "a jurisdiction is a name of 1 to 32 bytes";
+    if (!contains(names, j)) names.push_back(std::move(j));
+    if (names.size() > kMaxRouteJurisdictions) return "a residency list names at most 64 jurisdictions";
+  }
+  q.jurisdictions = std::move(names);
+  return nullptr;
 }
 
 const char* route_filter(const RouteQuery& q, RegionId region_id, const Region& region, ChipClassId chip_class) {
@@ -258,8 +276,14 @@ RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {
     c.transfer_cost = static_cast<Money>(transfer);
     // Eight decimals from four: x 10^4, divided with rounding half away from zero.
     const int64_t bought_scu_hours = c.available * info->scu_per_device * t.hours;
-    c.compute_per_scu_hour = mul_div_round(c.compute_cost, kScuPriceScale / kScale, bought_scu_hours).value_or(INT64_MAX);
-    c.transfer_per_scu_hour = mul_div_round(c.transfer_cost, kScuPriceScale / kScale, q.scu * t.hours).value_or(INT64_MAX);
+    const auto compute = mul_div_round(c.compute_cost, kScuPriceScale / kScale, bought_scu_hours);
+    const auto transfer_rate = mul_div_round(c.transfer_cost, kScuPriceScale / kScale, q.scu * t.hours);
+    if (!compute || !transfer_rate || *compute > INT64_MAX - *transfer_rate) {  // a few SCU, a lot of data
+      exclude("too_large");
+      continue;
+    }
+    c.compute_per_scu_hour = *compute;
+    c.transfer_per_scu_hour = *transfer_rate;
     c.landed_per_scu_hour = c.compute_per_scu_hour + c.transfer_per_scu_hour;
     c.within_limit = q.limit_per_scu_hour <= 0 || c.landed_per_scu_hour <= q.limit_per_scu_hour;
     out.candidates.push_back(std::move(c));

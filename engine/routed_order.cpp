@@ -12,9 +12,9 @@ namespace cpx {
 
 namespace {
 
-// a x b / d rounded up, and rounded half away from zero (all operands >= 0, d > 0).
-int64_t div_ceil(__int128 n, __int128 d) { return static_cast<int64_t>((n + d - 1) / d); }
-int64_t div_round(__int128 n, __int128 d) { return static_cast<int64_t>((2 * n + d) / (2 * d)); }
+// n / d rounded up, and rounded half away from zero (n >= 0, d > 0).
+__int128 div_ceil(__int128 n, __int128 d) { return (n + d - 1) / d; }
+__int128 div_round(__int128 n, __int128 d) { return (2 * n + d) / (2 * d); }
 
 }  // namespace
 
@@ -34,6 +34,7 @@ std::optional<RejectReason> MatchingEngine::Impl::route_query_reject(const Route
       q.min_green_share > kScale) {
     return RejectReason::InvalidValue;
   }
+  if (q.jurisdictions.size() > kMaxRouteJurisdictions) return RejectReason::InvalidValue;
   if (q.window_end <= q.window_start) return RejectReason::InvalidWindow;
   return std::nullopt;
 }
@@ -65,18 +66,24 @@ void MatchingEngine::Impl::route_candidates(const RouteQuery& q) {
     const __int128 transfer = static_cast<__int128>(q.data_gb) * rb.path.tariff_per_gb;
     if (!open || transfer > kMaxNotional || rb.lot > kMaxDevices) continue;
     rb.transfer_cost = static_cast<Money>(transfer);
-    // The transfer per SCU-hour is the same for every SCU bought there: data moves with the SCU.
+    // The transfer per SCU-hour is the same for every SCU bought there: data moves with the SCU. Above
+    // the largest limit there is, no ask could be bought there.
     const __int128 scu_hours = static_cast<__int128>(q.scu) * t.hours;
-    rb.transfer_ceil = div_ceil(transfer * (kScuPriceScale / kScale), scu_hours);
-    rb.transfer_round = div_round(transfer * (kScuPriceScale / kScale), scu_hours);
+    const __int128 transfer_ceil = div_ceil(transfer * (kScuPriceScale / kScale), scu_hours);
+    if (transfer_ceil > kMaxPrice) continue;
+    rb.transfer_ceil = static_cast<int64_t>(transfer_ceil);
+    rb.transfer_round = static_cast<int64_t>(div_round(transfer * (kScuPriceScale / kScale), scu_hours));
     route_books_.push_back(std::move(rb));
   }
 }
 
-// The transport fee of a step that covers `counted` of the order's SCU, and its split over the path's
-// links in proportion to their tariffs (largest remainder: the legs sum to the fee).
+// The transport fee of a step that covers `counted` more of the order's SCU, and its split over the
+// path's links in proportion to their tariffs (largest remainder: the legs sum to the fee). Rounded on
+// the running total, so that the steps to one region together pay transfer x SCU covered / SCU, rounded
+// once, however many steps it took.
 void MatchingEngine::Impl::route_transport(const RouteBook& rb, const RouteQuery& q, int64_t counted, PlannedFill& f) {
-  f.transport = div_round(static_cast<__int128>(rb.transfer_cost) * counted, q.scu);
+  const __int128 whole = rb.transfer_cost;
+  f.transport = static_cast<Money>(div_round(whole * (rb.counted_scu + counted), q.scu) - div_round(whole * rb.counted_scu, q.scu));
   f.legs_begin = static_cast<uint32_t>(route_legs_.size());
   f.legs_end = f.legs_begin;
   if (f.transport == 0 || rb.path.tariff_per_gb == 0) return;
@@ -143,7 +150,9 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
         __int128 per_device = 0;
         for (RouteSegment& seg : rb.segments) {
           Order* ask = next_ask(seg);
-          if (!ask || ask->participant == c.participant) {  // self-trade: the child would stop there
+          // Self-trade, or an ask outside the book's price band: the child would stop there (a market
+          // order stops at the band too; a limit order could not be priced beyond it).
+          if (!ask || ask->participant == c.participant || outside_band(*seg.book, ask->price)) {
             rb.exhausted = true;
             break;
           }
@@ -185,13 +194,22 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
       rb.exhausted = true;
       continue;
     }
+    // Does this step join the fill of the ask the segment's last step took (see below)?
+    auto joined = [&](const RouteSegment& seg) {
+      return seg.last_fill != UINT32_MAX && route_fills_[seg.last_fill].resting == seg.order->id;
+    };
     // What `n` devices cost now: each book's ask x hours + the taker fee, and the transport of their data.
+    // A joined fill is one trade whose fee is rounded on its whole notional: the step costs the difference.
     PlannedFill lead;
     auto cost_of = [&](Quantity n) {
       route_legs_.resize(lead.legs_begin);
       route_transport(rb, q, std::min<int64_t>(n * rb.scu_per_device, need_scu), lead);
       __int128 cost = lead.transport;
-      for (const RouteSegment& seg : rb.segments) cost += buyer_cost(seg.order->price, n, seg.book->info.hours, true);
+      for (const RouteSegment& seg : rb.segments) {
+        const Quantity before = joined(seg) ? route_fills_[seg.last_fill].qty : 0;
+        const int64_t hours = seg.book->info.hours;
+        cost += buyer_cost(seg.order->price, before + n, hours, true) - buyer_cost(seg.order->price, before, hours, true);
+      }
       return cost;
     };
     lead.legs_begin = static_cast<uint32_t>(route_legs_.size());
@@ -216,6 +234,7 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
     spent += cost_of(take);
     const int64_t counted = std::min<int64_t>(take * rb.scu_per_device, need_scu);
     need_scu -= counted;
+    rb.counted_scu += counted;
     planned_scu += take * rb.scu_per_device;
     planned_devices += take;
     rb.planned += take;
@@ -224,7 +243,7 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
       RouteSegment& seg = rb.segments[i];
       // Matching makes one trade per resting ask: a step that takes more of the ask the segment's last
       // step took (another book of the window held that step short) joins that fill.
-      if (seg.last_fill != UINT32_MAX && route_fills_[seg.last_fill].resting == seg.order->id) {
+      if (joined(seg)) {
         PlannedFill& prev = route_fills_[seg.last_fill];
         prev.qty += take;
         if (i == 0 && lead.transport > 0) {

@@ -126,6 +126,14 @@ def main():
         check(open(os.path.join(work, "out", name)).read() == open(os.path.join(work, "again", name)).read(),
               f"{name} the same with recomputed routes")
 
+    # The same file twice: every output file the same, byte for byte (result.json keeps no times).
+    rc, out2, err = run([tool, "solve", "day.json", "--out", "twice"], work)
+    check(rc == 0 and "seconds_total" in out2, f"solve again (times on stdout): {err}")
+    for name in ["result.json", "prices.csv", "acceptances.csv", "allocations.csv", "flows.csv", "payments.csv", "balances.csv"]:
+        check(open(os.path.join(work, "out", name), "rb").read() == open(os.path.join(work, "twice", name), "rb").read(),
+              f"{name} byte for byte the same on a second solve")
+    check("seconds_total" not in open(os.path.join(work, "out", "result.json")).read(), "result.json has no times")
+
     # Tampered results are refused.
     result = json.load(open(os.path.join(work, "out", "result.json")))
     bad = json.loads(json.dumps(result))

@@ -358,6 +358,13 @@ TEST(AuctionSolve, ClearingSummaryRoundsOnceAndCanLeaveTimesOut) {
   EXPECT_EQ(without.solve_ms, 0);
   EXPECT_EQ(without.first_mip_ms, 0);
   EXPECT_EQ(without.welfare, -31416);
+  EXPECT_FALSE(without.time_limited);
+  s.welfare = 1e30;  // a what-if day beyond int64 in ten-thousandths: saturated, not undefined
+  s.time_limited = true;
+  EXPECT_EQ(clearing_summary(s).welfare, INT64_MAX);
+  s.welfare = -1e30;
+  EXPECT_EQ(clearing_summary(s).welfare, INT64_MIN + 1);
+  EXPECT_TRUE(clearing_summary(s).time_limited);
   // From a real solve: the summary's welfare is the solver's, rounded.
   AuctionSolverStats st;
   auto r = solve_auction(two_regions_two_hours(), options(), &st);

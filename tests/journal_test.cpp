@@ -138,9 +138,9 @@ TEST(CommandCodec, ClearAuctionWithoutSummaryFromOlderJournalsDecodes) {
   c.ts = 22;
   c.day_start = 1'000 * kNanosPerDay;
   c.result.zone_price = {7, 8};
-  c.summary = {5, 6, 7, true, 8, 9, 10};
+  c.summary = {5, 6, 7, true, 8, 9, 10, true};
   const std::string full = bytes_of(c);
-  const std::string old = full.substr(0, full.size() - (6 * 8 + 1));  // without the summary
+  const std::string old = full.substr(0, full.size() - (6 * 8 + 2));  // without the summary
   auto back = decode_command(old);
   ASSERT_TRUE(back.ok()) << back.error().text;
   const auto& got = std::get<ClearAuction>(*back);
@@ -151,6 +151,7 @@ TEST(CommandCodec, ClearAuctionWithoutSummaryFromOlderJournalsDecodes) {
   ASSERT_TRUE(whole.ok());
   EXPECT_EQ(std::get<ClearAuction>(*whole).summary.gap_ppb, 10);
   EXPECT_EQ(std::get<ClearAuction>(*whole).summary.mip_nodes, 8);
+  EXPECT_TRUE(std::get<ClearAuction>(*whole).summary.time_limited);
   EXPECT_FALSE(decode_command(full.substr(0, full.size() - 3)).ok());  // a torn summary is damage
 }
 

@@ -60,6 +60,8 @@ TEST_F(NetworkTest, EveryRuleHasItsReject) {
   EXPECT_EQ(apply(link("NM", "JJJ", 10'001)), "rejected add_link invalid_value");
   EXPECT_EQ(apply(link("NM", "JJJ", 8, 0)), "rejected add_link invalid_value");
   EXPECT_EQ(apply(link("NM", "JJJ", 8, 400, "-0.0100")), "rejected add_link invalid_value");
+  // Above 10,000 CNY per GB the auction could not take the link (and every day would fail its input check).
+  EXPECT_EQ(apply(link("NM", "JJJ", 8, 400, "10000.0001")), "rejected add_link invalid_value");
   AddLink not_a_carrier = link("NM", "JJJ");
   not_a_carrier.carrier = SUP1;
   EXPECT_EQ(apply(not_a_carrier), "rejected add_link role_missing");

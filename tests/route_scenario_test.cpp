@@ -177,6 +177,55 @@ TEST_F(BeijingJob, AsksWhereTheJobIsCheapestBuysItAndEveryPartyIsPaidItsShare) {
   EXPECT_NE(statement_csv(st).find("transport"), std::string::npos);
 }
 
+// One trade made of two planned steps pays the taker fee rounded once on its whole notional, and the
+// credit check must count it so. NMCLOUD adds 17.91 asks: 64 devices on day 1, 1 on day 2, 64 on day 3.
+// The job's first step takes 1 device a day (day 2's 17.91 ask has 1); the second takes 63 more, which on
+// days 1 and 3 join the first step's fill (one trade of 64 each), on day 2 meet the 18.00 ask.
+//   day 1, 3: 64 x 17.91 x 24 = 27,509.7600, fee 10 bps 27.50976 -> 27.5098 (the steps alone: 0.4298
+//             + 27.0799 = 27.5097, one unit less)
+//   day 2:    1 x 17.91 x 24 = 429.8400, fee 0.4298; 63 x 18.00 x 24 = 27,216.0000, fee 27.2160
+//   transport 400.0000 in all: 6.2501 on the first step (989 of 63,296 SCU), 393.7499 on the second
+//   total 82,665.3600 + 82.6654 + 400.0000 = 83,148.0254
+class MergedFillJob : public BeijingJob {
+ protected:
+  void add_asks_and_buyer(const char* cash) {
+    for (const auto& [day, qty] : {std::pair{"2026-12-01", 64}, {"2026-12-02", 1}, {"2026-12-03", 64}}) {
+      request(std::string(R"({"cmd":"new_order","participant":"NMCLOUD","symbol":"NM.H100.D.)") + day +
+              R"(","side":"sell","price":"17.91","qty":)" + std::to_string(qty) + "}");
+    }
+    request(R"({"cmd":"add_participant","code":"EDGE","kind":"buyer","roles":["trade_buy"]})");
+    request(std::string(R"({"cmd":"deposit","target":"EDGE","amount":")") + cash + R"("})");
+    request(std::string(R"({"cmd":"route_order","participant":"EDGE","cl_ord_id":"edge","tif":"ioc",)") + kJob +
+            R"(,"limit_cny_per_scu_hour":"0.0190"})");
+    ASSERT_EQ(events.done.size(), 1u);
+    EXPECT_EQ(ex.engine().route_plan_mismatches(), 0u);
+  }
+  std::vector<Quantity> contract_devices() const {
+    std::vector<Quantity> out;
+    for (const auto& [id, k] : ex.contracts()) out.push_back(k.qty);
+    return out;
+  }
+};
+
+TEST_F(MergedFillJob, ExactCashBuysTheWholeJob) {
+  add_asks_and_buyer("83148.0254");
+  EXPECT_EQ(events.done[0], DoneReason::Filled);
+  EXPECT_EQ(contract_devices(), (std::vector<Quantity>{64, 1, 63, 64}));
+  EXPECT_EQ(cash("EDGE"), 0);
+}
+
+// One unit short: the second step does not fit whole, the IOC keeps the 62 devices that do (apply() checks
+// the ledger after each command: a plan that undercounted the fee would overdraw EDGE's cash there).
+//   day 1, 3: 63 x 17.91 x 24 = 27,079.9200 + 27.0799; day 2: 429.8400 + 0.4298 and 62 x 18.00 x 24 =
+//   26,784.0000 + 26.7840; transport 400 x 62,307 / 63,296 = 393.7500 for the 62,307 SCU covered (6.2501
+//   + 387.4999); total 81,848.8036.
+TEST_F(MergedFillJob, OneUnitShortStopsAtTheCreditLimit) {
+  add_asks_and_buyer("83148.0253");
+  EXPECT_EQ(events.done[0], DoneReason::CreditLimit);
+  EXPECT_EQ(contract_devices(), (std::vector<Quantity>{63, 1, 62, 63}));
+  EXPECT_EQ(cash("EDGE"), 83'148'0253 - 81'848'8036);
+}
+
 TEST_F(BeijingJob, AZoneMissingADayIsNoCandidateAndALimitBelowTheCheapestBuysNothing) {
   request(R"({"cmd":"halt","symbol":"GS.H100.D.2026-12-02"})");
   auto q = api::decode_route_query(json::parse(std::string("{") + kJob + "}"), ex.engine());

@@ -262,8 +262,9 @@ TEST_F(RouteTest, RandomQueriesKeepTheRules) {
   }
 }
 
-// An absurd tariff (the largest a link may carry) times the largest data volume does not fit money: the
-// book is excluded as too_large instead of a wrapped-around figure.
+// The dearest tariff a link may carry times the largest data volume fits money, but per SCU-hour of a
+// one-SCU job it does not fit 64 bits: the quote excludes the book as too_large and a routed order buys
+// nothing there, instead of a wrapped-around figure.
 class RouteBoundTest : public EngineFixture {};
 TEST_F(RouteBoundTest, ACostBeyondTheMoneyBoundIsExcludedNotWrapped) {
   const ParticipantId carrier = add_participant("CARRIER", kRoleCarrier);
@@ -274,8 +275,11 @@ TEST_F(RouteBoundTest, ACostBeyondTheMoneyBoundIsExcludedNotWrapped) {
   link.to = "NM";
   link.latency_ms = 8;
   link.capacity_gbps = 1;
-  link.tariff_per_gb = kMaxPrice;
+  link.tariff_per_gb = kMaxTariffPerGb + 1;
   link.carrier = carrier;
+  engine.apply(link);
+  ASSERT_EQ(engine.links().size(), 0u) << "beyond the bound: refused";
+  link.tariff_per_gb = kMaxTariffPerGb;
   engine.apply(link);
   ASSERT_EQ(engine.links().size(), 1u) << ::testing::PrintToString(rec.lines);
   engine.new_order(limit(SUP1, Side::Sell, "17.80", 10));
@@ -285,15 +289,32 @@ TEST_F(RouteBoundTest, ACostBeyondTheMoneyBoundIsExcludedNotWrapped) {
   q.scu = 9890;
   q.window_start = engine.instrument(inst)->start;
   q.window_end = engine.instrument(inst)->end;
-  q.data_gb = 10;  // 10 GB x 1e10 CNY/GB: fits
+  q.data_gb = 10;
   RouteQuote quote = quote_route(engine, q);
   ASSERT_EQ(quote.candidates.size(), 1u);
-  EXPECT_EQ(quote.candidates[0].transfer_cost, 10 * kMaxPrice);
-  q.data_gb = 1'000'000'000;  // 1e9 GB x 1e10 CNY/GB: beyond
+  EXPECT_EQ(quote.candidates[0].transfer_cost, 10 * kMaxTariffPerGb);
+  q.data_gb = 1'000'000'000;  // 1e17 in money: fits
+  quote = quote_route(engine, q);
+  ASSERT_EQ(quote.candidates.size(), 1u);
+  EXPECT_EQ(quote.candidates[0].transfer_cost, 1'000'000'000 * kMaxTariffPerGb);
+  q.scu = 1;  // 1e17 x 10^4 / 24 SCU-hours: beyond 64 bits
   quote = quote_route(engine, q);
   EXPECT_TRUE(quote.candidates.empty());
   ASSERT_EQ(quote.excluded.size(), 1u);
   EXPECT_EQ(quote.excluded[0].reason, "too_large");
+
+  engine.apply(SetCredit{now, kExchangeParticipant, BUY1, INT64_MAX});
+  RoutedOrder r;
+  r.ts = now;
+  r.participant = BUY1;
+  r.cl_ord_id.assign("huge");
+  r.tif = TimeInForce::IOC;
+  r.query = q;
+  r.query.limit_per_scu_hour = kMaxPrice;
+  rec.clear();
+  engine.apply(r);
+  EXPECT_TRUE(rec.of<Trade>().empty()) << ::testing::PrintToString(rec.lines);
+  EXPECT_EQ(engine.credit(BUY1).unsettled_bought, 0);
 }
 
 }  // namespace

@@ -741,6 +741,32 @@ TEST_F(RoutedLotTest, LotsRoundUpAndMaxOrderQuantitiesCapEachChild) {
   EXPECT_TRUE(log.fills.empty());
 }
 
+// GS listed with a 30 % price band.
+class RoutedBandTest : public RoutedOrderTest {
+ protected:
+  InstrumentRules gs_rules() const override {
+    InstrumentRules r = plain_rules();
+    r.price_band_bps = 3000;
+    return r;
+  }
+};
+
+// GS's asks rest at 18.00 (2) and 18.30 (4), then its reference price is set to 14.00: the band is 9.80 to
+// 18.20. A routed order for 6 devices stops at the band in GS, as a market order would (a limit order
+// could not be priced beyond it), and takes the other 4 from NM's dearer 25.00 asks.
+TEST_F(RoutedBandTest, ChildrenStopAtThePriceBand) {
+  ask(SGS, gs, "18.00", 2);
+  ask(SGS, gs, "18.30", 4);
+  ask(SNM, nm, "25.00", 10);
+  engine.apply(SetReferencePrice{now, OPS, gs, px("14.00")});
+  ASSERT_TRUE(log.rejected.empty());
+  route(BUY, TimeInForce::IOC, query(5934, 0, "0.05"));
+  EXPECT_EQ(fills(), (Lines{std::string(kGsH100) + " 18.0000x2 transport=0.0000",
+                            std::string(kNmH100) + " 25.0000x4 transport=0.0000"}));
+  EXPECT_EQ(asks(gs), (Lines{"SGS 18.3000x4"}));
+  EXPECT_EQ(engine.reference_price(gs), px("18.00"));  // the last trade inside the band
+}
+
 // Every way a routed order can be refused: one reject event naming the routed order, its client id and
 // the reason; no route events; nothing changes.
 TEST_F(RoutedOrderTest, EveryBadRoutedOrderIsRejectedWithItsReason) {
@@ -1136,9 +1162,12 @@ std::vector<std::pair<int, Money>> ref_legs(const RWorld& w, const RefPath& path
 // order): every ask of every eligible book in one list, sorted by (landed, latency, listing order, queue
 // position), where landed = compute term + transfer term each rounded half away to eight decimals (the
 // convention of quote_route) and an ask qualifies when both terms rounded up fit the limit; a book's asks
-// from the buyer's own ask on are out. Then take greedily: whole lots covering the SCU still needed, capped
+// from the buyer's own ask on are out, and so are they from the first ask outside the book's price band
+// (measured from the reference price before the order). Then take greedily: whole lots covering the SCU still needed, capped
 // by the book's and the buyer's max order quantity (a book at its cap is done), each fill's cost (notional +
 // taker fee + transport) against the credit left: IOC keeps the most lots that fit and stops, FOK stops.
+// Transport is rounded on the running total of SCU covered per book: fee_k = rha(T x cum_k / scu) -
+// rha(T x cum_k-1 / scu).
 // Legs with a zero amount are left out of the comparison (the engine lists one per link).
 RefPlan ref_plan(const RWorld& w, const MatchingEngine& engine, ParticipantId buyer, TimeInForce tif, const RouteQuery& q) {
   struct Candidate {
@@ -1166,6 +1195,8 @@ RefPlan ref_plan(const RWorld& w, const MatchingEngine& engine, ParticipantId bu
     for (size_t pos = 0; pos < asks.size(); ++pos) {
       const OrderView& a = asks[pos];
       if (a.participant == buyer) break;  // the child would stop at the buyer's own ask
+      const InstrumentId id = static_cast<InstrumentId>(b);
+      if (engine.instrument(id)->rules.outside_band(engine.reference_price(id), a.price)) break;
       const __int128 scu_hours = static_cast<__int128>(q.scu) * book.hours;
       const int64_t ceil_landed = ceil_div(static_cast<__int128>(a.price) * 10'000, spd) +
                                   ceil_div(static_cast<__int128>(transfer) * 10'000, scu_hours);
@@ -1182,6 +1213,7 @@ RefPlan ref_plan(const RWorld& w, const MatchingEngine& engine, ParticipantId bu
   __int128 spent = 0;
   int64_t need = q.scu;
   std::map<size_t, Quantity> child;
+  std::map<size_t, int64_t> counted;  // SCU covered per book so far
   std::set<size_t> dead;
   std::vector<RefFill> plan;
   RefPlan out;
@@ -1205,7 +1237,9 @@ RefPlan ref_plan(const RWorld& w, const MatchingEngine& engine, ParticipantId bu
       f.resting = e.ask.id;
       f.price = e.ask.price;
       f.qty = n;
-      f.transport = rha(static_cast<__int128>(cand[e.book].transfer) * std::min<int64_t>(n * spd, need), q.scu);
+      const __int128 t = cand[e.book].transfer;
+      const int64_t before = counted[e.book];
+      f.transport = rha(t * (before + std::min<int64_t>(n * spd, need)), q.scu) - rha(t * before, q.scu);
       f.legs = ref_legs(w, cand[e.book].path, f.transport);
       const Money notional = e.ask.price * n * book.hours;
       f.cost = notional + fee(notional, w.taker_bps) + f.transport;
@@ -1225,6 +1259,7 @@ RefPlan ref_plan(const RWorld& w, const MatchingEngine& engine, ParticipantId bu
     }
     plan.push_back(f);
     spent += f.cost;
+    counted[e.book] += std::min<int64_t>(take * spd, need);
     need -= std::min<int64_t>(take * spd, need);
     child[e.book] += take;
   }
@@ -1893,6 +1928,29 @@ TEST_F(RoutedJson, AGoodRequestDecodesToTheExactRoutedOrder) {
   EXPECT_EQ(r->query.limit_per_scu_hour, 100'000'000);
 }
 
+// Classes, regions and jurisdictions are sets: repeats are dropped before the order is journaled (a
+// list of 70,000 repeats, in a FIX message or a WebSocket frame once max_message_bytes is raised, would
+// otherwise make a record the journal cannot read back).
+TEST_F(RoutedJson, RepeatsInTheListsAreDropped) {
+  nlohmann::json r = good();
+  nlohmann::json classes = nlohmann::json::array(), regions = nlohmann::json::array(), juris = nlohmann::json::array();
+  for (int i = 0; i < 5'000; ++i) classes.push_back("H100");
+  for (int i = 0; i < 1'000; ++i) {
+    regions.push_back(i % 2 ? "NM" : "GS");
+    juris.push_back(i % 2 ? "CN-NM" : "CN-GS");
+  }
+  r["classes"] = classes;
+  r["regions"] = regions;
+  r["residency"] = juris;
+  auto c = decoder.decode(r.dump(), 42);
+  ASSERT_TRUE(c.ok()) << c.error().text;
+  const auto* o = std::get_if<RoutedOrder>(&*c);
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->query.classes, (std::vector<ChipClassId>{engine.find_chip_class("H100")}));
+  EXPECT_EQ(o->query.regions, (std::vector<RegionId>{engine.find_region("GS"), engine.find_region("NM")}));
+  EXPECT_EQ(o->query.jurisdictions, (std::vector<std::string>{"CN-GS", "CN-NM"}));
+}
+
 TEST_F(RoutedJson, EachBadFieldGivesItsReason) {
   struct Case {
     const char* field;
@@ -1923,6 +1981,15 @@ TEST_F(RoutedJson, EachBadFieldGivesItsReason) {
       {"residency", 7, "malformed_request"},
       {"residency", "abroad", "malformed_request"},
       {"residency", {"CN-NM", 3}, "malformed_request"},
+      {"residency", nlohmann::json::array(), "malformed_request"},  // [] is no residency list, not "any"
+      {"regions", nlohmann::json::array(), "malformed_request"},
+      {"residency", {"CN-NM", ""}, "invalid_value"},
+      {"residency", {std::string(33, 'J')}, "invalid_value"},
+      {"residency", [] {  // 65 jurisdictions: beyond what a journal record of a routed order may carry
+         nlohmann::json j = nlohmann::json::array();
+         for (int i = 0; i < 65; ++i) j.push_back("CN-" + std::to_string(i));
+         return j;
+       }(), "invalid_value"},
       {"min_green_share", "1.5", "malformed_request"},
       {"min_green_share", "-0.1", "malformed_request"},
       {"data_gb", -1, "malformed_request"},

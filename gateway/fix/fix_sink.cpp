@@ -405,6 +405,7 @@ void FixSink::routed_request(uint64_t session, ParticipantId p, const FixMessage
     return refuse_with(RejectReason::InvalidPrice, "CpxLandedLimit(20037) may be at most 1000000 CNY per SCU-hour");
   }
   q.limit_per_scu_hour = *limit;
+  if (const char* why = tidy_route_lists(q)) return refuse_with(RejectReason::InvalidValue, std::string("CpxResidency(20034): ") + why);
   out.push_back(std::move(o));
 }
 

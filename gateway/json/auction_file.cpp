@@ -231,6 +231,7 @@ void read_constraints(const Obj& o, const AuctionDayFile& f, const Codes& codes,
     } else {
       fail(where, "field \"residency\" must be \"any\", \"local\" or a non-empty list of jurisdictions");
     }
+    if (const char* why = tidy_route_lists(q)) fail(where, std::string("field \"residency\": ") + why);
   }
   q.min_green_share = o.has("min_green_share") ? o.decimal("min_green_share", 4, 0, kScale, "0.30") : 0;
 }
@@ -891,6 +892,8 @@ ordered_json auction_stats_json(const AuctionSolverStats& s, const AuctionInput&
                       {"welfare_lp", s.welfare_lp},
                       {"welfare", s.welfare},
                       {"proven_optimal", s.proven_optimal},
+                      {"pab_rounds_proven", s.pab_rounds_proven},
+                      {"time_limited", s.time_limited},
                       {"gap", s.gap},
                       {"mip_nodes", s.mip_nodes},
                       {"pab_rounds", s.pab_rounds},

@@ -52,7 +52,7 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameReso
   }
   // Regions: a list, or "any" (the default).
   if (r.contains("regions") && !(r["regions"].is_string() && r["regions"] == "any")) {
-    if (!r["regions"].is_array()) return bad("field \"regions\": an array of region codes or \"any\"");
+    if (!r["regions"].is_array() || r["regions"].empty()) return bad("field \"regions\": a non-empty array of region codes or \"any\"");
     for (const json& c : r["regions"]) {
       const RegionId id = c.is_string() ? names.region(c.get<std::string>()) : UINT16_MAX;
       if (id == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown region " + c.dump());
@@ -71,13 +71,13 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameReso
     const json& res = r["residency"];
     if (res.is_string() && res == "local") {
       q.local_only = true;
-    } else if (res.is_array()) {
+    } else if (res.is_array() && !res.empty()) {  // [] would read as "any": the opposite of a residency list
       for (const json& j : res) {
-        if (!j.is_string()) return bad("field \"residency\": \"any\", \"local\" or an array of jurisdictions");
+        if (!j.is_string()) return bad("field \"residency\": \"any\", \"local\" or a non-empty array of jurisdictions");
         q.jurisdictions.push_back(j.get<std::string>());
       }
     } else if (!(res.is_string() && res == "any")) {
-      return bad("field \"residency\": \"any\", \"local\" or an array of jurisdictions");
+      return bad("field \"residency\": \"any\", \"local\" or a non-empty array of jurisdictions");
     }
   }
   if (r.contains("min_green_share")) {
@@ -93,16 +93,17 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameReso
   if (!r.contains("scu") || !r["scu"].is_number_integer() || r["scu"].get<int64_t>() <= 0 || r["scu"].get<int64_t>() > kMaxDevices)
     return bad("field \"scu\": the quantity in SCU, 1 to 1,000,000,000");
   q.scu = r["scu"].get<int64_t>();
-  auto start = r.contains("window_start") ? time_of(r["window_start"]) : std::nullopt;
-  auto end = r.contains("window_end") ? time_of(r["window_end"]) : std::nullopt;
-  if (!start || !end || *end <= *start) return bad("fields \"window_start\" < \"window_end\": ISO 8601 times of the delivery window");
-  q.window_start = *start;
-  q.window_end = *end;
+  const Timestamp start = r.contains("window_start") ? time_of(r["window_start"]).value_or(-1) : -1;
+  const Timestamp end = r.contains("window_end") ? time_of(r["window_end"]).value_or(-1) : -1;
+  if (start < 0 || end <= start) return bad("fields \"window_start\" < \"window_end\": ISO 8601 times of the delivery window");
+  q.window_start = start;
+  q.window_end = end;
   if (r.contains("limit_cny_per_scu_hour")) {
     auto l = fixed(r["limit_cny_per_scu_hour"], static_cast<int>(kScuPriceDecimals));
     if (!l || *l <= 0) return bad("field \"limit_cny_per_scu_hour\": a positive decimal with up to eight decimals");
     q.limit_per_scu_hour = *l;
   }
+  if (const char* why = tidy_route_lists(q)) return error(RejectReason::InvalidValue, std::string("field \"residency\": ") + why);
   return q;
 }
 

@@ -154,6 +154,7 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     const std::string text = field(req, "day");
     const auto day = parse_iso_time(text);
     if (!day || text.size() != 10) return refuse(400, "malformed_request", "\"day\": the delivery day, YYYY-MM-DD");
+    if (!engine.auction(*day)) return refuse(404, "unknown_auction", "no auction for delivery day " + text);
     std::string why;
     if (!core.auctions().rerun(*day, why)) return refuse(409, "auction_not_closed", why);
     core.audit(actor, op, text);

@@ -1,6 +1,7 @@
 #include "server/auction_runner.hpp"
 
 #include <cstdio>
+#include <exception>
 
 #include "cpx/auction_book.hpp"
 #include "cpx/auction_summary.hpp"
@@ -117,6 +118,7 @@ void AuctionRunner::work() {
       if (stopping_) return;
       job = std::move(pending_.front());
       pending_.pop_front();
+      if (runs_[job.first].state == "cancelled") continue;  // cancelled while queued: nothing to solve
       runs_[job.first].state = "solving";
     }
     const Timestamp day = job.first;
@@ -124,10 +126,20 @@ void AuctionRunner::work() {
     AuctionSolverOptions options;
     options.time_limit_s = config_.auction_time_limit_s;
     AuctionSolverStats stats;
-    auto result = solve_auction(job.second, options, &stats);
+    // The solver must not take cpxd down (and, the day still closed, again at every start): anything it
+    // throws (out of memory on a huge day, a CoinError) fails this run only.
+    Result<AuctionResult> result = make_error("auction_unsolved", "the solver did not run");
+    try {
+      result = solve_auction(job.second, options, &stats);
+    } catch (const std::exception& e) {
+      result = make_error("auction_solver_threw", std::string("the solver threw: ") + e.what());
+    } catch (...) {
+      result = make_error("auction_solver_threw", "the solver threw an unknown exception");
+    }
     {
       std::lock_guard lock(mutex_);
       Run& r = runs_[day];
+      if (r.state == "cancelled") continue;  // cancelled while solving: the result has no day to go to
       r.solved = result.ok();
       r.stats = stats;
       r.state = result.ok() ? "submitted" : "failed";
@@ -154,9 +166,12 @@ void AuctionRunner::work() {
           if (seq == 0) {
             r.state = "failed";
             r.error = "the journal write failed; the result was not applied";
-          } else if (events.find("\"auction_result_invalid\"") != std::string::npos) {
-            r.state = "refused";
-            r.error = "the engine refused the result (auction_result_invalid)";
+          } else if (const size_t at = events.find("\"reason\":\""); events.find("\"ev\":\"rejected\"") != std::string::npos &&
+                                                                       at != std::string::npos) {
+            // Refused (auction_result_invalid; auction_not_closed when the day was cancelled meanwhile).
+            const size_t from = at + 10;
+            r.state = r.state == "cancelled" ? r.state : "refused";
+            r.error = "the engine refused the result (" + events.substr(from, events.find('"', from) - from) + ")";
           }
         });
   }

@@ -92,6 +92,7 @@ std::string WebSink::auction_json(Timestamp day, const server::AuctionRunner& ru
   number(out, "mip_nodes", sum.mip_nodes);
   number(out, "pab_rounds", sum.pab_rounds);
   field(out, "gap", format_fixed(sum.gap_ppb, 9));
+  out += std::string(",\"time_limited\":") + (sum.time_limited ? "true" : "false");
   out += "}";
 
   const AuctionInput& in = a->input;

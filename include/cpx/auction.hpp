@@ -118,6 +118,7 @@ struct AuctionClearingSummary {
   int64_t mip_nodes = 0;
   int64_t pab_rounds = 0;
   int64_t gap_ppb = 0;
+  bool time_limited = false;  // the time limit cut the search short: another run may differ
 };
 
 // One bilateral contract of the auction: `devices` of one offer bought by one block for one hour, at the

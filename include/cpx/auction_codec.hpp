@@ -61,6 +61,7 @@ inline void put(ByteWriter& w, const AuctionClearingSummary& x) {
   w.i64(x.mip_nodes);
   w.i64(x.pab_rounds);
   w.i64(x.gap_ppb);
+  w.u8(x.time_limited ? 1 : 0);
 }
 
 inline void get(ByteReader& r, AuctionClearingSummary& x) {
@@ -71,6 +72,7 @@ inline void get(ByteReader& r, AuctionClearingSummary& x) {
   x.mip_nodes = r.i64();
   x.pab_rounds = r.i64();
   x.gap_ppb = r.i64();
+  x.time_limited = r.u8() != 0;
 }
 
 inline void put(ByteWriter& w, const AuctionInput& x) {

@@ -5,7 +5,7 @@
 //
 // solve_auction() returns a result that passed check_auction_result(), or an error: it never hands out a
 // result the engine would refuse. Single-threaded and deterministic: the same input and options give the
-// same result, byte for byte, unless a time limit cut a solve short (stats.proven_optimal is then false).
+// same result, byte for byte, unless the time limit cut the search short (stats.time_limited says so).
 #include <cstdint>
 #include <vector>
 
@@ -15,9 +15,10 @@
 namespace cpx {
 
 struct AuctionSolverOptions {
-  // Budget for all MIP solves together (CBC's own clock, CPU seconds). A MIP stopped by it keeps its best
-  // solution and is reported not proven optimal; the result is then still checked, but may differ from
-  // run to run.
+  // Budget for all MIP solves together, in elapsed (wall) seconds: in cpxd the solver shares the process
+  // with the engine and gateways, whose CPU time a process CPU clock would count too. A MIP stopped by it
+  // keeps its best solution, PAB rounds stop when it is spent (the blocks still paradoxical are rejected
+  // outright); stats.time_limited says so, and the result, still checked, may differ from run to run.
   double time_limit_s = 600;
   // CBC stops and calls the MIP proven optimal when (best bound - incumbent) <= relative_gap x |incumbent|
   // (CBC's "ratioGap"; isProvenOptimal() then holds). 1e-4 of the day's welfare: about 1,400 CNY on the
@@ -46,8 +47,8 @@ struct AuctionSolverStats {
   double welfare_first_mip = 0;
   double welfare_lp = 0;
   double welfare = 0;
-  // Seconds: the first MIP to proven optimality (or its stop), all pricing LPs, the whole-device schedules,
-  // and the whole call.
+  // Elapsed seconds: the first MIP to proven optimality (or its stop), all pricing LPs, the whole-device
+  // schedules, and the whole call.
   double seconds_first_mip = 0;
   double seconds_pricing = 0;
   double seconds_schedule = 0;
@@ -58,6 +59,7 @@ struct AuctionSolverStats {
   int pab_rejected_outright = 0;  // blocks rejected after the last round
   bool proven_optimal = false;    // the first MIP ended proven optimal within relative_gap
   bool pab_rounds_proven = true;  // every PAB round's MIP ended proven too (not stopped by nodes or time)
+  bool time_limited = false;      // the time limit stopped a MIP, or left PAB rounds or their MIP undone
   double gap = 0;                 // the first MIP's final relative gap
   int blocks_accepted = 0;
   int blocks_rejected = 0;

@@ -87,6 +87,9 @@ struct NetworkLink {
   int64_t tariff_per_gb = 0;  // CNY per GB, four decimals
   ParticipantId carrier = kNoParticipant;
 };
+// The dearest tariff a link may have (10,000 CNY per GB): add_link's bound and the auction's, so that a
+// link the engine took can always go into an auction's input.
+inline constexpr int64_t kMaxTariffPerGb = 100'000'000;
 
 struct ChipClass {
   std::string code;

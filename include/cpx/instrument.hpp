@@ -41,6 +41,12 @@ struct InstrumentRules {
   Quantity max_order_qty = 100'000;
   int64_t price_band_bps = 3000;  // 30 %; 0 disables the band
   int64_t gate_closure_ns = kNanosPerHour;  // trading stops this long before the window starts
+  // |price - ref| / ref > band, in integers; no reference price (0) or no band: nothing is outside.
+  bool outside_band(Price ref, Price price) const {
+    if (ref <= 0 || price_band_bps <= 0) return false;
+    const __int128 diff = price > ref ? price - ref : ref - price;
+    return diff * 10'000 > static_cast<__int128>(ref) * price_band_bps;
+  }
 };
 
 struct InstrumentInfo {

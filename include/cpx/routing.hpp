@@ -30,6 +30,16 @@ struct RouteQuery {
   int64_t limit_per_scu_hour = 0;       // landed, eight decimals; 0: no limit
 };
 
+// A residency list names at most this many jurisdictions of at most this many bytes: with the class and
+// region lists free of repeats, this bounds a routed order's journal record.
+inline constexpr size_t kMaxRouteJurisdictions = 64;
+inline constexpr size_t kMaxJurisdictionBytes = 32;
+
+// Drops repeats from the class, region and jurisdiction lists (each is a set; first mentions kept, in
+// order). nullptr, or why the jurisdictions are no residency list (too many, a name empty or too long).
+// Every decoder calls it before a query is journaled.
+const char* tidy_route_lists(RouteQuery& query);
+
 // Paths have at most this many links: the hubs are few and directly linked, and a path through more
 // hubs only adds latency.
 inline constexpr int kMaxPathLinks = 3;
