@@ -55,6 +55,7 @@ void MatchingEngine::Impl::open_auction(const OpenAuction& c) {
   day.day_start = c.day_start;
   day.gate_closure = c.gate_closure;
   timers_.push(c.gate_closure, TimerKind::AuctionGate, static_cast<uint64_t>(c.day_start));
+  timers_.push(c.day_start, TimerKind::AuctionDelivery, static_cast<uint64_t>(c.day_start));
   emit_auction_state(day);
   flush();
 }
@@ -247,12 +248,18 @@ void MatchingEngine::Impl::clear_auction(const ClearAuction& c) {
   if (!c.cancel && !check_auction_result(day.input, c.result)) {
     return admin_reject(kind, c.actor, RejectReason::AuctionResultInvalid);
   }
+  settle_auction(day, c.cancel ? nullptr : &c);
+  flush();
+}
+
+void MatchingEngine::Impl::settle_auction(AuctionDay& day, const ClearAuction* cleared) {
   const AuctionInput& in = day.input;
   std::vector<Quantity> accepted(in.offers.size(), 0);
   std::vector<int64_t> got_scu(in.blocks.size(), 0);
   std::vector<bool> prb(in.blocks.size(), false);
   uint32_t contracts = 0;
-  if (!c.cancel) {
+  if (cleared) {
+    const ClearAuction& c = *cleared;
     day.result = c.result;
     day.summary = c.summary;
     for (const AuctionAcceptance& a : c.result.acceptances) accepted[a.offer] = a.devices;
@@ -298,9 +305,8 @@ void MatchingEngine::Impl::clear_auction(const ClearAuction& c) {
                                                 b.accepted_scu, b.paradoxically_rejected});
   }
   day.orders_of.clear();
-  day.state = c.cancel ? AuctionState::Cancelled : AuctionState::Cleared;
+  day.state = cleared ? AuctionState::Cleared : AuctionState::Cancelled;
   emit_auction_state(day, accepted_bids, contracts);
-  flush();
 }
 
 // An hourly book of a zone takes the auction price of its hour as reference price (the price band is

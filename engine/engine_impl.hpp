@@ -374,6 +374,8 @@ class MatchingEngine::Impl {
   int64_t min_scu_per_device(const RouteQuery& q) const;
   void release_offer(AuctionDay& day, AuctionOfferRecord& o, Quantity devices);
   void close_auction(AuctionDay& day);
+  // Ends every order of a closed day: with `result` its contracts, without it (cancelled) none.
+  void settle_auction(AuctionDay& day, const ClearAuction* result);
   void set_auction_reference_prices(const AuctionDay& day);
   void hold_auction_reserves();  // adds open bids' reserves to their buyers' open_buy
   void emit_auction_state(const AuctionDay& day, uint32_t accepted_bids = 0, uint32_t contracts = 0);

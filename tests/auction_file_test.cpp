@@ -364,6 +364,16 @@ TEST(AuctionFile, RefusesEachKindOfBadFieldWithASentenceNamingTheEntry) {
       {"route field", [](json& d) { d["bids"][1]["routes"] = {{{"region", "C"}, {"class", "GPU2"}, {"path", {"B", "C"}}, {"links", {3}}}}; }, "bids[1] (id 12), routes[0]: unknown field \"links\""},
       {"route class", [](json& d) { d["bids"][1]["routes"] = {{{"region", "C"}, {"class", "TPU"}, {"path", {"B", "C"}}}}; }, "bids[1] (id 12), routes[0]: field \"class\" names \"TPU\", which is not in \"classes\""},
       {"offers not array", [](json& d) { d["offers"] = json::object(); }, "the auction day file: field \"offers\" must be an array"},
+      {"too many zones", [](json& d) {  // 300 x 300 = 90,000 zones: refused before the solver sizes anything
+         json regions = json::array(), classes = json::array();
+         for (int i = 0; i < 300; ++i) {
+           regions.push_back({{"code", "R" + std::to_string(i)}, {"side", "west"}, {"jurisdiction", "CN"}, {"green_share", "0.5"}});
+           classes.push_back({{"code", "K" + std::to_string(i)}, {"family", "ai"}, {"scu_per_device", 1}});
+         }
+         d["regions"] = regions;
+         d["classes"] = classes;
+       }, "fields \"regions\" x \"classes\" make more than 65536 zones"},
+      {"residency name too long", [](json& d) { d["bids"][0]["residency"] = {std::string(33, 'J')}; }, "field \"residency\": a jurisdiction is a name of 1 to 32 bytes"},
   };
   for (const BadCase& c : cases) {
     SCOPED_TRACE(c.what);

@@ -183,6 +183,7 @@ def main():
         refused(offer(day, "NM", "H100", "13", "1", "17.50", rc=1), "auction_closed")
         refused(a.run("auction", "withdraw", day, str(o10.get("order_id", 0)), *nmdc, rc=1, no_key=True), "auction_closed")
         refused(a.run("auction", "rerun", day, rc=1, json_out=False), "auction_not_closed")
+        refused(a.run("auction", "rerun", no_day, rc=1, json_out=False), "unknown_auction")
         refused(a.run("auction", "cancel", day, rc=1, json_out=False), "auction_not_closed")
 
         # --- the result: NM is cheapest landed (17.50 / 989 + 2.00 CNY of transport per hour); o10 and o11 are

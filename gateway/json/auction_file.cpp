@@ -26,6 +26,7 @@ constexpr int64_t kMaxTariffPerGb = 100'000'000;  // 10,000 CNY per GB
 constexpr int64_t kMaxLatencyMs = 10'000;
 constexpr int64_t kMaxCapacityGbps = 1'000'000;
 constexpr size_t kMaxCodes = 65'534;  // regions, classes (ids are 16 bits, UINT16_MAX means none)
+constexpr size_t kMaxZones = 65'536;  // 256 regions x 256 classes
 constexpr int64_t kMicro = 1'000'000;
 
 // Thrown inside the readers only; the public functions turn it into an error value.
@@ -332,6 +333,9 @@ AuctionDayFile read_file(const json& doc) {
 
   const json& classes = top.array("classes");
   if (classes.size() > kMaxCodes) fail("", "field \"classes\" has more than " + std::to_string(kMaxCodes) + " entries");
+  // Zones are regions x classes and the solver sizes arrays by zones x 24 hours: bound the product too.
+  if (regions.size() * classes.size() > kMaxZones)
+    fail("", "fields \"regions\" x \"classes\" make more than " + std::to_string(kMaxZones) + " zones");
   for (size_t i = 0; i < classes.size(); ++i) {
     const Obj o(classes[i], named_entry("classes", i, classes[i], "code"));
     o.allow({"code", "family", "scu_per_device", "device", "memory_gb", "interconnect"});
