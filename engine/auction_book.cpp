@@ -220,16 +220,7 @@ void MatchingEngine::Impl::close_auction(AuctionDay& day) {
   for (uint32_t j = 0; j < day.bids.size(); ++j) {
     const AuctionBidRecord& b = day.bids[j];
     if (b.status != AuctionOrderStatus::Open) continue;
-    AuctionBlockIn block;
-    block.id = b.id;
-    block.buyer = b.buyer;
-    block.first_hour = b.first_hour;
-    block.hours = b.hours;
-    block.scu_per_hour = b.constraints.scu;
-    block.min_ratio_bps = b.min_ratio_bps;
-    block.limit_per_scu_hour = b.constraints.limit_per_scu_hour;
-    block.data_gb_per_hour = b.constraints.data_gb;
-    block.reserve = b.reserve;
+    AuctionBlockIn block = auction_block_in(b.id, b.buyer, b.first_hour, b.hours, b.min_ratio_bps, b.constraints, b.reserve);
     block.routes = auction_routes(regions_, classes_, links_, in.zones, b.constraints, b.constraints.scu);
     in.blocks.push_back(std::move(block));
     day.input_bids.push_back(j);

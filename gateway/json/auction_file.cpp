@@ -668,16 +668,8 @@ Result<AuctionInput> auction_input_from_file(const AuctionDayFile& f, bool recom
     in.offers.push_back(AuctionOfferIn{o.id, o.supplier, zone_of(f, o.region, o.chip_class), o.hour, o.devices, o.price});
   for (size_t j = 0; j < f.bids.size(); ++j) {
     const AuctionFileBid& b = f.bids[j];
-    AuctionBlockIn x;
-    x.id = b.id;
-    x.buyer = b.buyer;
-    x.first_hour = b.first_hour;
-    x.hours = b.hours;
-    x.scu_per_hour = b.constraints.scu;
-    x.min_ratio_bps = b.min_ratio_bps;
-    x.limit_per_scu_hour = b.constraints.limit_per_scu_hour;
-    x.data_gb_per_hour = b.constraints.data_gb;
-    x.reserve = b.reserve ? *b.reserve : auction_file_reserve(f, b);
+    AuctionBlockIn x = auction_block_in(b.id, b.buyer, b.first_hour, b.hours, b.min_ratio_bps, b.constraints,
+                                        b.reserve ? *b.reserve : auction_file_reserve(f, b));
     if (recompute_routes) {
       x.routes = auction_routes(f.regions, f.classes, f.links, in.zones, b.constraints, b.constraints.scu);
     } else if (!b.routes) {

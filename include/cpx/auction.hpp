@@ -72,6 +72,23 @@ struct AuctionBlockIn {
   std::vector<AuctionRoute> routes;  // eligible zones, ascending zone index
 };
 
+// A bid as the solver sees it (the engine at the gate, a day file offline): quantity, limit and data from
+// its route constraints; the routes are the caller's (frozen, or computed with auction_routes).
+inline AuctionBlockIn auction_block_in(uint64_t id, ParticipantId buyer, int32_t first_hour, int32_t hours,
+                                       int64_t min_ratio_bps, const RouteQuery& constraints, Money reserve) {
+  AuctionBlockIn b;
+  b.id = id;
+  b.buyer = buyer;
+  b.first_hour = first_hour;
+  b.hours = hours;
+  b.scu_per_hour = constraints.scu;
+  b.min_ratio_bps = min_ratio_bps;
+  b.limit_per_scu_hour = constraints.limit_per_scu_hour;
+  b.data_gb_per_hour = constraints.data_gb;
+  b.reserve = reserve;
+  return b;
+}
+
 struct AuctionInput {
   Timestamp day_start = 0;  // 00:00 CST of the delivery day
   int64_t fee_bps = 0;      // exchange fee on each side's notional (basis points, rounded half up)
