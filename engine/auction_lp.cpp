@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "CbcEventHandler.hpp"
 #include "CbcModel.hpp"
 #include "CbcSolver.hpp"
 #include "OsiClpSolverInterface.hpp"
@@ -38,6 +39,17 @@ void fix_decisions(const Model& m, const Decisions& in_market, std::vector<doubl
 }
 
 int no_callback(CbcModel*, int) { return 0; }
+
+// Asks the caller whether to go on at each of CBC's events (nodes, solutions, heuristic and cut passes).
+class StopHandler : public CbcEventHandler {
+ public:
+  explicit StopHandler(const std::function<bool()>& stop) : stop_(stop) {}
+  CbcAction event(CbcEvent) override { return stop_() ? stop : noAction; }
+  CbcEventHandler* clone() const override { return new StopHandler(*this); }
+
+ private:
+  const std::function<bool()>& stop_;
+};
 
 std::string number(double v) {
   char buf[32];
@@ -86,7 +98,8 @@ LpSolution PricingLp::solve(const Decisions& in_market) {
 }
 
 MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& cuts, const Decisions& out_of_market,
-                      const Decisions* start, double time_limit_s, double relative_gap, int max_nodes, int log_level) {
+                      const Decisions* start, double time_limit_s, double relative_gap, int max_nodes, int log_level,
+                      const std::function<bool()>& stop) {
   MipSolution out;
   std::vector<double> lb = m.col_lb, ub = m.col_ub;
   for (size_t b = 0; b < m.block_ys.size(); ++b) {
@@ -110,6 +123,10 @@ MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& 
   CbcSolverUsefulData data;
   CbcMain0(model, data);
   model.setLogLevel(log_level);
+  if (stop) {
+    StopHandler handler(stop);
+    model.passInEventHandler(&handler);  // CBC keeps a clone
+  }
   if (start) {
     // A start names only the binaries; CBC completes it by solving the LP with them fixed.
     std::vector<std::pair<std::string, double>> values;

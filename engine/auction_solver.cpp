@@ -30,6 +30,8 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
   const auto t_start = std::chrono::steady_clock::now();
   if (auto ok = check_auction_input(in); !ok) return ok.error();
   AuctionSolverStats st;
+  auto stopped = [&] { return opt.stop_requested && opt.stop_requested(); };
+  auto cancelled = [] { return make_error("auction_cancelled", "the solve was stopped before it finished."); };
   const Model m = build_model(in);
   const size_t blocks = in.blocks.size();
   st.variables = m.cols();
@@ -44,7 +46,9 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
 
   Decisions accepted(blocks, 1);
   if (st.binaries > 0) {
-    MipSolution mip = solve_mip(m, cuts, out, nullptr, budget, opt.relative_gap, -1, opt.log_level);
+    if (stopped()) return cancelled();
+    MipSolution mip = solve_mip(m, cuts, out, nullptr, budget, opt.relative_gap, -1, opt.log_level, opt.stop_requested);
+    if (stopped()) return cancelled();
     if (!mip.ok) return unsolved("the MIP found no solution within " + std::to_string(opt.time_limit_s) + " s.");
     st.seconds_first_mip = mip.seconds;
     st.welfare_first_mip = -mip.objective;
@@ -63,6 +67,7 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
   bool first_lp = true;
   bool rounds_over = false;
   for (;;) {
+    if (stopped()) return cancelled();
     const auto t_price = std::chrono::steady_clock::now();
     if (m.cols() > 0) {
       lp = pricing.solve(accepted);
@@ -99,7 +104,9 @@ Result<AuctionResult> solve_auction(const AuctionInput& in, const AuctionSolverO
           cuts.push_back(std::move(group));
           ++st.pab_cuts;
         }
-        mip = solve_mip(m, cuts, out, &start, budget, opt.relative_gap, opt.pab_round_max_nodes, opt.log_level);
+        mip = solve_mip(m, cuts, out, &start, budget, opt.relative_gap, opt.pab_round_max_nodes, opt.log_level,
+                        opt.stop_requested);
+        if (stopped()) return cancelled();
         budget -= mip.seconds;
         st.mip_nodes += mip.nodes;
         st.time_limited = st.time_limited || mip.time_limited;

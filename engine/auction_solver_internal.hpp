@@ -10,6 +10,7 @@
 // per kSCU-hour (x 10^5 = CNY per SCU-hour with 8 decimals), a link row's dual CNY per TB (x -10^5 =
 // CNY per GB with 8 decimals, minimisation gives <= rows non-positive duals).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -90,8 +91,10 @@ struct MipSolution {
 };
 // The MIP with `cuts` (at most |set| - 1 of each set accepted) and the blocks in `out` rejected; `start`
 // (optional) is a feasible choice of binaries to start from; `max_nodes` < 0: no node limit.
+// `stop` (may be empty) is asked at CBC's events; true ends the search (the solution is then not to be used).
 MipSolution solve_mip(const Model& m, const std::vector<std::vector<uint32_t>>& cuts, const Decisions& out,
-                      const Decisions* start, double time_limit_s, double relative_gap, int max_nodes, int log_level);
+                      const Decisions* start, double time_limit_s, double relative_gap, int max_nodes, int log_level,
+                      const std::function<bool()>& stop);
 
 struct Prices {
   std::vector<int64_t> zone_price;  // AuctionResult's layout

@@ -226,6 +226,42 @@ TEST(AuctionSolve, ParadoxicallyAcceptedBlockIsCutAndReportedParadoxicallyReject
   expect_money_balances(auction_pieces(in, *r));
 }
 
+// stop_requested is asked between the solver's steps and at CBC's events inside each MIP; true ends the
+// solve with auction_cancelled, from inside CBC too (how cpxd's stop() avoids waiting for a long solve).
+TEST(AuctionSolve, AStopRequestEndsTheSolveWithAuctionCancelled) {
+  AuctionInput in;
+  in.zones = {zone(0, 10)};
+  in.offers = {offer(0, 0, 10, 1.00, 1), offer(0, 0, 10, 2.00, 2)};
+  in.blocks = {block(0, 1, 150, 10'000, 0.18, 0, {AuctionRoute{0, {}}}, 11),
+               block(0, 1, 50, 2'000, 0.12, 0, {AuctionRoute{0, {}}}, 12)};
+  with_reserves(in);
+  // Never stopping: the solve ends as without the hook, and CBC asked more often than the solver's own
+  // checks (one before and one after the first MIP, one per pricing round, one after each PAB round).
+  AuctionSolverOptions o = options();
+  int calls = 0;
+  o.stop_requested = [&] {
+    ++calls;
+    return false;
+  };
+  AuctionSolverStats st;
+  auto full = solve_auction(in, o, &st);
+  ASSERT_TRUE(full.ok()) << full.error().text;
+  ASSERT_GT(st.binaries, 0);
+  const int own_checks = 2 + st.repricings + st.pab_rounds;
+  EXPECT_GT(calls, own_checks) << "CBC's events asked too";
+  // Stopping at once: nothing is solved.
+  o.stop_requested = [] { return true; };
+  auto r = solve_auction(in, o, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "auction_cancelled");
+  // Stopping at the first question CBC asks inside the first MIP.
+  calls = 0;
+  o.stop_requested = [&] { return ++calls > 1; };
+  r = solve_auction(in, o, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "auction_cancelled");
+}
+
 // Instance 3 twice, in two zones that share nothing: two independent paradoxes. They form two groups, so
 // one round cuts both (a cut per group) and the second MIP resolves both; a single cut over both blocks
 // ("not both") would have let the second MIP keep one of them and needed another round.

@@ -35,6 +35,7 @@ void AuctionRunner::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  halt_solve_ = true;  // a solve in progress ends at its next check; the day stays closed and is solved at the next start
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();
 }
@@ -125,6 +126,7 @@ void AuctionRunner::work() {
     const std::string day_text = format_iso_time(day).substr(0, 10);
     AuctionSolverOptions options;
     options.time_limit_s = config_.auction_time_limit_s;
+    options.stop_requested = [this] { return halt_solve_.load(std::memory_order_relaxed); };
     AuctionSolverStats stats;
     // The solver must not take cpxd down (and, the day still closed, again at every start): anything it
     // throws (out of memory on a huge day, a CoinError) fails this run only.
@@ -138,6 +140,7 @@ void AuctionRunner::work() {
     }
     {
       std::lock_guard lock(mutex_);
+      if (stopping_) return;  // stopped mid-solve: nothing to submit, the day is solved again at the next start
       Run& r = runs_[day];
       if (r.state == "cancelled") continue;  // cancelled while solving: the result has no day to go to
       r.solved = result.ok();

@@ -4,6 +4,7 @@
 // to minutes and must never stall matching) and submits the result as a ClearAuction command, which the
 // engine checks and applies and the journal keeps, so recovery replays the result and never solves again.
 // It also opens the coming delivery days on the configured schedule.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -69,6 +70,7 @@ class AuctionRunner final : public EventListener {
   std::deque<std::pair<Timestamp, AuctionInput>> pending_;
   std::map<Timestamp, Run> runs_;
   bool stopping_ = false;
+  std::atomic<bool> halt_solve_{false};  // stop(): the solver stops at its next check (auction_cancelled)
   std::thread worker_;
 };
 

@@ -7,6 +7,7 @@
 // result the engine would refuse. Single-threaded and deterministic: the same input and options give the
 // same result, byte for byte, unless the time limit cut the search short (stats.time_limited says so).
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "cpx/auction.hpp"
@@ -34,6 +35,9 @@ struct AuctionSolverOptions {
   // as much welfare as 50 in three quarters of the time, and 0 (the root only) 0.2 % less in an eighth.
   int pab_round_max_nodes = 10;
   int log_level = 0;  // CBC/CLP log level (0: silent)
+  // Asked before each MIP and pricing round and at CBC's events inside a MIP (from the solving thread):
+  // true stops the solve, which returns auction_cancelled. cpxd's stop() uses it not to wait for a solve.
+  std::function<bool()> stop_requested;
 };
 
 struct AuctionSolverStats {
