@@ -249,6 +249,9 @@ TEST(AuctionSolve, AStopRequestEndsTheSolveWithAuctionCancelled) {
   ASSERT_GT(st.binaries, 0);
   const int own_checks = 2 + st.repricings + st.pab_rounds;
   EXPECT_GT(calls, own_checks) << "CBC's events asked too";
+  auto plain = solve_auction(in, options(), nullptr);
+  ASSERT_TRUE(plain.ok());
+  expect_same(*full, *plain);  // asking changes nothing
   // Stopping at once: nothing is solved.
   o.stop_requested = [] { return true; };
   auto r = solve_auction(in, o, nullptr);
