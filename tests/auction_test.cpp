@@ -200,13 +200,18 @@ TEST(AuctionSolve, CongestedLinkHasACongestionPriceAndTheCarrierItsRent) {
 // 0.20 > 0.18: block 0 would pay 30 for a value of 27, paradoxically accepted. The cut (block 0 rejected)
 // leaves block 1: 50 SCU at 0.10 (#0 partly accepted), welfare 1. Block 0 is now paradoxically rejected:
 // its limit 0.18 is above the final price 0.10.
-TEST(AuctionSolve, ParadoxicallyAcceptedBlockIsCutAndReportedParadoxicallyRejected) {
+AuctionInput paradox_day() {
   AuctionInput in;
   in.zones = {zone(0, 10)};
   in.offers = {offer(0, 0, 10, 1.00, 1), offer(0, 0, 10, 2.00, 2)};
   in.blocks = {block(0, 1, 150, 10'000, 0.18, 0, {AuctionRoute{0, {}}}, 11),
                block(0, 1, 50, 2'000, 0.12, 0, {AuctionRoute{0, {}}}, 12)};
   with_reserves(in);
+  return in;
+}
+
+TEST(AuctionSolve, ParadoxicallyAcceptedBlockIsCutAndReportedParadoxicallyRejected) {
+  const AuctionInput in = paradox_day();
   AuctionSolverStats stats;
   auto r = solve_auction(in, options(), &stats);
   ASSERT_TRUE(r.ok()) << r.error().text;
@@ -229,12 +234,7 @@ TEST(AuctionSolve, ParadoxicallyAcceptedBlockIsCutAndReportedParadoxicallyReject
 // stop_requested is asked between the solver's steps and at CBC's events inside each MIP; true ends the
 // solve with auction_cancelled, from inside CBC too (how cpxd's stop() avoids waiting for a long solve).
 TEST(AuctionSolve, AStopRequestEndsTheSolveWithAuctionCancelled) {
-  AuctionInput in;
-  in.zones = {zone(0, 10)};
-  in.offers = {offer(0, 0, 10, 1.00, 1), offer(0, 0, 10, 2.00, 2)};
-  in.blocks = {block(0, 1, 150, 10'000, 0.18, 0, {AuctionRoute{0, {}}}, 11),
-               block(0, 1, 50, 2'000, 0.12, 0, {AuctionRoute{0, {}}}, 12)};
-  with_reserves(in);
+  const AuctionInput in = paradox_day();
   // Never stopping: the solve ends as without the hook, and CBC asked more often than the solver's own
   // checks (one before and one after the first MIP, one per pricing round, one after each PAB round).
   AuctionSolverOptions o = options();
@@ -315,12 +315,7 @@ TEST(AuctionSolve, BlockThatCannotBeMadeWholeWithinItsReserveIsRejectedAndRepric
 // With the cut disabled (no PAB rounds) the paradoxical block is rejected outright and the market
 // re-priced: the same final answer, reached without a second MIP.
 TEST(AuctionSolve, PabLeftAfterTheLastRoundIsRejectedOutright) {
-  AuctionInput in;
-  in.zones = {zone(0, 10)};
-  in.offers = {offer(0, 0, 10, 1.00, 1), offer(0, 0, 10, 2.00, 2)};
-  in.blocks = {block(0, 1, 150, 10'000, 0.18, 0, {AuctionRoute{0, {}}}, 11),
-               block(0, 1, 50, 2'000, 0.12, 0, {AuctionRoute{0, {}}}, 12)};
-  with_reserves(in);
+  const AuctionInput in = paradox_day();
   AuctionSolverOptions o = options();
   o.max_pab_rounds = 0;
   AuctionSolverStats stats;
