@@ -42,7 +42,8 @@ class AuctionRunner final : public EventListener {
   // Before the sequencer starts: queues every day that is closed but not cleared (a restart during a
   // solve), then starts the worker.
   void start();
-  // Waits for a solve in progress (bounded by auction_time_limit_s), then stops the worker.
+  // Asks a solve in progress to stop (it ends at CBC's next event; the day stays closed and is solved at
+  // the next start), then stops the worker.
   void stop();
 
   // Engine thread: a gate closed -> solve that day.

@@ -55,7 +55,7 @@ struct ServerConfig {
   bool auction_schedule = true;
   int auction_gate_hour = 12;
   int auction_days_ahead = 1;
-  double auction_time_limit_s = 300;  // the solver's budget per day (CBC CPU seconds)
+  double auction_time_limit_s = 300;  // the solver's budget per day for its MIP solves (elapsed seconds)
 
   // Commands between exchange snapshots (0: never). A snapshot stops the engine thread while it is taken
   // (it grows with the ledger); a million commands replay in about a second at recovery.
