@@ -8,12 +8,14 @@
 //   routed_ioc   a routed IOC for a 64-GPU-sized job that fills across books; the asks it took are put back
 //                outside the timed section, so every call meets the same book
 // Each scenario also reports a plain 8-device IOC limit buy in one book, timed the same way, as the
-// baseline in the same process (ratio = routed / plain).
+// baseline in the same process (ratio = routed / plain), and the heap allocations per call (this binary
+// counts operator new) of both.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,6 +27,18 @@
 #include "json/names.hpp"
 
 using namespace cpx;
+
+// Every heap allocation of this process, to report allocations per decision (single-threaded bench).
+// GCC cannot see that operator new below is malloc: the free() in operator delete is matched.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+static uint64_t g_allocations = 0;
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -140,9 +154,10 @@ Stats stats(std::vector<uint64_t> v) {
 
 // The asks a routed order took, put back at the same prices (priority changes, prices and sizes do not).
 void restore(MatchingEngine& e, Quiet& q, Timestamp ts) {
-  std::vector<Quiet::Fill> taken;
-  taken.swap(q.trades);
-  for (const auto& f : taken) {
+  // By index and copied: put back, an ask rests (there are no bids), so q.trades does not change here; it
+  // keeps its buffer, so that the timed calls count only the engine's allocations.
+  for (size_t i = 0, n = q.trades.size(); i < n; ++i) {
+    const Quiet::Fill f = q.trades[i];
     NewOrder o;
     o.ts = ts;
     o.participant = f.seller;
@@ -186,7 +201,9 @@ int main(int argc, char** argv) {
   query.limit_per_scu_hour = 2'500'000;  // 0.025 CNY per SCU-hour landed
 
   // Baseline: a plain 8-device IOC buy in one book at its best ask (refilled like the routed fills).
+  uint64_t plain_allocs = 0, allocs = 0;  // over the calls of the scenario being measured
   auto plain = [&] {
+    plain_allocs = 0;
     std::vector<uint64_t> lat;
     std::vector<LevelView> best;
     for (int i = 0; i < calls; ++i) {
@@ -199,9 +216,11 @@ int main(int argc, char** argv) {
       o.tif = TimeInForce::IOC;
       o.price = best.at(0).price;
       o.qty = 8;
+      const uint64_t allocs = g_allocations;
       const uint64_t a = now_ns();
       e.new_order(o);
       lat.push_back(now_ns() - a);
+      plain_allocs += g_allocations - allocs;
       restore(e, q, ts);
     }
     return stats(lat);
@@ -209,11 +228,12 @@ int main(int argc, char** argv) {
   auto report = [&](const char* name, const Stats& s, const Stats& base, const std::string& extra) {
     std::printf("{\"bench\":\"route\",\"scenario\":\"%s\",\"books\":%zu,\"levels_per_book\":%d,\"calls\":%d,"
                 "\"mean_ns\":%.0f,\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu,\"plain_ioc_p50_ns\":%llu,"
-                "\"ratio_p50\":%.1f%s}\n",
+                "\"ratio_p50\":%.1f,\"allocs_per_call\":%.2f,\"plain_ioc_allocs_per_call\":%.2f%s}\n",
                 name, m.books.size(), levels, calls, s.mean_ns, static_cast<unsigned long long>(s.p50),
                 static_cast<unsigned long long>(s.p99), static_cast<unsigned long long>(s.max),
                 static_cast<unsigned long long>(base.p50), static_cast<double>(s.p50) / static_cast<double>(base.p50),
-                extra.c_str());
+                static_cast<double>(allocs) / calls, static_cast<double>(plain_allocs) / calls, extra.c_str());
+    allocs = 0;
     std::fflush(stdout);
   };
 
@@ -222,9 +242,11 @@ int main(int argc, char** argv) {
     std::vector<uint64_t> lat;
     size_t candidates = 0;
     for (int i = 0; i < calls; ++i) {
+      const uint64_t before = g_allocations;
       const uint64_t a = now_ns();
       const RouteQuote quote = quote_route(e, query);
       lat.push_back(now_ns() - a);
+      allocs += g_allocations - before;
       candidates = quote.candidates.size();
     }
     report("quote", stats(lat), base, ",\"candidates\":" + std::to_string(candidates));
@@ -237,11 +259,14 @@ int main(int argc, char** argv) {
     r.tif = TimeInForce::FOK;
     r.query = query;
     r.query.scu = 1'000'000'000;  // more than the books hold within the limit: the plan walks them, then fails
+    Command cmd = r;  // built once: converting a RoutedOrder copies its lists (an allocation of the bench's)
     for (int i = 0; i < calls; ++i) {
-      r.ts = ts;
+      std::get<RoutedOrder>(cmd).ts = ts;
+      const uint64_t before = g_allocations;
       const uint64_t a = now_ns();
-      e.apply(r);
+      e.apply(cmd);
       lat.push_back(now_ns() - a);
+      allocs += g_allocations - before;
       if (q.last_done.reason != DoneReason::FokNotFilled) die("plan_fok: expected fok_not_filled");
     }
     report("plan_fok", stats(lat), base, "");
@@ -253,12 +278,15 @@ int main(int argc, char** argv) {
     r.participant = m.buyer;
     r.tif = TimeInForce::IOC;
     r.query = query;
+    Command cmd = r;
     uint64_t children = 0, fills = 0;
     for (int i = 0; i < calls; ++i) {
-      r.ts = ts;
+      std::get<RoutedOrder>(cmd).ts = ts;
+      const uint64_t before = g_allocations;
       const uint64_t a = now_ns();
-      e.apply(r);
+      e.apply(cmd);
       lat.push_back(now_ns() - a);
+      allocs += g_allocations - before;
       if (q.last_done.reason != DoneReason::Filled) die("routed_ioc: expected filled");
       children += q.last_done.children;
       fills += q.trades.size();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -484,9 +485,14 @@ class MatchingEngine::Impl {
   detail::TimerQueue timers_;
   std::vector<Touched> touched_;
   std::unordered_map<TouchedKey, uint32_t, TouchedKeyHash> touched_index_;
-  // Routed orders: scratch of the one being planned and sent (nothing survives the command).
+  // Routed orders: scratch of the one being planned and sent (nothing survives the command but the
+  // buffers, so that a decision allocates nothing once they have grown). route_books_[0, count) are this
+  // order's candidates; the elements beyond are kept for their buffers.
   std::vector<RouteBook> route_books_;
+  size_t route_book_count_ = 0;
+  std::span<RouteBook> route_books() { return {route_books_.data(), route_book_count_}; }
   RoutePaths route_paths_;
+  WindowTilings route_tilings_;
   std::vector<PlannedFill> route_fills_;
   std::vector<TransportLeg> route_legs_;
   std::vector<std::pair<uint32_t, uint32_t>> route_order_;  // (candidate, segment) children in send order

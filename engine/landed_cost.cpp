@@ -22,29 +22,41 @@ namespace {
 constexpr RegionId kEveryRegion = UINT16_MAX;
 
 void walk_paths(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency,
-                std::vector<NetworkPath>& best, std::vector<uint8_t>& found) {
-  // Outgoing links per region, in network order: the walk touches only what leaves each hub.
+                std::vector<NetworkPath>& best, std::vector<uint8_t>& found, PathScratch& scratch) {
+  // Outgoing links per region, in network order, as linked lists in two flat arrays (no allocation once
+  // grown): the walk touches only what leaves each hub.
   RegionId top = from;
   for (const NetworkLink& l : network) top = std::max({top, l.from, l.to});
-  std::vector<std::vector<uint32_t>> out(static_cast<size_t>(top) + 1);
-  for (uint32_t i = 0; i < network.size(); ++i) out[network[i].from].push_back(i);
-  if (best.size() <= top) best.resize(static_cast<size_t>(top) + 1);
-  if (found.size() <= top) found.resize(static_cast<size_t>(top) + 1, 0);
+  const size_t regions = static_cast<size_t>(top) + 1;
+  constexpr uint32_t kEnd = UINT32_MAX;
+  scratch.first.assign(regions, kEnd);
+  scratch.next.assign(network.size(), kEnd);
+  for (uint32_t i = static_cast<uint32_t>(network.size()); i-- > 0;) {  // backwards: each list in network order
+    scratch.next[i] = scratch.first[network[i].from];
+    scratch.first[network[i].from] = i;
+  }
+  if (best.size() < regions) best.resize(regions);
+  if (found.size() < regions) found.resize(regions, 0);
   auto better = [](const NetworkPath& a, const NetworkPath& b) {
     if (a.tariff_per_gb != b.tariff_per_gb) return a.tariff_per_gb < b.tariff_per_gb;
     if (a.latency_ms != b.latency_ms) return a.latency_ms < b.latency_ms;
     return a.links.size() < b.links.size();
   };
-  NetworkPath cur;
+  NetworkPath& cur = scratch.cur;
+  cur.regions.clear();
+  cur.links.clear();
+  cur.carriers.clear();
+  cur.latency_ms = 0;
+  cur.tariff_per_gb = 0;
   cur.regions.push_back(from);
   auto dfs = [&](auto&& self, RegionId at) -> void {
     if (at != from && (to == kEveryRegion || at == to)) {
-      if (!found[at] || better(cur, best[at])) best[at] = cur;
+      if (!found[at] || better(cur, best[at])) best[at] = cur;  // copy-assigned: reuses best[at]'s buffers
       found[at] = 1;
       if (at == to) return;
     }
     if (cur.links.size() >= static_cast<size_t>(kMaxPathLinks)) return;
-    for (uint32_t i : out[at]) {
+    for (uint32_t i = scratch.first[at]; i != kEnd; i = scratch.next[i]) {
       const NetworkLink& l = network[i];
       if (contains(cur.regions, l.to)) continue;
       if (max_latency >= 0 && cur.latency_ms + l.latency_ms > max_latency) continue;
@@ -64,6 +76,14 @@ void walk_paths(const std::vector<NetworkLink>& network, RegionId from, RegionId
   dfs(dfs, from);
 }
 
+void clear_path(NetworkPath& p) {
+  p.regions.clear();
+  p.links.clear();
+  p.carriers.clear();
+  p.latency_ms = 0;
+  p.tariff_per_gb = 0;
+}
+
 }  // namespace
 
 bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency,
@@ -75,7 +95,8 @@ bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, Regio
   }
   std::vector<NetworkPath> paths;
   std::vector<uint8_t> found;
-  walk_paths(network, from, to, max_latency, paths, found);
+  PathScratch scratch;
+  walk_paths(network, from, to, max_latency, paths, found, scratch);
   if (to >= found.size() || !found[to]) return false;
   best = std::move(paths[to]);
   return true;
@@ -83,12 +104,19 @@ bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, Regio
 
 void cheapest_paths(const std::vector<NetworkLink>& network, size_t region_count, RegionId from, int64_t max_latency,
                     std::vector<NetworkPath>& out, std::vector<uint8_t>& found) {
-  out.assign(region_count, NetworkPath{});
+  PathScratch scratch;
+  cheapest_paths(network, region_count, from, max_latency, out, found, scratch);
+}
+
+void cheapest_paths(const std::vector<NetworkLink>& network, size_t region_count, RegionId from, int64_t max_latency,
+                    std::vector<NetworkPath>& out, std::vector<uint8_t>& found, PathScratch& scratch) {
+  out.resize(region_count);  // the paths are cleared, not destroyed: their buffers are reused
+  for (NetworkPath& p : out) clear_path(p);
   found.assign(region_count, 0);
-  walk_paths(network, from, kEveryRegion, max_latency, out, found);
+  walk_paths(network, from, kEveryRegion, max_latency, out, found, scratch);
   if (from < region_count) {
-    out[from] = NetworkPath{};
-    out[from].regions = {from};
+    clear_path(out[from]);
+    out[from].regions.push_back(from);
     found[from] = 1;
   }
   out.resize(region_count);
@@ -96,10 +124,10 @@ void cheapest_paths(const std::vector<NetworkLink>& network, size_t region_count
 }
 
 void route_paths(const std::vector<NetworkLink>& network, size_t region_count, const RouteQuery& q, RoutePaths& out) {
-  std::vector<uint8_t> found, any;
-  cheapest_paths(network, region_count, q.origin, q.max_latency_ms, out.paths, found);
-  std::vector<NetworkPath> unlimited;
-  if (q.max_latency_ms >= 0) cheapest_paths(network, region_count, q.origin, -1, unlimited, any);
+  std::vector<uint8_t>& found = out.scratch.found;
+  std::vector<uint8_t>& any = out.scratch.any;
+  cheapest_paths(network, region_count, q.origin, q.max_latency_ms, out.paths, found, out.scratch);
+  if (q.max_latency_ms >= 0) cheapest_paths(network, region_count, q.origin, -1, out.scratch.unlimited, any, out.scratch);
   out.why.assign(region_count, nullptr);
   for (size_t r = 0; r < region_count; ++r) {
     if (found[r]) continue;
@@ -149,51 +177,60 @@ const char* route_path(const std::vector<NetworkLink>& network, const RouteQuery
 
 std::vector<WindowTiling> window_tilings(const std::vector<const InstrumentInfo*>& instruments, Timestamp start,
                                          Timestamp end, std::vector<InstrumentId>* partial) {
-  auto info_of = [&](InstrumentId id) { return instruments[id]; };
-  // (region, class, tenor) -> the books inside the window, by start.
-  struct Entry {
-    RegionId region;
-    ChipClassId chip_class;
-    Tenor tenor;
-    Timestamp start;
-    InstrumentId id;
-  };
-  std::vector<Entry> inside;
+  WindowTilings w;
+  find_window_tilings(instruments, start, end, w, partial);
+  w.list.resize(w.count);
+  return std::move(w.list);
+}
+
+void find_window_tilings(const std::vector<const InstrumentInfo*>& instruments, Timestamp start, Timestamp end,
+                         WindowTilings& out, std::vector<InstrumentId>* partial) {
+  // (region, class, tenor) -> the books inside the window, by start (symbols are unique: one book per
+  // start, so the order is total and std::sort, which allocates nothing, gives the same as a stable sort).
+  using Entry = WindowTilings::Entry;
+  std::vector<Entry>& inside = out.inside;
+  inside.clear();
   for (InstrumentId id = 0; id < instruments.size(); ++id) {
-    const InstrumentInfo* i = info_of(id);
+    const InstrumentInfo* i = instruments[id];
     if (i && i->start >= start && i->end <= end) inside.push_back({i->region, i->chip_class, i->tenor, i->start, id});
   }
-  std::stable_sort(inside.begin(), inside.end(), [](const Entry& a, const Entry& b) {
+  std::sort(inside.begin(), inside.end(), [](const Entry& a, const Entry& b) {
     if (a.region != b.region) return a.region < b.region;
     if (a.chip_class != b.chip_class) return a.chip_class < b.chip_class;
     if (a.tenor != b.tenor) return a.tenor < b.tenor;
-    return a.start < b.start;
+    if (a.start != b.start) return a.start < b.start;
+    return a.id < b.id;
   });
-  std::vector<WindowTiling> out;
+  out.count = 0;
   for (size_t g = 0; g < inside.size();) {
     size_t h = g;
     while (h < inside.size() && inside[h].region == inside[g].region && inside[h].chip_class == inside[g].chip_class &&
            inside[h].tenor == inside[g].tenor) {
       ++h;
     }
-    // Walk from the window's start, one book per step; the group's books are in start order (one per
-    // start: symbols are unique).
-    WindowTiling t{inside[g].region, inside[g].chip_class, {}, 0};
+    // Walk from the window's start, one book per step, into the next slot of the list (reused).
+    if (out.list.size() == out.count) out.list.emplace_back();
+    WindowTiling& t = out.list[out.count];
+    t.region = inside[g].region;
+    t.chip_class = inside[g].chip_class;
+    t.books.clear();
+    t.hours = 0;
     Timestamp at = start;
     for (size_t k = g; k < h && inside[k].start == at; ++k) {
       t.books.push_back(inside[k].id);
-      at = info_of(inside[k].id)->end;
+      at = instruments[inside[k].id]->end;
     }
     if (at == end && !t.books.empty()) {
       t.hours = (end - start) / kNanosPerHour;
-      out.push_back(std::move(t));
+      ++out.count;
     } else if (partial) {
       for (size_t k = g; k < h; ++k) partial->push_back(inside[k].id);
     }
     g = h;
   }
-  std::stable_sort(out.begin(), out.end(), [](const WindowTiling& a, const WindowTiling& b) { return a.books[0] < b.books[0]; });
-  return out;
+  // First books are distinct (a book is in one tiling): a total order.
+  std::sort(out.list.begin(), out.list.begin() + static_cast<std::ptrdiff_t>(out.count),
+            [](const WindowTiling& a, const WindowTiling& b) { return a.books[0] < b.books[0]; });
 }
 
 RouteQuote quote_route(const MatchingEngine& engine, const RouteQuery& q) {

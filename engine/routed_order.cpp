@@ -42,13 +42,23 @@ std::optional<RejectReason> MatchingEngine::Impl::route_query_reject(const Route
 // The candidates of a routed order: per zone, the books that tile its window (one walk of the network
 // gives the path to every region), with the transfer cost of the whole job there.
 void MatchingEngine::Impl::route_candidates(const RouteQuery& q) {
-  route_books_.clear();
+  route_book_count_ = 0;
   route_paths(links_, regions_.size(), q, route_paths_);
   route_infos_.resize(books_.size());
   for (InstrumentId id = 0; id < books_.size(); ++id) route_infos_[id] = &books_[id]->info;
-  for (const WindowTiling& t : window_tilings(route_infos_, q.window_start, q.window_end)) {
+  find_window_tilings(route_infos_, q.window_start, q.window_end, route_tilings_);
+  for (size_t i = 0; i < route_tilings_.count; ++i) {
+    const WindowTiling& t = route_tilings_.list[i];
     if (route_filter(q, t.region, regions_[t.region], t.chip_class) || route_paths_.why[t.region]) continue;
-    RouteBook rb;
+    // The next slot, reset to a fresh RouteBook except for its vectors' buffers.
+    if (route_books_.size() == route_book_count_) route_books_.emplace_back();
+    RouteBook& rb = route_books_[route_book_count_];
+    std::vector<RouteSegment> segments = std::move(rb.segments);
+    NetworkPath path = std::move(rb.path);
+    rb = RouteBook{};
+    rb.segments = std::move(segments);
+    rb.segments.clear();
+    rb.path = std::move(path);
     rb.path = route_paths_.paths[t.region];
     rb.hours = t.hours;
     rb.scu_per_device = classes_[t.chip_class].scu_per_device;
@@ -73,7 +83,7 @@ void MatchingEngine::Impl::route_candidates(const RouteQuery& q) {
     if (transfer_ceil > kMaxPrice) continue;
     rb.transfer_ceil = static_cast<int64_t>(transfer_ceil);
     rb.transfer_round = static_cast<int64_t>(div_round(transfer * (kScuPriceScale / kScale), scu_hours));
-    route_books_.push_back(std::move(rb));
+    ++route_book_count_;
   }
 }
 
@@ -98,7 +108,11 @@ void MatchingEngine::Impl::route_transport(const RouteBook& rb, const RouteQuery
     rest[i] = {scaled % rb.path.tariff_per_gb, i};
     given += part;
   }
-  std::stable_sort(rest, rest + n, [](const auto& a, const auto& b) { return a.first > b.first; });
+  // Largest remainder first, ties in path order: an insertion sort of at most kMaxPathLinks entries
+  // (std::stable_sort would allocate a buffer at every step of a plan).
+  for (uint32_t i = 1; i < n; ++i) {
+    for (uint32_t k = i; k > 0 && rest[k - 1].first < rest[k].first; --k) std::swap(rest[k - 1], rest[k]);
+  }
   for (size_t k = 0; given < f.transport; ++k, ++given) ++route_legs_[f.legs_begin + rest[k].second].amount;
   f.legs_end = static_cast<uint32_t>(route_legs_.size());
 }
@@ -143,7 +157,7 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
     // The cheapest landed step over all candidates (ties: lower latency, then the earlier-listed book).
     RouteBook* best = nullptr;
     int64_t best_landed = 0;
-    for (RouteBook& rb : route_books_) {
+    for (RouteBook& rb : route_books()) {
       if (rb.exhausted) continue;
       if (!rb.landed_valid) {
         // A device for the whole window costs the sum of each book's current ask x its hours.
@@ -287,7 +301,7 @@ void MatchingEngine::Impl::routed_order(const RoutedOrder& c) {
 
   // ---- send: one IOC child per book, in the order the plan first used the books.
   route_order_.clear();
-  for (uint32_t i = 0; i < route_books_.size(); ++i) {
+  for (uint32_t i = 0; i < route_book_count_; ++i) {
     for (uint32_t k = 0; k < route_books_[i].segments.size(); ++k) {
       if (route_books_[i].segments[k].child_qty > 0) route_order_.emplace_back(i, k);
     }

@@ -63,10 +63,22 @@ bool cheapest_path(const std::vector<NetworkLink>& network, RegionId from, Regio
 void cheapest_paths(const std::vector<NetworkLink>& network, size_t region_count, RegionId from, int64_t max_latency_ms,
                     std::vector<NetworkPath>& out, std::vector<uint8_t>& found);
 
+// What a walk of the network reuses between calls: no allocation once the buffers have grown.
+struct PathScratch {
+  std::vector<uint32_t> first, next;  // outgoing links per region: first[r] .. via next[], in network order
+  NetworkPath cur;
+  std::vector<uint8_t> found, any;
+  std::vector<NetworkPath> unlimited;
+};
+void cheapest_paths(const std::vector<NetworkLink>& network, size_t region_count, RegionId from, int64_t max_latency_ms,
+                    std::vector<NetworkPath>& out, std::vector<uint8_t>& found, PathScratch& scratch);
+
 // Per region, where a query's data would travel: why[r] nullptr and paths[r], or "latency" / "no_path".
+// Kept across calls by the engine, so that a routing decision allocates nothing in steady state.
 struct RoutePaths {
   std::vector<NetworkPath> paths;
   std::vector<const char*> why;
+  PathScratch scratch;
 };
 void route_paths(const std::vector<NetworkLink>& network, size_t region_count, const RouteQuery& query, RoutePaths& out);
 
@@ -93,6 +105,21 @@ struct WindowTiling {
 // `instruments[id]`: every instrument by id (nullptr where none).
 std::vector<WindowTiling> window_tilings(const std::vector<const InstrumentInfo*>& instruments, Timestamp start,
                                          Timestamp end, std::vector<InstrumentId>* partial = nullptr);
+// The same into buffers kept across calls (the engine's routed orders): list[0, count) are the tilings.
+struct WindowTilings {
+  struct Entry {
+    RegionId region;
+    ChipClassId chip_class;
+    Tenor tenor;
+    Timestamp start;
+    InstrumentId id;
+  };
+  std::vector<WindowTiling> list;
+  size_t count = 0;
+  std::vector<Entry> inside;  // scratch
+};
+void find_window_tilings(const std::vector<const InstrumentInfo*>& instruments, Timestamp start, Timestamp end,
+                         WindowTilings& out, std::vector<InstrumentId>* partial = nullptr);
 
 struct RouteCandidate {
   InstrumentId instrument = kNoInstrument;  // the first book of the tiling
