@@ -21,6 +21,15 @@ namespace {
 // `to` = kEveryRegion: record the best path to every region reached.
 constexpr RegionId kEveryRegion = UINT16_MAX;
 
+// Empties a path, keeping its buffers.
+void clear_path(NetworkPath& p) {
+  p.regions.clear();
+  p.links.clear();
+  p.carriers.clear();
+  p.latency_ms = 0;
+  p.tariff_per_gb = 0;
+}
+
 void walk_paths(const std::vector<NetworkLink>& network, RegionId from, RegionId to, int64_t max_latency,
                 std::vector<NetworkPath>& best, std::vector<uint8_t>& found, PathScratch& scratch) {
   // Outgoing links per region, in network order, as linked lists in two flat arrays (no allocation once
@@ -43,11 +52,7 @@ void walk_paths(const std::vector<NetworkLink>& network, RegionId from, RegionId
     return a.links.size() < b.links.size();
   };
   NetworkPath& cur = scratch.cur;
-  cur.regions.clear();
-  cur.links.clear();
-  cur.carriers.clear();
-  cur.latency_ms = 0;
-  cur.tariff_per_gb = 0;
+  clear_path(cur);
   cur.regions.push_back(from);
   auto dfs = [&](auto&& self, RegionId at) -> void {
     if (at != from && (to == kEveryRegion || at == to)) {
@@ -74,14 +79,6 @@ void walk_paths(const std::vector<NetworkLink>& network, RegionId from, RegionId
     }
   };
   dfs(dfs, from);
-}
-
-void clear_path(NetworkPath& p) {
-  p.regions.clear();
-  p.links.clear();
-  p.carriers.clear();
-  p.latency_ms = 0;
-  p.tariff_per_gb = 0;
 }
 
 }  // namespace
