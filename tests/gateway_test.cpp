@@ -1184,6 +1184,13 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
   fixapi::FixMessage no_origin = routed_order("fr-6", "5000", "3");
   std::erase_if(no_origin.fields, [](const auto& f) { return f.tag == 20032; });
   refused(no_origin, "malformed_request", "CpxRouteOrigin(20032)");
+  // 65 jurisdictions: more than a routed order's journal record may carry (repeats would be dropped).
+  fixapi::FixMessage many = routed_order("fr-6b", "5000", "3");
+  std::string names;
+  for (int i = 0; i < 65; ++i) names += (i ? " CN-" : "CN-") + std::to_string(i);
+  for (auto& f : many.fields)
+    if (f.tag == 20034) f.value = names;
+  refused(many, "invalid_value", "CpxResidency(20034)");
 
   // A routed order placed over WebSocket reaches the participant's FIX session as one order too (1 device
   // of NM's 4 @ 18.60), and so does the engine's reject of one (a landed limit beyond the engine's bound).
