@@ -276,13 +276,6 @@ void MatchingEngine::Impl::fire(const detail::Timer& t) {
     case TimerKind::AuctionGate:
       if (auto it = auctions_.find(static_cast<Timestamp>(t.id)); it != auctions_.end()) close_auction(it->second);
       break;
-    case TimerKind::AuctionDelivery:
-      // Delivery begins: a day still not cleared (the solver failed, or cpxd was down) can no longer
-      // contract its hours; it is cancelled, so reserves and capacity do not stay held.
-      if (auto it = auctions_.find(static_cast<Timestamp>(t.id)); it != auctions_.end() && it->second.state == AuctionState::Closed) {
-        settle_auction(it->second, nullptr);
-      }
-      break;
   }
 }
 

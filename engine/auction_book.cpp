@@ -55,7 +55,6 @@ void MatchingEngine::Impl::open_auction(const OpenAuction& c) {
   day.day_start = c.day_start;
   day.gate_closure = c.gate_closure;
   timers_.push(c.gate_closure, TimerKind::AuctionGate, static_cast<uint64_t>(c.day_start));
-  timers_.push(c.day_start, TimerKind::AuctionDelivery, static_cast<uint64_t>(c.day_start));
   emit_auction_state(day);
   flush();
 }

@@ -244,7 +244,7 @@ Result<bool> MatchingEngine::Impl::load(ByteReader& r) {
     detail::Timer t{};
     t.at = r.i64();
     t.seq = r.u64();
-    t.kind = r.small_enum<TimerKind>(6);
+    t.kind = r.small_enum<TimerKind>(5);
     t.id = r.u64();
     timers.push_back(t);
   }

@@ -10,7 +10,7 @@
 
 namespace cpx::detail {
 
-enum class TimerKind : uint8_t { OrderExpiry, InstrumentOpen, GateClosure, WindowEnd, AuctionGate, AuctionDelivery };
+enum class TimerKind : uint8_t { OrderExpiry, InstrumentOpen, GateClosure, WindowEnd, AuctionGate };
 
 struct Timer {
   Timestamp at;

@@ -1166,30 +1166,6 @@ TEST_F(AuctionBookTest, CancellingAClosedAuctionReleasesEverything) {
   EXPECT_EQ(outcome(Withdraw{now, OPS, BUY2, kBuy2Cash}), "accepted");
 }
 
-// A closed day still not cleared when its delivery begins (the solver failed, or cpxd was down past it)
-// is cancelled then: reserves and capacity are free again, and a result that comes later is refused.
-TEST_F(AuctionBookTest, ADayNotClearedWhenDeliveryBeginsIsCancelled) {
-  hand_orders();
-  advance(kGate);
-  ASSERT_EQ(day()->state, AuctionState::Closed);
-  advance(kDay - 1);
-  EXPECT_EQ(day()->state, AuctionState::Closed) << "until the first delivery hour begins";
-  EXPECT_NE(ex.engine().credit(BUY).open_buy, 0);
-  ev.clear();
-  advance(kDay);
-  EXPECT_EQ(day()->state, AuctionState::Cancelled);
-  ASSERT_EQ(ev.states.size(), 1u);
-  EXPECT_EQ(ev.states[0].state, AuctionState::Cancelled);
-  EXPECT_EQ(ev.done.size(), 7u);
-  EXPECT_EQ(ex.engine().credit(BUY).open_buy, 0);
-  EXPECT_EQ(ex.engine().credit(BUY2).open_buy, 0);
-  for (const Registration& r : kRegistrations) {
-    for (int h = 0; h < 24; ++h) EXPECT_EQ(headroom(r.supplier, r.region, r.chip_class, h), r.devices);
-  }
-  EXPECT_EQ(outcome(clear_cmd(hand_result())), "auction_not_closed");
-  EXPECT_EQ(ex.contract_count(), 0u);
-}
-
 // A fee change while bids are open must keep their reserves (it recomputes the continuous buys' ones).
 TEST_F(AuctionBookTest, AFeeChangeKeepsTheBidsReserves) {
   const HandDay d = hand_orders();

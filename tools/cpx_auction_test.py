@@ -313,6 +313,23 @@ def main():
         check(Decimal(whole["escrow_total"]) == 0, "no escrow left")
         st = a.answer("statement", "NMDC")["statement"]
         check(Decimal(st["closing_balance"]) == nmdc_gets, f"NMDC's statement closes at its cash: {st['closing_balance']}")
+
+        # --- a day whose gate and delivery start pass in one step (cpxd down over both): never cleared, it is
+        # cancelled through the journal and BJAI's reserve is released ---
+        day4 = (tomorrow + datetime.timedelta(days=3)).isoformat()
+        late_gate = f"{(tomorrow + datetime.timedelta(days=2)).isoformat()}T23:00:00+08:00"
+        a.run("auction", "open", day4, "--gate", late_gate, json_out=False)
+        a.run("auction", "bid", day4, "10", "2", "31648", "0.0200", "--classes", "H100", "--origin", "JJJ", *bjai, no_key=True)
+        held = Decimal(balances(a)[0]["BJAI"]["reserved_by_open_buys"])
+        check(held > 0, f"the day-4 bid holds a reserve: {held}")
+        a.run("clock", "advance", "12h", json_out=False)  # past the gate (23:00) and the day's start (00:00)
+        gone = wait_for("the undelivered day to be cancelled",
+                        lambda: {x["day"]: x for x in a.answer("auction", "list")["auctions"]
+                                 if x["day"] == day4 and x["state"] == "cancelled"})
+        check(bool(gone), f"day {day4} cancelled at its delivery start")
+        check(balances(a)[0]["BJAI"]["reserved_by_open_buys"] == "0.0000", "and BJAI's reserve released")
+        check(not any(k["symbol"].startswith(f"auction:") and day4 in k["symbol"] for k in a.answer("contracts", "list")["contracts"]),
+              "no contract for the cancelled day")
     finally:
         stop(p, require_clean=True)
     shutil.rmtree(o.dir, ignore_errors=True)

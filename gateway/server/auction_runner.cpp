@@ -50,6 +50,8 @@ void AuctionRunner::on_auction_state(const AuctionStateChanged& e) {
   if (it != runs_.end() && (e.state == AuctionState::Cleared || e.state == AuctionState::Cancelled)) {
     it->second.state = e.state == AuctionState::Cleared ? "cleared" : "cancelled";
   }
+  // The day being solved was cancelled (by the operator, or at its delivery start): stop the solve.
+  if (e.state == AuctionState::Cancelled && solving_day_ == e.day_start) cancel_solve_ = true;
 }
 
 void AuctionRunner::queue(Timestamp day) {
@@ -87,8 +89,15 @@ bool AuctionRunner::rerun(Timestamp day, std::string& why) {
 }
 
 void AuctionRunner::schedule(Timestamp now, std::vector<Command>& out) const {
-  if (!config_.auction_schedule) return;
   const MatchingEngine& engine = exchange_.engine();
+  // Delivery has begun for a day never cleared (its solve failed, or cpxd was down past it): too late for
+  // contracts. It is cancelled through the journal, so that reserves and capacity do not stay held.
+  for (Timestamp day : engine.auction_days()) {
+    if (now >= day && engine.auction(day)->state == AuctionState::Closed) {
+      out.push_back(ClearAuction{now, kExchangeParticipant, day, true, {}});
+    }
+  }
+  if (!config_.auction_schedule) return;
   for (int d = 1; d <= config_.auction_days_ahead; ++d) {
     const Timestamp day = cst_day_start(now) + d * kNanosPerDay;
     const Timestamp gate = day - kNanosPerDay + config_.auction_gate_hour * kNanosPerHour;
@@ -121,12 +130,16 @@ void AuctionRunner::work() {
       pending_.pop_front();
       if (runs_[job.first].state == "cancelled") continue;  // cancelled while queued: nothing to solve
       runs_[job.first].state = "solving";
+      solving_day_ = job.first;
+      cancel_solve_ = false;
     }
     const Timestamp day = job.first;
     const std::string day_text = format_iso_time(day).substr(0, 10);
     AuctionSolverOptions options;
     options.time_limit_s = config_.auction_time_limit_s;
-    options.stop_requested = [this] { return halt_solve_.load(std::memory_order_relaxed); };
+    options.stop_requested = [this] {
+      return halt_solve_.load(std::memory_order_relaxed) || cancel_solve_.load(std::memory_order_relaxed);
+    };
     AuctionSolverStats stats;
     // The solver must not take cpxd down (and, the day still closed, again at every start): anything it
     // throws (out of memory on a huge day, a CoinError) fails this run only.
@@ -140,6 +153,7 @@ void AuctionRunner::work() {
     }
     {
       std::lock_guard lock(mutex_);
+      solving_day_ = 0;
       if (stopping_) return;  // stopped mid-solve: nothing to submit, the day is solved again at the next start
       Run& r = runs_[day];
       if (r.state == "cancelled") continue;  // cancelled while solving: the result has no day to go to
@@ -161,7 +175,10 @@ void AuctionRunner::work() {
     sequencer_.submit(
         0,
         [day, res = std::move(*result), summary = clearing_summary(stats)](Timestamp now, std::vector<Command>& out) mutable {
-          out.push_back(ClearAuction{now, kExchangeParticipant, day, false, std::move(res), summary});
+          // Solved after its delivery began (cpxd was down past it, or the solve ran long): cancelled
+          // instead, as schedule() does for a day with no result.
+          const bool too_late = now >= day;
+          out.push_back(ClearAuction{now, kExchangeParticipant, day, too_late, too_late ? AuctionResult{} : std::move(res), summary});
         },
         [this, day, day_text](uint64_t seq, const std::string& events) {
           std::lock_guard lock(mutex_);
@@ -169,10 +186,11 @@ void AuctionRunner::work() {
           if (seq == 0) {
             r.state = "failed";
             r.error = "the journal write failed; the result was not applied";
-          } else if (const size_t at = events.find("\"reason\":\""); events.find("\"ev\":\"rejected\"") != std::string::npos &&
-                                                                       at != std::string::npos) {
-            // Refused (auction_result_invalid; auction_not_closed when the day was cancelled meanwhile).
-            const size_t from = at + 10;
+          } else if (const size_t ev = events.find("\"ev\":\"rejected\""); ev != std::string::npos &&
+                                                                            events.find("\"reason\":\"", ev) != std::string::npos) {
+            // Refused (auction_result_invalid; auction_not_closed when the day was cancelled meanwhile). The
+            // reason after the reject event's own marker: the same command's timers may emit reasons too.
+            const size_t from = events.find("\"reason\":\"", ev) + 10;
             r.state = r.state == "cancelled" ? r.state : "refused";
             r.error = "the engine refused the result (" + events.substr(from, events.find('"', from) - from) + ")";
           }

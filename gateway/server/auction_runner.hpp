@@ -72,6 +72,8 @@ class AuctionRunner final : public EventListener {
   std::map<Timestamp, Run> runs_;
   bool stopping_ = false;
   std::atomic<bool> halt_solve_{false};  // stop(): the solver stops at its next check (auction_cancelled)
+  std::atomic<bool> cancel_solve_{false};  // the day being solved was cancelled: stop that solve
+  Timestamp solving_day_ = 0;              // under mutex_
   std::thread worker_;
 };
 
