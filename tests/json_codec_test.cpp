@@ -283,6 +283,11 @@ TEST_F(CodecDecode, AddRegion) {
                                  R"("jurisdiction":"CN","power_price_cny_per_kwh":1,"green_share":0})"));
   EXPECT_EQ(by_ops.actor, ops);
   EXPECT_EQ(by_ops.region.pue, 0);
+  // Residency lists name jurisdictions of at most 32 bytes: a region's may be no longer.
+  const auto long_name = bad(R"({"cmd":"add_region","code":"XJ","name":"X","side":"east","jurisdiction":")" +
+                             std::string(33, 'J') + R"(","power_price_cny_per_kwh":"1","green_share":"0"})");
+  EXPECT_EQ(long_name.reason, RejectReason::InvalidValue);
+  EXPECT_EQ(long_name.text, R"(field "jurisdiction" must be 1 to 32 bytes)");
 }
 
 TEST_F(CodecDecode, AddChipClass) {

@@ -323,7 +323,8 @@ AuctionDayFile read_file(const json& doc) {
     if (o.has("name")) r.name = o.str("name");
     if (!parse_region_side(o.str("side"), r.side)) fail(o.where(), "field \"side\" must be \"east\" or \"west\"");
     r.jurisdiction = o.str("jurisdiction");
-    if (r.jurisdiction.empty()) fail(o.where(), "field \"jurisdiction\" must not be empty");
+    if (r.jurisdiction.empty() || r.jurisdiction.size() > kMaxJurisdictionBytes)
+      fail(o.where(), "field \"jurisdiction\" must be 1 to 32 bytes");
     r.green_share = o.decimal("green_share", 4, 0, kScale, "0.30");
     if (o.has("power_price_cny_per_kwh")) r.power_price = o.decimal("power_price_cny_per_kwh", 4, 0, kMaxPrice, "0.62");
     if (o.has("pue")) r.pue = o.decimal("pue", 4, 0, kMaxPrice, "1.25");

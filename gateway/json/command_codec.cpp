@@ -380,6 +380,10 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     c.region.name = in.str("name");
     c.region.side = in.required_choice<RegionSide>("side", parse_region_side, "east, west");
     c.region.jurisdiction = in.str("jurisdiction");
+    if (!in.failed() && (c.region.jurisdiction.empty() || c.region.jurisdiction.size() > kMaxJurisdictionBytes)) {
+      // A route's residency list names jurisdictions of at most this length.
+      in.fail(RejectReason::InvalidValue, "field \"jurisdiction\" must be 1 to 32 bytes");
+    }
     c.region.power_price = in.decimal("power_price_cny_per_kwh");
     c.region.green_share = in.decimal("green_share");
     c.region.pue = in.decimal("pue", false, 0);
