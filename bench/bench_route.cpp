@@ -251,6 +251,15 @@ int main(int argc, char** argv) {
     }
     report("quote", stats(lat), base, ",\"candidates\":" + std::to_string(candidates));
   }
+  // One routed order, timed, with the allocations the engine made for it.
+  auto timed_route = [&](Command& cmd, std::vector<uint64_t>& lat) {
+    std::get<RoutedOrder>(cmd).ts = ts;
+    const uint64_t before = g_allocations;
+    const uint64_t a = now_ns();
+    e.apply(cmd);
+    lat.push_back(now_ns() - a);
+    allocs += g_allocations - before;
+  };
   {
     const Stats base = plain();
     std::vector<uint64_t> lat;
@@ -261,12 +270,7 @@ int main(int argc, char** argv) {
     r.query.scu = 1'000'000'000;  // more than the books hold within the limit: the plan walks them, then fails
     Command cmd = r;  // built once: converting a RoutedOrder copies its lists (an allocation of the bench's)
     for (int i = 0; i < calls; ++i) {
-      std::get<RoutedOrder>(cmd).ts = ts;
-      const uint64_t before = g_allocations;
-      const uint64_t a = now_ns();
-      e.apply(cmd);
-      lat.push_back(now_ns() - a);
-      allocs += g_allocations - before;
+      timed_route(cmd, lat);
       if (q.last_done.reason != DoneReason::FokNotFilled) die("plan_fok: expected fok_not_filled");
     }
     report("plan_fok", stats(lat), base, "");
@@ -281,12 +285,7 @@ int main(int argc, char** argv) {
     Command cmd = r;
     uint64_t children = 0, fills = 0;
     for (int i = 0; i < calls; ++i) {
-      std::get<RoutedOrder>(cmd).ts = ts;
-      const uint64_t before = g_allocations;
-      const uint64_t a = now_ns();
-      e.apply(cmd);
-      lat.push_back(now_ns() - a);
-      allocs += g_allocations - before;
+      timed_route(cmd, lat);
       if (q.last_done.reason != DoneReason::Filled) die("routed_ioc: expected filled");
       children += q.last_done.children;
       fills += q.trades.size();
