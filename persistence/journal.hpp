@@ -15,6 +15,8 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Env;
+class Logger;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -23,6 +25,27 @@ namespace cpx::persistence {
 struct JournalOptions {
   std::string path;
   bool sync = true;  // fsync every batch; only benchmarks of the non-durable path turn this off
+  // A journal whose write-ahead log ends in a torn or cut record is refused (journal_torn_tail): that
+  // record may have been acknowledged. With this set, the WAL files are first copied aside into
+  // `<path>/torn-tail-<unix time>/` and the journal is opened without the damaged tail (open_report()
+  // says where it ends). Corruption anywhere else still fails the open. docs/OPERATIONS.md says when.
+  bool accept_torn_tail = false;
+  // Tests only: the Env RocksDB goes through (fault injection: a full disk); it must outlive the journal.
+  // Null: the machine's.
+  rocksdb::Env* env = nullptr;
+};
+
+// What the open found, for the operator's log.
+struct JournalOpenReport {
+  bool torn_tail_accepted = false;  // the open dropped a torn tail (accept_torn_tail)
+  std::string torn_tail_copy;       // where the WAL files were copied first
+  std::string text;                 // one sentence; empty after an ordinary open
+};
+
+// What verify() checked.
+struct JournalVerification {
+  uint64_t records = 0;  // journal records whose CRC-32C matched, seq 1 to next_seq() - 1
+  uint64_t bytes = 0;    // their size
 };
 
 class Journal {
@@ -37,13 +60,34 @@ class Journal {
 
   // Appends the commands as one atomic batch, synced once. Returns the first command's sequence number.
   // `extra`, when given, adds more writes (ledger postings) to the same atomic batch.
+  // When the write fails (e.g. journal_no_space: the disk is full) nothing moves: next_seq() is the same,
+  // and the batch is kept as it was built (the ledger postings `extra` drained cannot be drained again)
+  // until retry_pending() writes it. While a batch is pending, append refuses (journal_pending).
   Result<uint64_t> append(std::span<const Command> commands,
                           const std::function<void(rocksdb::WriteBatch&)>& extra = {});
+
+  // A failed batch waits to be written again.
+  bool has_pending() const { return pending_ != nullptr; }
+  // Asks RocksDB to resume after its write error (a "busy" answer means its own recovery is under way and
+  // is ignored) and writes the pending batch again. Returns its first sequence number once it is durable;
+  // an error (the same as append's) while it still cannot be written, and the batch stays pending.
+  // Call it again later; journal_no_pending when nothing waits.
+  Result<uint64_t> retry_pending();
+  // The text of the last failed write or resume ("" before any): why the journal cannot write.
+  const std::string& last_error() const { return last_error_; }
 
   // Calls visit(seq, command) for every command from `from` to the end, in order. A missing sequence
   // number, a bad checksum or an undecodable record stops the replay with an error naming the seq.
   // Returns how many commands were visited.
   Result<uint64_t> replay(uint64_t from, const std::function<void(uint64_t, const Command&)>& visit) const;
+
+  // Checks everything the journal keeps without applying it: RocksDB's block checksums of every file of
+  // every column family (journal, ledger, snapshots, meta), then every journal record from seq 1: its key
+  // (8 bytes, gap-free up to next_seq() - 1) and its CRC-32C. An error names the file or the seq.
+  Result<JournalVerification> verify() const;
+
+  // What the open found (a torn tail accepted).
+  const JournalOpenReport& open_report() const { return open_report_; }
 
   uint64_t syncs() const { return syncs_; }
   const std::string& path() const { return path_; }
@@ -56,9 +100,11 @@ class Journal {
 
  private:
   Journal() = default;
+  Result<uint64_t> write_pending();
 
   std::string path_;
   bool sync_ = true;
+  std::shared_ptr<rocksdb::Logger> logger_;  // declared before db_: used until the database is closed
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   rocksdb::ColumnFamilyHandle* journal_ = nullptr;
@@ -68,6 +114,12 @@ class Journal {
   uint64_t next_seq_ = 1;
   uint64_t syncs_ = 0;
   std::string scratch_;
+  // The batch of a failed append and the sequence numbers it holds, [pending_first_, pending_end_).
+  std::unique_ptr<rocksdb::WriteBatch> pending_;
+  uint64_t pending_first_ = 0;
+  uint64_t pending_end_ = 0;
+  std::string last_error_;
+  JournalOpenReport open_report_;
 };
 
 // Big-endian key so RocksDB's byte order is sequence order.

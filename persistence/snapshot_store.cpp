@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <memory>
+#include <optional>
 
 #include "crc32c.hpp"
 
@@ -18,6 +19,17 @@ uint64_t read_be64(std::string_view s) {
 }
 
 Error io(const std::string& what, const rocksdb::Status& s) { return make_error("snapshot_io", what + ": " + s.ToString()); }
+
+// A stored snapshot is the CRC-32C of the engine bytes (4 bytes, little-endian), then the bytes.
+std::optional<Error> check_value(uint64_t seq, std::string_view value) {
+  if (value.size() < 4) return make_error("snapshot_corrupt", "snapshot " + std::to_string(seq) + " is too short");
+  uint32_t stored = 0;
+  for (int i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(static_cast<uint8_t>(value[static_cast<size_t>(i)])) << (8 * i);
+  if (crc32c(value.substr(4)) != stored) {
+    return make_error("snapshot_corrupt", "snapshot " + std::to_string(seq) + " fails its checksum");
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -48,13 +60,17 @@ Result<std::string> SnapshotStore::load(uint64_t seq) const {
   auto s = journal_.db()->Get(rocksdb::ReadOptions(), journal_.state_family(), seq_key(seq), &value);
   if (s.IsNotFound()) return make_error("snapshot_missing", "snapshot " + std::to_string(seq) + " does not exist");
   if (!s.ok()) return io("cannot read snapshot " + std::to_string(seq), s);
-  if (value.size() < 4) return make_error("snapshot_corrupt", "snapshot " + std::to_string(seq) + " is too short");
-  uint32_t stored = 0;
-  for (int i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(static_cast<uint8_t>(value[static_cast<size_t>(i)])) << (8 * i);
-  if (crc32c(std::string_view(value).substr(4)) != stored) {
-    return make_error("snapshot_corrupt", "snapshot " + std::to_string(seq) + " fails its checksum");
-  }
+  if (auto bad = check_value(seq, value)) return *bad;
   return value.substr(4);
+}
+
+Result<bool> SnapshotStore::check(uint64_t seq) const {
+  rocksdb::PinnableSlice value;
+  auto s = journal_.db()->Get(rocksdb::ReadOptions(), journal_.state_family(), seq_key(seq), &value);
+  if (s.IsNotFound()) return make_error("snapshot_missing", "snapshot " + std::to_string(seq) + " does not exist");
+  if (!s.ok()) return io("cannot read snapshot " + std::to_string(seq), s);
+  if (auto bad = check_value(seq, value.ToStringView())) return *bad;
+  return true;
 }
 
 Result<bool> SnapshotStore::prune(size_t keep) {

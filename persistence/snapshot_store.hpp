@@ -20,6 +20,9 @@ class SnapshotStore {
   Result<std::vector<uint64_t>> list() const;
   // The engine bytes of one snapshot; an error when it is missing or fails its checksum.
   Result<std::string> load(uint64_t seq) const;
+  // Whether one snapshot is there and passes its checksum, without copying it out (start-up checks every
+  // stored snapshot, not only the one it loads).
+  Result<bool> check(uint64_t seq) const;
   // Keeps the newest `keep` snapshots, deletes the rest.
   Result<bool> prune(size_t keep);
 

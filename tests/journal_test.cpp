@@ -1,18 +1,29 @@
 // The durable journal: command encoding, batches with one sync, reopen, gap and corruption detection,
-// and recovery by replay giving the same engine state as the live run.
+// recovery by replay giving the same engine state as the live run; a full disk (a failed batch kept and
+// written again, never an abort), a torn write-ahead log tail refused unless accepted, every record and
+// file checked at start; CRC-32C against known vectors.
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+#include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 #include "command_codec.hpp"
+#include "crc32c.hpp"
 #include "cpx/matching_engine.hpp"
 #include "event_text.hpp"
 #include "journal.hpp"
 #include "recovery.hpp"
+#include "rocks_logger.hpp"
 #include "snapshot_store.hpp"
 #include "json/event_fanout.hpp"
 #include "random_stream.hpp"
@@ -401,6 +412,111 @@ TEST(Recovery, ASnapshotNewerThanTheJournalIsAnError) {
   EXPECT_EQ(report.error().code, "journal_short");
 }
 
+Result<persistence::RecoveryReport> try_recover(const std::string& dir) {
+  auto j = Journal::open({dir});
+  if (!j) return j.error();
+  persistence::SnapshotStore store(**j);
+  EventText sink;
+  std::unique_ptr<MatchingEngine> engine;
+  return persistence::recover<MatchingEngine>(
+      **j, store, [&] { return std::make_unique<MatchingEngine>(sink, EngineConfig{256, 16}); }, engine);
+}
+
+// Start-up checks what a restart from the newest snapshot never reads.
+TEST(Recovery, ACorruptRecordUnderTheSnapshotFailsTheStart) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  run_with_snapshots(dir.str(), 15, 2500, snaps);
+  ASSERT_FALSE(snaps.empty());
+  const uint64_t victim = snaps.back() / 2;
+  {
+    auto j = Journal::open({dir.str()});
+    std::string value;
+    ASSERT_TRUE((*j)->db()->Get(rocksdb::ReadOptions(), (*j)->journal_family(), persistence::seq_key(victim), &value).ok());
+    value[value.size() - 1] ^= 0x01;  // one bit of the command; its CRC no longer matches
+    ASSERT_TRUE((*j)->db()->Put(rocksdb::WriteOptions(), (*j)->journal_family(), persistence::seq_key(victim), value).ok());
+  }
+  auto r = try_recover(dir.str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "journal_corrupt");
+  EXPECT_EQ(r.error().text, "journal record " + std::to_string(victim) + " fails its checksum");
+}
+
+TEST(Recovery, AGapUnderTheSnapshotFailsTheStart) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  run_with_snapshots(dir.str(), 16, 2500, snaps);
+  ASSERT_FALSE(snaps.empty());
+  const uint64_t victim = snaps.back() / 2;
+  {
+    auto j = Journal::open({dir.str()});
+    ASSERT_TRUE((*j)->db()->Delete(rocksdb::WriteOptions(), (*j)->journal_family(), persistence::seq_key(victim)).ok());
+  }
+  auto r = try_recover(dir.str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "journal_gap");
+  EXPECT_EQ(r.error().text, "journal gap: expected seq " + std::to_string(victim) + ", found " + std::to_string(victim + 1));
+}
+
+TEST(Recovery, EveryRecordIsCountedAsVerified) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  run_with_snapshots(dir.str(), 17, 1500, snaps);
+  Recovered r = recover_from(dir.str());
+  auto j = Journal::open({dir.str()});
+  EXPECT_EQ(r.report.verified, (*j)->next_seq() - 1);
+  EXPECT_GT(r.report.snapshot_seq, 0u);
+}
+
+TEST(Recovery, AnOlderDamagedSnapshotIsReportedThoughTheNewestIsUsed) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  const uint64_t live = run_with_snapshots(dir.str(), 18, 3000, snaps);
+  ASSERT_GE(snaps.size(), 2u);
+  corrupt_snapshot(dir.str(), snaps.front());
+  Recovered r = recover_from(dir.str());
+  EXPECT_EQ(r.hash, live);
+  EXPECT_EQ(r.report.snapshot_seq, snaps.back());
+  ASSERT_EQ(r.report.skipped.size(), 1u);
+  EXPECT_EQ(r.report.skipped[0], "snapshot " + std::to_string(snaps.front()) + " fails its checksum");
+}
+
+// The ledger family is never read at start (replay rebuilds the ledger): only RocksDB's block checksums,
+// checked in full at start, see a damaged table file there.
+TEST(Recovery, ADamagedTableFileInAnyColumnFamilyFailsTheStart) {
+  TempDir dir;
+  std::vector<uint64_t> snaps;
+  run_with_snapshots(dir.str(), 19, 500, snaps);
+  std::string table;
+  {
+    auto j = Journal::open({dir.str()});
+    rocksdb::DB& db = *(*j)->db();
+    for (int i = 0; i < 2000; ++i) {
+      ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), (*j)->ledger_family(), "t" + persistence::seq_key(static_cast<uint64_t>(i)),
+                         std::string(100, static_cast<char>('a' + i % 26))).ok());
+    }
+    ASSERT_TRUE(db.Flush(rocksdb::FlushOptions(), (*j)->ledger_family()).ok());
+    std::vector<rocksdb::LiveFileMetaData> files;
+    db.GetLiveFilesMetaData(&files);
+    for (const auto& f : files) {
+      if (f.column_family_name == "ledger") table = f.db_path + f.name;
+    }
+  }
+  ASSERT_FALSE(table.empty());
+  ASSERT_TRUE(try_recover(dir.str()).ok());
+  {
+    std::fstream f(table, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    const char c = static_cast<char>(f.get());
+    f.seekp(100);
+    f.put(static_cast<char>(c ^ 0x10));
+  }
+  auto r = try_recover(dir.str());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "journal_corrupt");
+  EXPECT_NE(r.error().text.find(fs::path(table).filename().string()), std::string::npos) << r.error().text;
+}
+
 TEST(Recovery, PruneKeepsTheNewestSnapshots) {
   TempDir dir;
   std::vector<uint64_t> snaps;
@@ -412,6 +528,382 @@ TEST(Recovery, PruneKeepsTheNewestSnapshots) {
   auto left = store.list();
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(*left, (std::vector<uint64_t>{snaps[snaps.size() - 1], snaps[snaps.size() - 2]}));
+}
+
+
+// ---- CRC-32C: every implementation gives the reference's result.
+
+TEST(Crc32c, KnownVectors) {
+  // RFC 3720 (iSCSI) B.4 and the usual check value.
+  std::string zeros(32, '\0'), ones(32, '\xff'), up(32, '\0'), down(32, '\0');
+  for (int i = 0; i < 32; ++i) {
+    up[static_cast<size_t>(i)] = static_cast<char>(i);
+    down[static_cast<size_t>(i)] = static_cast<char>(31 - i);
+  }
+  const std::vector<std::pair<std::string, uint32_t>> vectors = {
+      {"", 0x00000000u}, {"123456789", 0xE3069283u}, {zeros, 0x8A9136AAu},
+      {ones, 0x62A8AB43u}, {up, 0x46DD794Eu}, {down, 0x113FDB5Cu}};
+  for (const auto& [data, want] : vectors) {
+    EXPECT_EQ(persistence::crc32c_bytewise(data), want);
+    EXPECT_EQ(persistence::crc32c_slice8(data), want);
+    EXPECT_EQ(persistence::crc32c(data), want);
+    if (persistence::crc32c_hardware_available()) {
+      EXPECT_EQ(persistence::crc32c_hardware(data), want);
+    }
+  }
+}
+
+TEST(Crc32c, FastPathsEqualTheReferenceAtEveryLengthAndAlignment) {
+  std::mt19937_64 rng(5);
+  std::string buffer(4096 + 16, '\0');
+  for (char& c : buffer) c = static_cast<char>(rng());
+  for (size_t offset = 0; offset < 8; ++offset) {
+    for (size_t len = 0; len <= 300; ++len) {
+      std::string_view d(buffer.data() + offset, len);
+      const uint32_t want = persistence::crc32c_bytewise(d);
+      ASSERT_EQ(persistence::crc32c_slice8(d), want) << offset << "+" << len;
+      ASSERT_EQ(persistence::crc32c(d), want) << offset << "+" << len;
+      if (persistence::crc32c_hardware_available()) {
+        ASSERT_EQ(persistence::crc32c_hardware(d), want);
+      }
+    }
+  }
+  std::string_view all(buffer.data() + 3, 4096);
+  EXPECT_EQ(persistence::crc32c(all), persistence::crc32c_bytewise(all));
+}
+
+// ---- A full disk: RocksDB through a file system whose writable files fail with "no space" on demand.
+
+class FullDiskFile final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  FullDiskFile(std::unique_ptr<rocksdb::FSWritableFile> f, const std::atomic<bool>& full)
+      : FSWritableFileOwnerWrapper(std::move(f)), full_(full) {}
+  rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, rocksdb::IODebugContext* g) override {
+    return full_ ? rocksdb::IOStatus::NoSpace("test disk full") : FSWritableFileOwnerWrapper::Append(d, o, g);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& d, const rocksdb::IOOptions& o, const rocksdb::DataVerificationInfo& v,
+                           rocksdb::IODebugContext* g) override {
+    return full_ ? rocksdb::IOStatus::NoSpace("test disk full") : FSWritableFileOwnerWrapper::Append(d, o, v, g);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& d, uint64_t at, const rocksdb::IOOptions& o,
+                                     rocksdb::IODebugContext* g) override {
+    return full_ ? rocksdb::IOStatus::NoSpace("test disk full") : FSWritableFileOwnerWrapper::PositionedAppend(d, at, o, g);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* g) override {
+    return full_ ? rocksdb::IOStatus::NoSpace("test disk full") : FSWritableFileOwnerWrapper::Sync(o, g);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* g) override {
+    return full_ ? rocksdb::IOStatus::NoSpace("test disk full") : FSWritableFileOwnerWrapper::Fsync(o, g);
+  }
+  rocksdb::IOStatus RangeSync(uint64_t at, uint64_t n, const rocksdb::IOOptions& o, rocksdb::IODebugContext* g) override {
+    return full_ ? rocksdb::IOStatus::NoSpace("test disk full") : FSWritableFileOwnerWrapper::RangeSync(at, n, o, g);
+  }
+
+ private:
+  const std::atomic<bool>& full_;
+};
+
+// Every writable file RocksDB opens (WAL, tables, MANIFEST, and its LOG if it had one) fails while
+// `full` is set. The free space it reports is large: RocksDB's own recovery from a full disk waits for
+// room for a memtable flush before it lets writes through again.
+class FullDiskFs final : public rocksdb::FileSystemWrapper {
+ public:
+  FullDiskFs() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "FullDiskFs"; }
+  std::atomic<bool> full{false};
+
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* g) override {
+    return wrap(target()->NewWritableFile(f, o, r, g), r);
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* g) override {
+    return wrap(target()->ReopenWritableFile(f, o, r, g), r);
+  }
+  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old, const rocksdb::FileOptions& o,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* r, rocksdb::IODebugContext* g) override {
+    return wrap(target()->ReuseWritableFile(f, old, o, r, g), r);
+  }
+  rocksdb::IOStatus GetFreeSpace(const std::string&, const rocksdb::IOOptions&, uint64_t* free,
+                                 rocksdb::IODebugContext*) override {
+    *free = uint64_t{1} << 40;
+    return rocksdb::IOStatus::OK();
+  }
+
+ private:
+  rocksdb::IOStatus wrap(rocksdb::IOStatus s, std::unique_ptr<rocksdb::FSWritableFile>* r) {
+    if (s.ok()) *r = std::make_unique<FullDiskFile>(std::move(*r), full);
+    return s;
+  }
+};
+
+// RocksDB as it runs on a disk that fills up: every file through FullDiskFs, and RocksDB's default info
+// log (the LOG file, when the journal does not bring its own) on that file system too. Env::Default()
+// would put the LOG on the machine's file system, where it never fails.
+class LogOnTarget final : public rocksdb::EnvWrapper {
+ public:
+  explicit LogOnTarget(rocksdb::Env* target) : EnvWrapper(target) {}
+  const char* Name() const override { return "LogOnTarget"; }
+  rocksdb::Status NewLogger(const std::string& name, std::shared_ptr<rocksdb::Logger>* out) override {
+    return rocksdb::NewEnvLogger(name, target(), out);
+  }
+};
+
+struct FullDisk {
+  std::shared_ptr<FullDiskFs> fs = std::make_shared<FullDiskFs>();
+  std::unique_ptr<rocksdb::Env> composite = rocksdb::NewCompositeEnv(fs);
+  LogOnTarget env{composite.get()};
+  persistence::JournalOptions options(const std::string& path) {
+    persistence::JournalOptions o{path};
+    o.env = &env;
+    return o;
+  }
+};
+
+// A marker posting in the ledger family, standing for what Ledger::drain_to adds to a batch.
+auto posting(const Journal& j, std::string key) {
+  return [&j, key = std::move(key)](rocksdb::WriteBatch& b) { b.Put(j.ledger_family(), key, "drained"); };
+}
+
+// Retries until the batch is written: RocksDB recovers from a full disk on its own thread, and Resume()
+// answers busy meanwhile. No timing is asserted; the bound only stops a broken build from hanging.
+Result<uint64_t> retry_until_written(Journal& j) {
+  Result<uint64_t> r = make_error("not_tried", "");
+  for (int attempt = 0; attempt < 1200; ++attempt) {
+    r = j.retry_pending();
+    if (r.ok()) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return r;
+}
+
+TEST(JournalDiskFull, AFailedBatchIsKeptRefusesNewOnesAndIsWrittenOnceThereIsRoom) {
+  TempDir dir;
+  FullDisk disk;
+  auto& fs = disk.fs;
+  auto commands = sample_commands(21, 40);
+  ASSERT_GE(commands.size(), 30u);
+  std::span<const Command> all(commands);
+  uint64_t stuck_first = 0;
+  {
+    auto opened = Journal::open(disk.options(dir.str()));
+    ASSERT_TRUE(opened.ok()) << opened.error().text;
+    Journal& j = **opened;
+    ASSERT_TRUE(j.append(all.subspan(0, 10), posting(j, "p1")).ok());
+    EXPECT_FALSE(j.has_pending());
+    EXPECT_EQ(j.retry_pending().error().code, "journal_no_pending");
+
+    fs->full = true;
+    auto failed = j.append(all.subspan(10, 5), posting(j, "p2"));
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.error().code, "journal_no_space") << failed.error().text;
+    EXPECT_NE(j.last_error().find("No space"), std::string::npos) << j.last_error();
+    EXPECT_EQ(j.next_seq(), 11u);  // nothing moved
+    EXPECT_TRUE(j.has_pending());
+    stuck_first = j.next_seq();
+
+    auto refused = j.append(all.subspan(15, 1), posting(j, "never"));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, "journal_pending");
+    auto still = j.retry_pending();  // the disk is still full
+    ASSERT_FALSE(still.ok());
+    EXPECT_TRUE(j.has_pending());
+    EXPECT_EQ(j.next_seq(), 11u);
+
+    fs->full = false;
+    auto written = retry_until_written(j);
+    ASSERT_TRUE(written.ok()) << written.error().text;
+    EXPECT_EQ(*written, stuck_first);
+    EXPECT_EQ(j.next_seq(), 16u);
+    EXPECT_FALSE(j.has_pending());
+    auto next = j.append(all.subspan(16, 4), posting(j, "p3"));
+    ASSERT_TRUE(next.ok()) << next.error().text;
+    EXPECT_EQ(*next, 16u);
+  }
+  // Reopened on the ordinary file system: every record with its seq, the postings of every written batch,
+  // nothing of the refused one.
+  auto j = Journal::open({dir.str()});
+  ASSERT_TRUE(j.ok()) << j.error().text;
+  EXPECT_EQ((*j)->next_seq(), 20u);
+  std::vector<size_t> source;  // index into `commands` of each seq
+  for (size_t i = 0; i < 15; ++i) source.push_back(i);
+  for (size_t i = 16; i < 20; ++i) source.push_back(i);
+  uint64_t seen = 0;
+  auto n = (*j)->replay(1, [&](uint64_t seq, const Command& c) {
+    ASSERT_EQ(seq, seen + 1);
+    EXPECT_EQ(bytes_of(c), bytes_of(commands[source[seen]])) << "seq " << seq;
+    ++seen;
+  });
+  ASSERT_TRUE(n.ok()) << n.error().text;
+  EXPECT_EQ(*n, 19u);
+  std::string value;
+  for (const char* key : {"p1", "p2", "p3"}) {
+    EXPECT_TRUE((*j)->db()->Get(rocksdb::ReadOptions(), (*j)->ledger_family(), key, &value).ok()) << key;
+  }
+  EXPECT_TRUE((*j)->db()->Get(rocksdb::ReadOptions(), (*j)->ledger_family(), "never", &value).IsNotFound());
+  EXPECT_TRUE((*j)->verify().ok());
+}
+
+// RocksDB's own LOG file, written through its WritableFileWriter, aborts the process (an assertion in
+// Debian's build) on the line after a failed write to it. Run in a child process: the test fails if it
+// dies (it does, exit 134, when the journal leaves RocksDB its default info log).
+void full_disk_session() {
+  TempDir dir;
+  FullDisk disk;
+  auto& fs = disk.fs;
+  auto opened = Journal::open(disk.options(dir.str()));
+  if (!opened) std::exit(3);
+  Journal& j = **opened;
+  auto commands = sample_commands(22, 10);
+  if (!j.append(commands).ok()) std::exit(4);
+  fs->full = true;
+  // A memtable flush that fails: RocksDB logs the error and flushes its log at the end of the job, which
+  // is the failed write that arms the assertion; the next log line would abort.
+  (void)j.db()->Flush(rocksdb::FlushOptions());
+  if (j.append(commands).ok()) std::exit(5);
+  for (int i = 0; i < 20; ++i) {
+    if (j.retry_pending().ok()) std::exit(6);
+  }
+  fs->full = false;
+  if (!retry_until_written(j).ok()) std::exit(7);
+  std::exit(0);
+}
+
+TEST(JournalDiskFull, NeverAbortsTheProcess) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // RocksDB's threads: the child starts afresh
+  EXPECT_EXIT(full_disk_session(), ::testing::ExitedWithCode(0), "");
+}
+
+TEST(JournalDiskFull, RocksDbWarningsGoToABoundedFileBesideTheJournal) {
+  TempDir dir;
+  FullDisk disk;
+  auto& fs = disk.fs;
+  {
+    auto j = Journal::open(disk.options(dir.str()));
+    ASSERT_TRUE(j.ok());
+    ASSERT_TRUE((*j)->append(sample_commands(23, 5)).ok());
+    fs->full = true;
+    EXPECT_FALSE((*j)->append(sample_commands(23, 5)).ok());
+    fs->full = false;
+    ASSERT_TRUE(retry_until_written(**j).ok());
+  }
+  EXPECT_FALSE(fs::exists(dir.str() + "/LOG")) << "RocksDB's own info log must not be used";
+  std::ifstream in(dir.str() + "/" + persistence::kRocksWarningsFile);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("test disk full"), std::string::npos) << text;
+  EXPECT_EQ(text.find("[INFO]"), std::string::npos);
+}
+
+TEST(JournalDiskFull, TheWarningsFileIsRotatedAtItsBound) {
+  TempDir dir;
+  fs::create_directories(dir.str());
+  auto log = persistence::make_rocks_logger(dir.str(), 1000);
+  for (int i = 0; i < 100; ++i) {
+    rocksdb::Warn(log, "line %d of a long warning text", i);
+    rocksdb::Info(log, "info %d is below what is kept", i);
+  }
+  log.reset();
+  const auto path = dir.str() + "/" + persistence::kRocksWarningsFile;
+  EXPECT_LE(fs::file_size(path), 1000u);
+  EXPECT_LE(fs::file_size(path + ".1"), 1000u);
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("[WARN] line 99 of"), std::string::npos) << text;
+  EXPECT_EQ(text.find("info"), std::string::npos) << text;
+}
+
+// ---- A torn or cut write-ahead log tail.
+
+// What a crash leaves on disk: the files of an open journal as they are (every append was synced),
+// copied without closing it.
+void crash_image(const std::string& from, const std::string& to, int batches) {
+  auto j = Journal::open({from});
+  ASSERT_TRUE(j.ok()) << j.error().text;
+  auto commands = sample_commands(31, batches);
+  for (int i = 0; i < batches; ++i) ASSERT_TRUE((*j)->append(std::span<const Command>(&commands[static_cast<size_t>(i)], 1)).ok());
+  fs::copy(from, to, fs::copy_options::recursive);
+}
+
+fs::path the_wal(const std::string& dir) {
+  std::vector<fs::path> logs;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".log" && std::isdigit(static_cast<unsigned char>(name[0]))) {
+      logs.push_back(e.path());
+    }
+  }
+  EXPECT_EQ(logs.size(), 1u);
+  return logs.empty() ? fs::path() : logs.back();
+}
+
+TEST(JournalTornTail, ACleanCrashOpensWithoutTheFlag) {
+  TempDir live, image;
+  crash_image(live.str(), image.str(), 32);
+  auto j = Journal::open({image.str()});
+  ASSERT_TRUE(j.ok()) << j.error().text;
+  EXPECT_EQ((*j)->next_seq(), 33u);
+  EXPECT_FALSE((*j)->open_report().torn_tail_accepted);
+  EXPECT_TRUE((*j)->open_report().text.empty());
+}
+
+TEST(JournalTornTail, ACutTailIsRefusedThenAcceptedWithTheFlagAfterACopy) {
+  TempDir live, image;
+  crash_image(live.str(), image.str(), 32);
+  const fs::path wal = the_wal(image.str());
+  const uintmax_t size = fs::file_size(wal);
+  fs::resize_file(wal, size - 30);
+
+  auto refused = Journal::open({image.str()});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "journal_torn_tail");
+  const std::string& text = refused.error().text;
+  EXPECT_NE(text.find(wal.filename().string()), std::string::npos) << text;
+  EXPECT_NE(text.find("would end at seq 31"), std::string::npos) << text;
+  EXPECT_NE(text.find("accept_torn_tail"), std::string::npos) << text;
+  EXPECT_EQ(fs::file_size(wal), size - 30) << "a refused open changes nothing";
+
+  persistence::JournalOptions accept{image.str()};
+  accept.accept_torn_tail = true;
+  std::string copy;
+  {
+    auto j = Journal::open(accept);
+    ASSERT_TRUE(j.ok()) << j.error().text;
+    EXPECT_EQ((*j)->next_seq(), 32u);
+    const auto& report = (*j)->open_report();
+    EXPECT_TRUE(report.torn_tail_accepted);
+    EXPECT_NE(report.text.find("ends at seq 31"), std::string::npos) << report.text;
+    copy = report.torn_tail_copy;
+    EXPECT_EQ(fs::path(copy).parent_path(), fs::path(image.str()));
+    EXPECT_EQ(fs::file_size(fs::path(copy) / wal.filename()), size - 30) << "the WAL as it was, for forensics";
+    EXPECT_TRUE((*j)->append(sample_commands(32, 1)).ok());
+  }
+  // From then on it is an ordinary journal.
+  auto again = Journal::open({image.str()});
+  ASSERT_TRUE(again.ok()) << again.error().text;
+  EXPECT_FALSE((*again)->open_report().torn_tail_accepted);
+  EXPECT_GT((*again)->next_seq(), 32u);
+  EXPECT_TRUE((*again)->verify().ok());
+}
+
+TEST(JournalTornTail, CorruptionInTheMiddleFailsWithOrWithoutTheFlag) {
+  TempDir live, image;
+  crash_image(live.str(), image.str(), 32);
+  const fs::path wal = the_wal(image.str());
+  {
+    std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(wal) / 2));
+    f.put('\x5a');
+  }
+  for (bool accept : {false, true}) {
+    persistence::JournalOptions o{image.str()};
+    o.accept_torn_tail = accept;
+    auto j = Journal::open(o);
+    ASSERT_FALSE(j.ok()) << "accept " << accept;
+    EXPECT_EQ(j.error().code, "journal_corrupt") << j.error().text;
+  }
+  for (const auto& e : fs::directory_iterator(image.str())) {
+    EXPECT_NE(e.path().filename().string().rfind("torn-tail-", 0), 0u) << "nothing copied for a refused open";
+  }
 }
 
 }  // namespace
