@@ -14,6 +14,7 @@ packages=(
   libjemalloc-dev
   coinor-libcbc-dev
   python3
+  clang libclang-rt-14-dev llvm  # tools/fuzz.sh: libFuzzer and its sanitizer runtimes, llvm-symbolizer
 )
 
 missing=()
