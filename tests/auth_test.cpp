@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -11,9 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/audit_log.hpp"
+#include "auth/audit_writer.hpp"
+#include "auth/login_guard.hpp"
 #include "auth/credentials.hpp"
 #include "auth/crypto.hpp"
 #include "auth/request_auth.hpp"
+#include "server/user_store.hpp"
 
 namespace cpx::auth {
 namespace {
@@ -97,6 +103,30 @@ TEST_F(RequestAuthTest, EveryFailureHasItsOwnReason) {
                  AuthResult::BadSignature, AuthResult::ReplayedNonce}) {
     EXPECT_FALSE(reason_text(r).empty());
     EXPECT_NE(reason_code(r), "ok");
+  }
+}
+
+// Defect: `now - timestamp` overflowed for a timestamp near INT64_MIN, the request passed the window check,
+// and its nonce was forgotten after twice the window: the same signed request ran again and again.
+TEST_F(RequestAuthTest, ATimestampFarInThePastOrFutureNeverPassesAndCannotBeReplayed) {
+  for (int64_t ts : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min() + 1,
+                     std::numeric_limits<int64_t>::min() + kNow - 1, std::numeric_limits<int64_t>::max(), int64_t{0},
+                     -kNow}) {
+    for (int64_t later : {int64_t{0}, int64_t{11'000'000'000}, int64_t{22'000'000'000}, int64_t{33'000'000'000}}) {
+      EXPECT_EQ(verifier.verify(req(ts, "n1", "{}"), kNow + later), AuthResult::StaleTimestamp) << ts << " at +" << later;
+    }
+  }
+  EXPECT_TRUE(within_window(kNow, kNow, 0));
+  EXPECT_FALSE(within_window(std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min(),
+                             std::numeric_limits<int64_t>::max()));
+  EXPECT_FALSE(within_window(kNow, kNow, -1));
+}
+
+TEST_F(RequestAuthTest, AGoodRequestReplayedAfterItsWindowIsStaleNotAccepted) {
+  EXPECT_EQ(verifier.verify(req(kNow, "n1", "{}"), kNow), AuthResult::Ok);
+  for (int64_t later = 1'000'000'000; later <= 60'000'000'000; later += 1'000'000'000) {
+    const AuthResult r = verifier.verify(req(kNow, "n1", "{}"), kNow + later);
+    EXPECT_TRUE(r == AuthResult::ReplayedNonce || r == AuthResult::StaleTimestamp) << later;
   }
 }
 
@@ -205,6 +235,243 @@ TEST_F(AuditLogTest, ARewrittenEntryWithARecomputedOwnHashStillBreaksTheNextLink
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad, 5u) << v.why;
   EXPECT_NE(v.why.find("does not follow"), std::string::npos) << v.why;
+}
+
+// Defect: a crash in the middle of a write left an unfinished last line, and every restart then stopped
+// with "audit log is broken", as if someone had tampered with it.
+TEST_F(AuditLogTest, AnUnfinishedLastLineIsSetAsideAndTheChainContinues) {
+  const std::string whole = lines().back();
+  {
+    std::ofstream out(path, std::ios::app | std::ios::binary);
+    out << whole.substr(0, whole.size() / 2);  // a line cut short, no newline
+  }
+  AuditVerdict torn = AuditLog::verify(path);
+  EXPECT_FALSE(torn.ok);
+  EXPECT_EQ(torn.first_bad, 0u) << "no whole entry is bad";
+  EXPECT_EQ(torn.torn_tail_bytes, whole.size() / 2);
+  auto log = AuditLog::open(path);
+  ASSERT_TRUE(log.ok()) << log.error().text;
+  EXPECT_EQ(log->torn_tail_recovered(), whole.size() / 2);
+  EXPECT_EQ(log->entries(), 10u);
+  ASSERT_TRUE(log->append(kStart + 11, "OPS1", "login", "after the crash").ok());
+  AuditVerdict v = AuditLog::verify(path);
+  EXPECT_TRUE(v.ok) << v.why;
+  EXPECT_EQ(v.entries, 11u);
+  std::ifstream kept(path + ".torn");
+  std::string aside;
+  std::getline(kept, aside);
+  EXPECT_EQ(aside, whole.substr(0, whole.size() / 2)) << "the torn bytes are kept for the record";
+  std::filesystem::remove(path + ".torn");
+}
+
+TEST_F(AuditLogTest, ATornLineBeforeWholeOnesIsStillTampering) {
+  auto ls = lines();
+  ls[4] = ls[4].substr(0, 20);
+  write(ls);
+  EXPECT_FALSE(AuditLog::open(path).ok());
+}
+
+// Defect: a failed write (disk full) was ignored, and a part of a line could stay in the file, breaking the
+// chain for good. Now nothing of a failed append stays, and the chain continues once writing works again.
+TEST_F(AuditLogTest, AFailedAppendLeavesNothingBehindAndTheChainContinues) {
+  static std::atomic<int> mode{0};  // 0 ok, 1 half then ENOSPC, 2 fsync fails
+  AuditIo io;
+  io.write = [](int fd, const void* p, size_t n) -> ssize_t {
+    if (mode == 1) {
+      if (n > 1) return ::write(fd, p, n / 2);  // half of it reaches the file, the rest does not
+      errno = ENOSPC;
+      return -1;
+    }
+    return ::write(fd, p, n);
+  };
+  io.fsync = [](int fd) -> int {
+    if (mode == 2) {
+      errno = EIO;
+      return -1;
+    }
+    return ::fsync(fd);
+  };
+  auto log = AuditLog::open(path, io);
+  ASSERT_TRUE(log.ok());
+  const auto size = std::filesystem::file_size(path);
+  for (int m : {1, 2}) {
+    mode = m;
+    auto r = log->append(kStart + 20, "OPS1", "login", "cannot be written");
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(std::filesystem::file_size(path), size) << "mode " << m << ": the partial entry is cut off again";
+    EXPECT_EQ(log->entries(), 10u);
+  }
+  mode = 0;
+  ASSERT_TRUE(log->append(kStart + 21, "OPS1", "login", "written").ok());
+  AuditVerdict v = AuditLog::verify(path);
+  EXPECT_TRUE(v.ok) << v.why;
+  EXPECT_EQ(v.entries, 11u);
+}
+
+TEST_F(AuditLogTest, ClientBytesThatAreNotUtf8AreKeptAsValidTextThatVerifies) {
+  auto log = AuditLog::open(path);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE(log->append(kStart + 11, std::string("us\xff\xfeer"), "login_failed", std::string("\xc3\x28 bad")).ok());
+  AuditVerdict v = AuditLog::verify(path);
+  EXPECT_TRUE(v.ok) << v.why;
+  EXPECT_EQ(v.entries, 11u);
+}
+
+// The writer thread: actions wait for their entry to be durable; failed logins are bounded.
+class AuditWriterTest : public AuditLogTest {
+ protected:
+  static std::vector<nlohmann::json> entries(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<nlohmann::json> out;
+    for (std::string l; std::getline(in, l);) out.push_back(nlohmann::json::parse(l));
+    return out;
+  }
+};
+
+TEST_F(AuditWriterTest, AnActionIsToldOnceItsEntryIsDurable) {
+  auto log = AuditLog::open(path);
+  ASSERT_TRUE(log.ok());
+  AuditWriter writer(std::move(*log));
+  std::atomic<int> told{0}, durable{0};
+  for (int i = 0; i < 50; ++i) {
+    writer.append({kStart + i, "OPS1", "admin_request", "n" + std::to_string(i)}, [&](bool ok) {
+      durable += ok ? 1 : 0;
+      ++told;
+    });
+  }
+  writer.flush();
+  EXPECT_EQ(told.load(), 50);
+  EXPECT_EQ(durable.load(), 50);
+  EXPECT_TRUE(writer.healthy());
+  EXPECT_EQ(AuditLog::verify(path).entries, 60u);
+}
+
+TEST_F(AuditWriterTest, FailedLoginsPastTheRateAreCountedAndSummarised) {
+  Timestamp clock = kStart;
+  AuditWriterOptions o;
+  o.failures_per_s = 5;
+  o.summary_every_ns = 1'000'000'000;
+  o.clock = [&clock] { return clock; };
+  auto log = AuditLog::open(path);
+  ASSERT_TRUE(log.ok());
+  {
+    AuditWriter writer(std::move(*log), o);
+    for (int i = 0; i < 1000; ++i) writer.failure({clock, "key:x", "login_failed", "websocket bad_signature"});
+    writer.flush();
+    EXPECT_EQ(writer.suppressed(), 995u) << "a burst of 5 written, the rest counted";
+  }  // stopping writes the summary
+  int failed = 0, summarised = 0;
+  for (const auto& e : entries(path)) {
+    if (e["action"] == "login_failed") ++failed;
+    if (e["action"] == "login_failed_summary") {
+      ++summarised;
+      EXPECT_EQ(e["detail"].get<std::string>().rfind("995 more failed logins", 0), 0u) << e.dump();
+    }
+  }
+  EXPECT_EQ(failed, 5);
+  EXPECT_EQ(summarised, 1);
+  EXPECT_TRUE(AuditLog::verify(path).ok);
+}
+
+TEST_F(AuditWriterTest, AnEntryThatCannotBeWrittenRefusesItsActionAndIsRecordedAsLostLater) {
+  static std::atomic<bool> full{false};
+  AuditIo io;
+  io.write = [](int fd, const void* p, size_t n) -> ssize_t {
+    if (full) {
+      errno = ENOSPC;
+      return -1;
+    }
+    return ::write(fd, p, n);
+  };
+  auto log = AuditLog::open(path, io);
+  ASSERT_TRUE(log.ok());
+  AuditWriterOptions o;
+  o.retry_every_ns = 1'000'000;  // 1 ms
+  AuditWriter writer(std::move(*log), o);
+  full = true;
+  std::atomic<int> answer{-1};
+  writer.append({kStart + 1, "bjai", "login", "websocket"}, [&](bool ok) { answer = ok ? 1 : 0; });
+  writer.flush();
+  EXPECT_EQ(answer.load(), 0) << "the login must not go ahead";
+  EXPECT_FALSE(writer.healthy());
+  EXPECT_NE(writer.problem().find("No space left"), std::string::npos) << writer.problem();
+  EXPECT_EQ(writer.lost(), 1u);
+  full = false;
+  writer.append({kStart + 2, "bjai", "login", "websocket"}, [&](bool ok) { answer = ok ? 1 : 0; });
+  writer.flush();
+  EXPECT_EQ(answer.load(), 1);
+  EXPECT_TRUE(writer.healthy());
+  const auto es = entries(path);
+  ASSERT_EQ(es.size(), 12u);
+  EXPECT_EQ(es[10]["action"], "audit_entries_lost") << "the gap is on record before what follows it";
+  EXPECT_EQ(es[11]["action"], "login");
+  EXPECT_TRUE(AuditLog::verify(path).ok);
+}
+
+// Failed logins are throttled per address and per principal, before any credential is checked.
+TEST(LoginGuard, FailuresUseUpABudgetThatRefillsAndSuccessesGiveBack) {
+  LoginPolicy p;
+  p.address_burst = 3;
+  p.address_refill_ns = 1000;
+  p.principal_burst = 2;
+  p.principal_refill_ns = 10'000;
+  LoginGuard g(p);
+  const int64_t t = 1'000'000;
+  EXPECT_EQ(g.begin("alice", "10.0.0.1", t).verdict, LoginVerdict::Allowed);
+  EXPECT_EQ(g.begin("alice", "10.0.0.1", t).verdict, LoginVerdict::Allowed);
+  auto locked = g.begin("alice", "10.0.0.1", t);
+  EXPECT_EQ(locked.verdict, LoginVerdict::PrincipalLocked) << "two failures for alice";
+  EXPECT_EQ(locked.retry_after_ns, 10'000);
+  EXPECT_EQ(g.begin("alice", "10.0.0.2", t).verdict, LoginVerdict::PrincipalLocked) << "from any address";
+  EXPECT_EQ(g.begin("bob", "10.0.0.1", t).verdict, LoginVerdict::Allowed);
+  EXPECT_EQ(g.begin("carol", "10.0.0.1", t).verdict, LoginVerdict::AddressLocked) << "three failures from 10.0.0.1";
+  EXPECT_EQ(g.begin("carol", "10.0.0.1", t + 999).verdict, LoginVerdict::AddressLocked);
+  EXPECT_EQ(g.begin("carol", "10.0.0.1", t + 1000).verdict, LoginVerdict::Allowed) << "one more after the refill time";
+  EXPECT_EQ(g.begin("alice", "10.0.0.3", t + 10'000).verdict, LoginVerdict::Allowed);
+  // A success gives its tokens back: a user who logs in often never locks itself out.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(g.begin("dave", "10.0.0.9", t).verdict, LoginVerdict::Allowed) << i;
+    g.succeeded("dave", "10.0.0.9");
+  }
+}
+
+TEST(LoginGuard, MemoryIsBoundedWhateverTheNamesAndAddresses) {
+  LoginPolicy p;
+  p.max_tracked = 100;
+  LoginGuard g(p);
+  int busy = 0;
+  for (int i = 0; i < 10'000; ++i) {
+    const auto a = g.begin("user" + std::to_string(i) + std::string(5000, 'x'), "10.1." + std::to_string(i / 250) + "." +
+                                                                              std::to_string(i % 250), 1'000'000);
+    if (a.verdict == LoginVerdict::Busy) ++busy;
+  }
+  EXPECT_LE(g.tracked_addresses(), 100u);
+  EXPECT_LE(g.tracked_principals(), 100u);
+  EXPECT_EQ(busy, 10'000 - 100) << "past the bound, new failing addresses are refused";
+  // Once their buckets fill again they are forgotten and new ones fit.
+  EXPECT_EQ(g.begin("new", "10.9.9.9", 1'000'000 + 3'600'000'000'000).verdict, LoginVerdict::Allowed);
+}
+
+// Defect: a wrong password for a known user took ~146 ms (PBKDF2), an unknown user ~6 ms: the answer's
+// time told which user names exist. Now both cost the same hashing.
+TEST(Credentials, UnknownAndDisabledUsersCostTheSameHashingAsAWrongPassword) {
+  const std::string file = (std::filesystem::temp_directory_path() / ("cpx-users-" + std::to_string(::getpid()) + ".json")).string();
+  std::filesystem::remove(file);
+  auto users = server::UserStore::open(file);
+  ASSERT_TRUE(users.ok());
+  ASSERT_TRUE((*users)->put("known", "BJAI", "right", "key-k", "secret-k").ok());
+  ASSERT_TRUE((*users)->put("off", "BJAI", "right", "key-o", "secret-o", false).ok());
+  auto work = [&](const std::string& user, const std::string& password) {
+    const uint64_t before = pbkdf2_iterations_done();
+    EXPECT_FALSE((*users)->check_password(user, password).has_value());
+    return pbkdf2_iterations_done() - before;
+  };
+  (void)work("nobody", "x");  // the stand-in hash is made once, on first use
+  const uint64_t wrong = work("known", "wrong");
+  EXPECT_EQ(wrong, static_cast<uint64_t>(kDefaultIterations));
+  EXPECT_EQ(work("nobody", "x"), wrong);
+  EXPECT_EQ(work("off", "right"), wrong);
+  std::filesystem::remove(file);
 }
 
 }  // namespace

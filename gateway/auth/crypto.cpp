@@ -1,5 +1,7 @@
 #include "auth/crypto.hpp"
 
+#include <atomic>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -25,7 +27,14 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+namespace {
+std::atomic<uint64_t> pbkdf2_work{0};
+}  // namespace
+
+uint64_t pbkdf2_iterations_done() { return pbkdf2_work.load(std::memory_order_relaxed); }
+
 std::string pbkdf2_sha256(std::string_view password, std::string_view salt, int iterations, size_t length) {
+  pbkdf2_work.fetch_add(static_cast<uint64_t>(iterations > 0 ? iterations : 0), std::memory_order_relaxed);
   std::string out(length, '\0');
   if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
                         reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()), iterations,

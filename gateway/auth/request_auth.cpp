@@ -28,6 +28,12 @@ std::string_view reason_text(AuthResult r) {
   return "?";
 }
 
+bool within_window(int64_t timestamp_ns, int64_t now_ns, int64_t window_ns) {
+  if (window_ns < 0) return false;
+  const __int128 skew = static_cast<__int128>(timestamp_ns) - static_cast<__int128>(now_ns);
+  return skew >= -static_cast<__int128>(window_ns) && skew <= static_cast<__int128>(window_ns);
+}
+
 std::string signing_string(int64_t timestamp_ns, std::string_view nonce, std::string_view payload) {
   std::string s = std::to_string(timestamp_ns);
   s += '\n';
@@ -42,6 +48,9 @@ std::string sign_request(std::string_view secret, int64_t timestamp_ns, std::str
 }
 
 void RequestVerifier::forget_old(Seen& seen, int64_t now_ns) {
+  // A nonce is needed for as long as its timestamp passes the window check: until timestamp + window.
+  // Kept for twice that (entries are in arrival order, not timestamp order); the window check bounds every
+  // kept timestamp to now ± window, so the subtraction below cannot overflow for any clock after 1970.
   while (!seen.by_time.empty() && seen.by_time.front().first < now_ns - 2 * window_ns_) {
     seen.nonces.erase(seen.by_time.front().second);
     seen.by_time.pop_front();
@@ -55,8 +64,9 @@ AuthResult RequestVerifier::verify(const SignedRequest& r, int64_t now_ns) {
   for (char c : r.nonce) {
     if (c < 0x21 || c > 0x7e) return AuthResult::MalformedNonce;
   }
-  const int64_t skew = r.timestamp_ns > now_ns ? r.timestamp_ns - now_ns : now_ns - r.timestamp_ns;
-  if (skew > window_ns_) return AuthResult::StaleTimestamp;
+  // Compared without subtracting: `now - timestamp` overflows int64 for a timestamp near INT64_MIN (a
+  // replayed request then passed the check, and its nonce had long been forgotten).
+  if (!within_window(r.timestamp_ns, now_ns, window_ns_)) return AuthResult::StaleTimestamp;
   std::string expected = sign_request(secret->second, r.timestamp_ns, r.nonce, r.payload);
   std::string given(r.signature);
   for (char& c : given) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);

@@ -15,6 +15,9 @@ enum class AuthResult : uint8_t { Ok, UnknownKey, MalformedNonce, StaleTimestamp
 std::string_view reason_code(AuthResult r);
 std::string_view reason_text(AuthResult r);
 
+// |timestamp - now| <= window, for every int64 input (no overflow).
+bool within_window(int64_t timestamp_ns, int64_t now_ns, int64_t window_ns);
+
 // What is signed: "<timestamp ns>\n<nonce>\n<payload>".
 std::string signing_string(int64_t timestamp_ns, std::string_view nonce, std::string_view payload);
 // Lower-case hex of HMAC-SHA256(secret, signing_string(...)): what a client sends as its signature.

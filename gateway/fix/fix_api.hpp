@@ -2,6 +2,7 @@
 // The facade of the QuickFIX island. C++14 and free of QuickFIX types: fix_engine.cpp (C++14) implements
 // it with QuickFIX, the C++20 server (fix_server.cpp) uses it. Messages cross it as tags and text, so
 // prices stay decimal strings and never pass through a double.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -11,22 +12,14 @@ namespace cpx {
 namespace fixapi {
 
 struct FixSettings {
-  std::string bind = "127.0.0.1";
-  int port = -1;      // FIX over TCP (-1: off)
-  int tls_port = -1;  // FIX over TLS (-1: off)
-  std::string cert_file, key_file;  // PEM, for TLS
   std::string sender_comp_id = "CPX";      // the exchange's CompID on plain TCP
   std::string tls_sender_comp_id = "CPXS"; // and over TLS (QuickFIX keeps one session per CompID pair)
   std::vector<std::string> target_comp_ids; // the clients' CompIDs
-  int heartbeat_s = 30;
   bool reset_on_logon = true;
   std::string store = "memory";  // or "file"
   std::string store_dir;          // for "file"
   std::string dictionary;         // FIX44-CPX.xml
-  // A send that makes no progress for this long fails (SO_SNDTIMEO on the accepted sockets): QuickFIX's
-  // send blocks on a full socket while holding the session's lock, so without it a client that stops
-  // reading would pin its session's threads forever.
-  int send_timeout_ms = 2000;
+  size_t max_held_messages = 16;  // messages a client may send after its Logon while the Logon is checked
 };
 
 struct FixField {
@@ -56,30 +49,65 @@ struct FixMessage {
   void set(int tag, std::string v) { fields.push_back(FixField{tag, std::move(v)}); }
 };
 
-// Implemented by the server; called on QuickFIX's threads (one per connection).
+// A Logon as it arrived, before QuickFIX takes it: the server checks the credentials off the I/O thread.
+struct LogonRequest {
+  uint64_t connection = 0;
+  std::string target_comp_id;  // the client's SenderCompID(49)
+  std::string username, password;  // Username(553), Password(554); may be empty
+  std::string address;         // the peer's IP address
+  bool tls = false;
+};
+
+// Implemented by the server. authenticate() is called on the transport's I/O thread and must not block:
+// the answer comes later through FixEngine::logon_checked (on the I/O thread again). The others are
+// called from inside QuickFIX's session processing, on the I/O thread (on_logout also from a thread that
+// logs a session out).
 class FixHandler {
  public:
   virtual ~FixHandler() {}
-  // A Logon with Username(553)/Password(554). Return an empty string and set `session` to accept, or the
-  // reason the Logon is refused (sent back in the Logout's Text).
-  virtual std::string on_logon(const std::string& target_comp_id, const std::string& username,
-                               const std::string& password, uint64_t& session) = 0;
+  virtual void authenticate(const LogonRequest& logon) = 0;
+  // QuickFIX accepted the Logon the server approved: the session is live (its id is the connection's).
+  virtual void on_logon(uint64_t session) = 0;
   virtual void on_logout(uint64_t session) = 0;
   // An application message that passed the data dictionary.
   virtual void on_message(uint64_t session, const FixMessage& msg) = 0;
 };
 
-// The acceptors (plain and TLS) and the sending side.
+// The transport's side, implemented by cpxd's FIX transport (fix_transport.hpp). Thread-safe, never blocks
+// and never calls back into the FixEngine on the caller's thread.
+class FixConnections {
+ public:
+  virtual ~FixConnections() {}
+  // Queues bytes for the connection; false when it is gone or too far behind (the caller treats it as failed).
+  virtual bool send(uint64_t connection, const std::string& bytes) = 0;
+  // Closes the connection once what is queued is written; FixEngine::closed follows on the I/O thread.
+  virtual void close(uint64_t connection) = 0;
+};
+
+// QuickFIX's sessions, driven over cpxd's own transport: the transport hands in whole messages (see
+// fix_framing.hpp) and QuickFIX never touches a socket. opened/received/closed/tick/logon_checked are
+// called on the transport's one I/O thread; send and logout on any thread.
 class FixEngine {
  public:
-  FixEngine(const FixSettings& settings, FixHandler& handler);
+  FixEngine(const FixSettings& settings, FixHandler& handler, FixConnections& connections);
   ~FixEngine();
-  // Empty on success, else why it could not start.
+  // Creates the sessions. Empty on success, else why not.
   std::string start();
   void stop();
+
+  void opened(uint64_t connection, bool tls, const std::string& address);
+  // One whole message; false when the connection must close (not a Logon first, unknown CompIDs, the
+  // session in use by another connection, too much sent before the Logon was answered).
+  bool received(uint64_t connection, const std::string& message);
+  void closed(uint64_t connection);
+  // Once a second: heartbeats, test requests and time-outs of the live sessions.
+  void tick();
+  // The server's answer to authenticate(): empty to accept, else the refusal sent in the Logout's Text(58).
+  void logon_checked(uint64_t connection, const std::string& refusal);
+  bool logged_on(uint64_t connection) const;  // I/O thread
+
   enum class SendOutcome { sent, not_logged_on, failed };
-  // Thread-safe. `failed`: the session is logged on but the socket took nothing for send_timeout_ms (or
-  // broke): the client is not reading.
+  // Thread-safe. `failed`: the session is logged on but its connection is too far behind.
   SendOutcome send(uint64_t session, const FixMessage& msg);
   // Logs the session out with `reason` in Text(58).
   void logout(uint64_t session, const std::string& reason);
@@ -89,6 +117,10 @@ class FixEngine {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// For tests and the fuzzer: parses `message` against the dictionary as QuickFIX does for a session and
+// converts it; false (with `why`) when QuickFIX refuses it.
+bool parse_with_dictionary(const std::string& dictionary, const std::string& message, FixMessage& out, std::string& why);
 
 // A FIX client (initiator) for tests and load tools: connects, logs on with a user name and password, sends
 // messages and collects what comes back.

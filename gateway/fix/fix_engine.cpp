@@ -6,17 +6,12 @@
 #include <quickfix/Message.h>
 #include <quickfix/MessageStore.h>
 #include <quickfix/Session.h>
+#include <quickfix/SessionFactory.h>
 #include <quickfix/SessionSettings.h>
-#include <quickfix/ThreadedSSLSocketAcceptor.h>
 #include <quickfix/ThreadedSSLSocketInitiator.h>
-#include <quickfix/ThreadedSocketAcceptor.h>
 #include <quickfix/ThreadedSocketInitiator.h>
 
-#include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -99,54 +94,76 @@ FIX::Dictionary base_dictionary(const std::string& dictionary, int heartbeat_s, 
   return d;
 }
 
-// QuickFIX 1.15.1 hands out no socket of a session, so the accepted connections are found among the
-// process's descriptors: connected TCP sockets whose local port is one of the acceptor's. Setting the
-// option again on a socket that has it already is harmless, so every logon sweeps them all.
-void bound_acceptor_sends(int port, int tls_port, int timeout_ms) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (!dir) return;
-  timeval tv{};
-  tv.tv_sec = timeout_ms / 1000;
-  tv.tv_usec = (timeout_ms % 1000) * 1000;
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    const int fd = std::atoi(e->d_name);
-    sockaddr_storage local{}, peer{};
-    socklen_t len = sizeof local;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) continue;
-    int local_port = -1;
-    if (local.ss_family == AF_INET) local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
-    if (local.ss_family == AF_INET6) local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
-    if (local_port < 0 || (local_port != port && local_port != tls_port)) continue;
-    len = sizeof peer;
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;  // the listener itself
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  }
-  closedir(dir);
-}
-
 }  // namespace
 
 // ----------------------------------------------------------------------------------------------------
-// Acceptor side.
+// Acceptor side: QuickFIX's sessions over cpxd's transport (no QuickFIX socket, no select()).
+
+namespace {
+
+// A connection as QuickFIX sees it: sending and closing go to the transport, which only queues.
+class ConnectionResponder : public FIX::Responder {
+ public:
+  ConnectionResponder(FixConnections& out, uint64_t id) : out_(out), id_(id) {}
+  bool send(const std::string& bytes) override { return out_.send(id_, bytes); }
+  void disconnect() override {
+    closing_ = true;
+    out_.close(id_);
+  }
+  bool closing() const { return closing_; }
+
+ private:
+  FixConnections& out_;
+  uint64_t id_;
+  std::atomic<bool> closing_{false};
+};
+
+}  // namespace
 
 struct FixEngine::Impl : public FIX::Application {
-  Impl(const FixSettings& s, FixHandler& h) : settings(s), handler(h) {}
+  Impl(const FixSettings& s, FixHandler& h, FixConnections& c) : settings(s), handler(h), out(c) {}
 
   FixSettings settings;
   FixHandler& handler;
+  FixConnections& out;
   std::unique_ptr<FIX::MessageStoreFactory> store;
   NullLogFactory logs;
-  std::unique_ptr<FIX::ThreadedSocketAcceptor> plain;
-  std::unique_ptr<FIX::ThreadedSSLSocketAcceptor> secure;
+  std::unique_ptr<FIX::SessionFactory> factory;
+  std::vector<FIX::Session*> created;
 
-  std::mutex mutex;
+  // I/O thread only.
+  struct Conn {
+    enum State { awaiting_logon, checking, live };
+    bool tls = false;
+    std::string address;
+    State state = awaiting_logon;
+    FIX::Session* session = nullptr;  // registered to this connection from its Logon on
+    std::unique_ptr<ConnectionResponder> responder;
+    std::string logon;
+    std::vector<std::string> held;
+  };
+  std::map<uint64_t, Conn> conns;
+
+  // The verdict on the Logon being handed to its session right now (read in fromAdmin).
+  struct Verdict {
+    uint64_t connection;
+    std::string refusal;
+  };
+  std::mutex mutex;  // guards the maps below (sends come from other threads)
+  std::map<FIX::SessionID, Verdict> verdicts;
   std::map<FIX::SessionID, uint64_t> ids;
   std::map<uint64_t, FIX::SessionID> sessions;
 
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID&) override {
-    if (settings.send_timeout_ms > 0) bound_acceptor_sends(settings.port, settings.tls_port, settings.send_timeout_ms);
+  void onLogon(const FIX::SessionID& sid) override {
+    uint64_t id = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = ids.find(sid);
+      if (it == ids.end()) return;
+      id = it->second;
+    }
+    handler.on_logon(id);
   }
   void onLogout(const FIX::SessionID& sid) override {
     uint64_t id = 0;
@@ -170,23 +187,13 @@ struct FixEngine::Impl : public FIX::Application {
     FIX::MsgType type;
     m.getHeader().getField(type);
     if (type.getValue() != FIX::MsgType_Logon) return;
-    std::string reason;
-    uint64_t id = 0;
-    try {
-      const std::string user = m.isSetField(kUsername) ? m.getField(kUsername) : std::string();
-      const std::string pass = m.isSetField(kPassword) ? m.getField(kPassword) : std::string();
-      if (user.empty() || pass.empty()) {
-        reason = "not_authenticated: Username(553) and Password(554) are required";
-      } else {
-        reason = handler.on_logon(sid.getTargetCompID().getValue(), user, pass, id);
-      }
-    } catch (const std::exception& e) {
-      reason = std::string("internal error: ") + e.what();
-    }
-    if (!reason.empty()) throw FIX::RejectLogon(reason);
     std::lock_guard<std::mutex> lock(mutex);
-    ids[sid] = id;
-    sessions[id] = sid;
+    auto v = verdicts.find(sid);
+    // The server checked this Logon before QuickFIX saw it; one that arrives any other way is refused.
+    if (v == verdicts.end()) throw FIX::RejectLogon("not_authenticated: log on first");
+    if (!v->second.refusal.empty()) throw FIX::RejectLogon(v->second.refusal);
+    ids[sid] = v->second.connection;
+    sessions[v->second.connection] = sid;
   }
 
   void fromApp(const FIX::Message& m, const FIX::SessionID& sid)
@@ -201,31 +208,31 @@ struct FixEngine::Impl : public FIX::Application {
     try {
       handler.on_message(id, from_quickfix(m));
     } catch (const std::exception&) {
-      // Nothing may escape into QuickFIX's thread (its exception specification would terminate the process).
+      // Nothing may escape into QuickFIX (its exception specification would terminate the process).
     }
   }
 
-  FIX::SessionSettings acceptor_settings(int port, const std::string& sender, bool tls) {
-    FIX::SessionSettings s;
-    FIX::Dictionary d = base_dictionary(settings.dictionary, settings.heartbeat_s, settings.reset_on_logon);
+  FIX::Dictionary session_settings() const {
+    FIX::Dictionary d = base_dictionary(settings.dictionary, 30, settings.reset_on_logon);
     d.setString(FIX::CONNECTION_TYPE, "acceptor");
-    d.setInt(FIX::SOCKET_ACCEPT_PORT, port);
-    d.setString(FIX::SOCKET_REUSE_ADDRESS, "Y");
-    if (settings.store == "file") d.setString(FIX::FILE_STORE_PATH, settings.store_dir);
-    if (tls) {
-      d.setString(FIX::SERVER_CERT_FILE, settings.cert_file);
-      d.setString(FIX::SERVER_CERT_KEY_FILE, settings.key_file);
-      d.setString(FIX::SSL_PROTOCOL, "all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1");
+    return d;
+  }
+
+  // Hands one message to a live session. False when the connection must close.
+  bool deliver(Conn& c, const std::string& message) {
+    try {
+      c.session->next(message, FIX::UtcTimeStamp());
+    } catch (const FIX::InvalidMessage&) {
+      if (!c.session->isLoggedOn()) return false;  // garbage before the session is up: no reply, closed
+    } catch (...) {
+      return false;
     }
-    s.set(d);
-    for (const std::string& target : settings.target_comp_ids) {
-      s.set(FIX::SessionID("FIX.4.4", sender, target), FIX::Dictionary());
-    }
-    return s;
+    return !(c.responder && c.responder->closing());
   }
 };
 
-FixEngine::FixEngine(const FixSettings& settings, FixHandler& handler) : impl_(new Impl(settings, handler)) {}
+FixEngine::FixEngine(const FixSettings& settings, FixHandler& handler, FixConnections& connections)
+    : impl_(new Impl(settings, handler, connections)) {}
 FixEngine::~FixEngine() { stop(); }
 
 std::string FixEngine::start() {
@@ -237,29 +244,135 @@ std::string FixEngine::start() {
     } else {
       s.store.reset(new FIX::MemoryStoreFactory());
     }
-    if (s.settings.port >= 0) {
-      s.plain.reset(new FIX::ThreadedSocketAcceptor(s, *s.store, s.acceptor_settings(s.settings.port, s.settings.sender_comp_id, false), s.logs));
-      s.plain->start();
-    }
-    if (s.settings.tls_port >= 0) {
-      s.secure.reset(new FIX::ThreadedSSLSocketAcceptor(s, *s.store, s.acceptor_settings(s.settings.tls_port, s.settings.tls_sender_comp_id, true), s.logs));
-      s.secure->start();
+    s.factory.reset(new FIX::SessionFactory(s, *s.store, &s.logs));
+    const FIX::Dictionary d = s.session_settings();
+    for (const std::string& sender : {s.settings.sender_comp_id, s.settings.tls_sender_comp_id}) {
+      for (const std::string& target : s.settings.target_comp_ids) {
+        s.created.push_back(s.factory->create(FIX::SessionID("FIX.4.4", sender, target), d));
+      }
     }
   } catch (const std::exception& e) {
-    return std::string("FIX acceptor: ") + e.what();
+    stop();
+    return std::string("FIX sessions: ") + e.what();
   }
   return std::string();
 }
 
 void FixEngine::stop() {
   Impl& s = *impl_;
-  try {
-    if (s.plain) s.plain->stop();
-    if (s.secure) s.secure->stop();
-  } catch (const std::exception&) {
+  std::vector<uint64_t> open;
+  for (const auto& c : s.conns) open.push_back(c.first);
+  for (uint64_t id : open) closed(id);
+  for (FIX::Session* session : s.created) s.factory->destroy(session);
+  s.created.clear();
+  s.factory.reset();
+}
+
+void FixEngine::opened(uint64_t connection, bool tls, const std::string& address) {
+  Impl::Conn& c = impl_->conns[connection];
+  c.tls = tls;
+  c.address = address;
+}
+
+bool FixEngine::received(uint64_t connection, const std::string& message) {
+  Impl& s = *impl_;
+  auto it = s.conns.find(connection);
+  if (it == s.conns.end()) return false;
+  Impl::Conn& c = it->second;
+  switch (c.state) {
+    case Impl::Conn::live:
+      return s.deliver(c, message);
+    case Impl::Conn::checking:
+      // A client should wait for the answer to its Logon; a few messages are kept for after it.
+      if (c.held.size() >= s.settings.max_held_messages) return false;
+      c.held.push_back(message);
+      return true;
+    case Impl::Conn::awaiting_logon:
+      break;
   }
-  s.plain.reset();
-  s.secure.reset();
+  LogonRequest logon;
+  try {
+    if (FIX::identifyType(message) != FIX::MsgType_Logon) return false;  // the first message is a Logon
+    FIX::Session* session = FIX::Session::lookupSession(message, true);
+    if (!session) return false;  // no such CompID pair
+    const FIX::SessionID sid = session->getSessionID();
+    const std::string& ours = c.tls ? s.settings.tls_sender_comp_id : s.settings.sender_comp_id;
+    if (sid.getSenderCompID().getValue() != ours) return false;  // a TLS CompID over plain TCP, or back
+    FIX::Message m(message, false);
+    if (!FIX::Session::registerSession(sid)) return false;  // in use by another connection
+    c.session = session;
+    logon.target_comp_id = sid.getTargetCompID().getValue();
+    if (m.isSetField(kUsername)) logon.username = m.getField(kUsername);
+    if (m.isSetField(kPassword)) logon.password = m.getField(kPassword);
+  } catch (...) {
+    return false;  // not a FIX message QuickFIX can read
+  }
+  c.state = Impl::Conn::checking;
+  c.logon = message;
+  logon.connection = connection;
+  logon.address = c.address;
+  logon.tls = c.tls;
+  s.handler.authenticate(logon);
+  return true;
+}
+
+void FixEngine::logon_checked(uint64_t connection, const std::string& refusal) {
+  Impl& s = *impl_;
+  auto it = s.conns.find(connection);
+  if (it == s.conns.end() || it->second.state != Impl::Conn::checking) return;  // gone meanwhile
+  Impl::Conn& c = it->second;
+  const FIX::SessionID sid = c.session->getSessionID();
+  c.responder.reset(new ConnectionResponder(s.out, connection));
+  c.session->setResponder(c.responder.get());
+  c.state = Impl::Conn::live;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.verdicts[sid] = Impl::Verdict{connection, refusal};
+  }
+  bool ok = s.deliver(c, c.logon);
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.verdicts.erase(sid);
+  }
+  c.logon.clear();
+  std::vector<std::string> held;
+  held.swap(c.held);
+  for (const std::string& m : held) {
+    if (!ok) break;
+    ok = s.deliver(c, m);
+  }
+  if (!ok) s.out.close(connection);
+}
+
+void FixEngine::closed(uint64_t connection) {
+  Impl& s = *impl_;
+  auto it = s.conns.find(connection);
+  if (it == s.conns.end()) return;
+  Impl::Conn& c = it->second;
+  if (c.session) {
+    const FIX::SessionID sid = c.session->getSessionID();
+    // Under the session's lock: its responder is dropped (no send can use it after this returns) and,
+    // when it was logged on, onLogout tells the server.
+    if (c.responder) c.session->disconnect();
+    FIX::Session::unregisterSession(sid);
+  }
+  s.conns.erase(it);
+}
+
+void FixEngine::tick() {
+  for (auto& entry : impl_->conns) {
+    Impl::Conn& c = entry.second;
+    if (c.state != Impl::Conn::live) continue;
+    try {
+      c.session->next(FIX::UtcTimeStamp());
+    } catch (...) {
+    }
+  }
+}
+
+bool FixEngine::logged_on(uint64_t connection) const {
+  auto it = impl_->conns.find(connection);
+  return it != impl_->conns.end() && it->second.state == Impl::Conn::live && it->second.session->isLoggedOn();
 }
 
 FixEngine::SendOutcome FixEngine::send(uint64_t session, const FixMessage& msg) {
@@ -291,6 +404,30 @@ void FixEngine::logout(uint64_t session, const std::string& reason) {
     sid = it->second;
   }
   if (FIX::Session* s = FIX::Session::lookupSession(sid)) s->logout(reason);
+}
+
+bool parse_with_dictionary(const std::string& dictionary, const std::string& message, FixMessage& out, std::string& why) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<FIX::DataDictionary>> loaded;
+  const FIX::DataDictionary* dd = nullptr;
+  try {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::unique_ptr<FIX::DataDictionary>& slot = loaded[dictionary];
+    if (!slot) slot.reset(new FIX::DataDictionary(dictionary));
+    dd = slot.get();
+  } catch (const std::exception& e) {
+    why = std::string("dictionary: ") + e.what();
+    return false;
+  }
+  try {
+    FIX::Message m(message, *dd, true);
+    dd->validate(m);
+    out = from_quickfix(m);
+    return true;
+  } catch (const std::exception& e) {
+    why = e.what();
+    return false;
+  }
 }
 
 // ----------------------------------------------------------------------------------------------------

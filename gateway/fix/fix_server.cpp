@@ -6,20 +6,22 @@ namespace cpx::fix {
 
 FixServer::FixServer(server::ServerCore& core) : core_(core) {
   const server::ServerConfig& c = core.config();
-  settings_.bind = c.bind;
-  settings_.port = c.fix_port;
-  settings_.tls_port = c.fix_tls_port;
-  settings_.cert_file = c.tls_cert;
-  settings_.key_file = c.tls_key;
+  transport_settings_.bind = c.bind;
+  transport_settings_.port = c.fix_port;
+  transport_settings_.tls_port = c.fix_tls_port;
+  transport_settings_.cert_file = c.tls_cert;
+  transport_settings_.key_file = c.tls_key;
+  transport_settings_.max_message_bytes = c.max_message_bytes;
+  transport_settings_.max_outbound_bytes = c.max_outbound_bytes;
+  transport_settings_.login_timeout_ms = c.login_timeout_ms;
+  transport_settings_.write_timeout_ms = c.fix_send_timeout_ms > 0 ? c.fix_send_timeout_ms : 3'600'000;
   settings_.sender_comp_id = c.fix_sender_comp_id;
   settings_.tls_sender_comp_id = c.fix_sender_comp_id + "S";
   for (const auto& s : c.fix_sessions) settings_.target_comp_ids.push_back(s.target_comp_id);
-  settings_.heartbeat_s = c.fix_heartbeat_s;
   settings_.reset_on_logon = c.fix_reset_on_logon;
   settings_.store = c.fix_store;
   settings_.store_dir = c.data_dir + "/fix";
   settings_.dictionary = c.fix_dictionary;
-  settings_.send_timeout_ms = c.fix_send_timeout_ms;
   sink_ = std::make_unique<FixSink>(core, [this](std::vector<FixItem>&& items) { route(std::move(items)); });
   core.add_listener(sink_.get());
   core.add_sink(sink_.get());
@@ -43,17 +45,26 @@ FixServer::FixServer(server::ServerCore& core) : core_(core) {
 FixServer::~FixServer() { stop(); }
 
 Result<bool> FixServer::start() {
-  if (settings_.port < 0 && settings_.tls_port < 0) return true;
+  if (transport_settings_.port < 0 && transport_settings_.tls_port < 0) return true;
   if (settings_.target_comp_ids.empty()) return true;  // no sessions configured: FIX is off
-  engine_ = std::make_unique<fixapi::FixEngine>(settings_, *this);
+  transport_ = std::make_unique<FixTransport>(transport_settings_, core_.connections(), core_.metrics(),
+                                              [this] { return core_.new_session_id(); });
+  engine_ = std::make_unique<fixapi::FixEngine>(settings_, *this, *transport_);
   const std::string error = engine_->start();
   if (!error.empty()) return Error{"fix_error", error};
+  logons_ = std::make_unique<FixLogons>(core_);
+  auto listening = transport_->start(*engine_);
+  if (!listening) {
+    transport_->stop();
+    return listening.error();
+  }
   started_ = true;
   return true;
 }
 
 void FixServer::stop() {
-  if (engine_) engine_->stop();  // logs every session out (onLogout closes them below)
+  logons_.reset();  // Logons being checked are refused; their answers find their connections gone
+  if (transport_) transport_->stop();  // closes every connection: logged-on sessions end (on_logout)
   std::vector<uint64_t> ids;
   {
     std::lock_guard lock(mutex_);
@@ -61,7 +72,9 @@ void FixServer::stop() {
   }
   for (uint64_t id : ids) close_session(id);
   join_retired(true);  // before the engine goes: a sender may still be in engine_->send
+  if (engine_) engine_->stop();
   engine_.reset();
+  transport_.reset();
   started_ = false;
 }
 
@@ -82,34 +95,39 @@ void FixServer::join_retired(bool all) {
     if (t.joinable()) t.join();
 }
 
-std::string FixServer::on_logon(const std::string& target_comp_id, const std::string& username,
-                                const std::string& password, uint64_t& session) {
-  const uint64_t generation = core_.users().generation(username);
-  auto user = core_.users().check_password(username, password);
-  if (!user) {
-    core_.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
-    core_.audit(username, "login_failed", "fix " + target_comp_id + " bad_credentials");
-    return "bad_credentials: unknown user, wrong password or disabled user";
-  }
-  // The participant's id lives on the engine thread: ask it (a logon may wait a moment; orders never do).
-  auto resolved = std::make_shared<std::promise<ParticipantId>>();
-  core_.sequencer().submit(0, [this, resolved, code = user->participant](Timestamp, std::vector<Command>&) {
-    const ParticipantId p = core_.names().participant(code);
-    if (p != kNoParticipant) sink_->session_joined(p);
-    resolved->set_value(p);
+// I/O thread: the Logon goes to the worker; its answer comes back to the I/O thread, where QuickFIX
+// takes the Logon (accepting it only with the worker's approval, in on_logon below).
+void FixServer::authenticate(const fixapi::LogonRequest& logon) {
+  logons_->check(logon, [this, connection = logon.connection](LogonVerdict v) {
+    transport_->post([this, connection, v = std::move(v)]() mutable {
+      const std::string refusal = v.refusal;
+      if (refusal.empty()) approved_[connection] = std::move(v);
+      engine_->logon_checked(connection, refusal);
+      approved_.erase(connection);  // taken by on_logon, or QuickFIX refused the Logon after all
+    });
   });
-  auto f = resolved->get_future();
-  // (On a timeout the engine thread may still count the session in; the sink then builds messages for a
-  // participant nobody receives, which costs time but is never wrong.)
-  if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return "unavailable: the exchange did not answer";
-  const ParticipantId p = f.get();
-  if (p == kNoParticipant) return "unknown_participant: the user's participant '" + user->participant + "' is not known";
+}
+
+// I/O thread, inside QuickFIX's acceptance of a Logon the worker approved: the session goes live.
+void FixServer::on_logon(uint64_t session) {
+  auto approved = approved_.find(session);
+  if (approved == approved_.end()) return;
+  const LogonVerdict v = std::move(approved->second);
+  approved_.erase(approved);
+  const ParticipantId p = v.participant;
+  core_.sequencer().submit(0, [this, p](Timestamp, std::vector<Command>&) { sink_->session_joined(p); });
 
   auto s = std::make_shared<Session>();
-  s->id = core_.new_session_id();
+  s->id = session;
   s->participant = p;
-  s->username = user->username;
+  s->username = v.username;
   s->limiter = server::RateLimiter(core_.config().requests_per_s, core_.config().burst);
+  // Rotated or disabled while this Logon was on its way: the revocation found no session to end, so this
+  // one ends at once.
+  if (core_.users().generation(v.username) != v.generation) {
+    s->drop_reason = "credentials_revoked: the user's credentials changed during the logon";
+    s->dropped.store(true, std::memory_order_relaxed);
+  }
   s->sender = std::thread([this, s] {
     send_loop(*s);
     s->finished.store(true);
@@ -120,15 +138,6 @@ std::string FixServer::on_logon(const std::string& target_comp_id, const std::st
     by_participant_[p].insert(s->id);
   }
   core_.metrics().fix_sessions.fetch_add(1, std::memory_order_relaxed);
-  // Rotated or disabled while this logon was on its way: the revocation found no session to end.
-  if (core_.users().generation(username) != generation) {
-    close_session(s->id);
-    core_.sequencer().submit(0, [this, p](Timestamp, std::vector<Command>&) { sink_->session_left(p); });
-    return "credentials_revoked: the user's credentials changed during the logon";
-  }
-  session = s->id;
-  core_.audit(user->username, "login", "fix " + target_comp_id);
-  return {};
 }
 
 void FixServer::on_logout(uint64_t session) {
@@ -186,6 +195,13 @@ void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
                                  "rl-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
     return;
   }
+  if (!core_.sequencer().available()) {  // the engine thread holds a batch it cannot write: nothing queues
+    core_.metrics().journal_unavailable.fetch_add(1, std::memory_order_relaxed);
+    core_.metrics().reject(RejectReason::Unavailable);
+    enqueue(*s, FixSink::refusal(msg, RejectReason::Unavailable, core_.sequencer().unavailable_reason(),
+                                 "na-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
+    return;
+  }
   core_.sequencer().submit(session, [this, session, p = s->participant, msg](Timestamp now, std::vector<Command>& out) {
     sink_->request(session, p, msg, now, out);
   });
@@ -224,7 +240,7 @@ void FixServer::send_loop(Session& s) {
       if (!engine_ || engine_->send(s.id, *m) != fixapi::FixEngine::SendOutcome::failed) continue;
       std::lock_guard lock(s.mutex);
       if (s.drop_reason.empty()) {
-        s.drop_reason = "slow_consumer: the connection took nothing for " + std::to_string(core_.config().fix_send_timeout_ms) + " ms";
+        s.drop_reason = "slow_consumer: the connection fell more than " + std::to_string(core_.config().max_outbound_bytes) + " bytes behind";
         s.dropped.store(true, std::memory_order_relaxed);
         core_.metrics().slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
       }

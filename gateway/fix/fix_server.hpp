@@ -2,8 +2,9 @@
 // The FIX 4.4 gateway, server side (C++20): Logon against the user store, FIX requests turned into
 // commands on the engine thread, the engine's events turned into ExecutionReports, OrderCancelRejects,
 // OrderMassCancelReports and market data, each session with its own bounded outbound queue and sender
-// thread (a client that does not read is logged out, the others never wait for it). QuickFIX itself sits
-// behind fix_api.hpp (the C++14 island).
+// thread (a client that does not read is logged out, the others never wait for it). QuickFIX's sessions
+// sit behind fix_api.hpp (the C++14 island); cpxd carries their bytes itself (fix_transport.hpp) and checks
+// Logons on a worker (fix_logons.hpp).
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -15,7 +16,9 @@
 #include <vector>
 
 #include "fix/fix_api.hpp"
+#include "fix/fix_logons.hpp"
 #include "fix/fix_sink.hpp"
+#include "fix/fix_transport.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/server_core.hpp"
 
@@ -28,12 +31,12 @@ class FixServer final : public fixapi::FixHandler {
   ~FixServer() override;
   Result<bool> start();
   void stop();
-  int port() const { return started_ ? settings_.port : -1; }
-  int tls_port() const { return started_ ? settings_.tls_port : -1; }
+  int port() const { return started_ ? transport_->port() : -1; }
+  int tls_port() const { return started_ ? transport_->tls_port() : -1; }
 
-  // FixHandler (QuickFIX threads)
-  std::string on_logon(const std::string& target_comp_id, const std::string& username, const std::string& password,
-                       uint64_t& session) override;
+  // FixHandler (the transport's I/O thread)
+  void authenticate(const fixapi::LogonRequest& logon) override;
+  void on_logon(uint64_t session) override;
   void on_logout(uint64_t session) override;
   void on_message(uint64_t session, const fixapi::FixMessage& msg) override;
 
@@ -61,8 +64,12 @@ class FixServer final : public fixapi::FixHandler {
 
   server::ServerCore& core_;
   fixapi::FixSettings settings_;
+  FixTransportSettings transport_settings_;
   std::unique_ptr<FixSink> sink_;
+  std::unique_ptr<FixTransport> transport_;
   std::unique_ptr<fixapi::FixEngine> engine_;
+  std::unique_ptr<FixLogons> logons_;
+  std::unordered_map<uint64_t, LogonVerdict> approved_;  // I/O thread: accepted Logons being handed to QuickFIX
   // Sender threads of closed sessions. Not joined where the session closes: QuickFIX calls on_logout
   // while holding the session's lock, which a sender in the middle of a send may be waiting for.
   std::mutex retired_mutex_;

@@ -2,6 +2,7 @@
 // WebSocket/HTTP gateway and the FIX gateway, the journal and ledger in RocksDB under the data directory.
 // SIGTERM or SIGINT stop it cleanly; a restart recovers from the journal.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -21,10 +22,13 @@ namespace {
 
 void usage() {
   std::fprintf(stderr,
-               "usage: cpxd [--config FILE] [--demo] [--data-dir DIR]\n"
+               "usage: cpxd [--config FILE] [--demo] [--data-dir DIR] [--accept-torn-journal-tail]\n"
                "  --config FILE    JSON configuration (default: none, built-in defaults; see config/cpxd.json)\n"
                "  --demo           on a fresh data directory, seed the demo market and demo users\n"
-               "  --data-dir DIR   overrides data_dir of the configuration\n");
+               "  --data-dir DIR   overrides data_dir of the configuration\n"
+               "  --accept-torn-journal-tail  start on a journal whose write-ahead log ends in a torn or cut record,\n"
+               "                   without that record (its WAL files are copied aside first); only after deciding\n"
+               "                   as docs/OPERATIONS.md says (\"A refused start\")\n");
 }
 
 std::string random_hex(size_t bytes) {
@@ -39,12 +43,32 @@ std::string random_hex(size_t bytes) {
   return out;
 }
 
+// Connections must never take the descriptors the journal, the snapshots and the listeners need: the soft
+// limit is raised to the hard one, and max_connections kept below it with room to spare.
+void fit_descriptor_limit(cpx::server::ServerConfig& config) {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+    ::getrlimit(RLIMIT_NOFILE, &r);
+  }
+  constexpr rlim_t kReserve = 256;  // journal files, listeners, TLS files, the audit log, pipes
+  const rlim_t room = r.rlim_cur > 2 * kReserve ? r.rlim_cur - kReserve : r.rlim_cur / 2;
+  if (config.max_connections > room) {
+    std::printf("cpxd: max_connections %zu lowered to %llu (open files limit %llu)\n", config.max_connections,
+                static_cast<unsigned long long>(room), static_cast<unsigned long long>(r.rlim_cur));
+    config.max_connections = static_cast<size_t>(room);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string config_path;
   std::string data_dir;
   bool demo = false;
+  bool accept_torn_tail = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
@@ -53,6 +77,8 @@ int main(int argc, char** argv) {
       data_dir = argv[++i];
     } else if (a == "--demo") {
       demo = true;
+    } else if (a == "--accept-torn-journal-tail") {
+      accept_torn_tail = true;
     } else if (a == "--help" || a == "-h") {
       usage();
       return 0;
@@ -72,7 +98,9 @@ int main(int argc, char** argv) {
     config = *loaded;
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
+  config.accept_torn_journal_tail = accept_torn_tail;
   cpx::server::fill_defaults(config);
+  fit_descriptor_limit(config);
 
   // Signals are taken by sigwait below: block them before any thread starts so that none inherits them.
   sigset_t stop_signals;
@@ -95,7 +123,8 @@ int main(int argc, char** argv) {
   std::fputs(log.c_str(), stdout);
   if (!opened) {
     std::fprintf(stderr, "cpxd: %s\n", opened.error().text.c_str());
-    return 1;
+    // A torn journal tail waits for the operator's decision (docs/OPERATIONS.md): its own exit code.
+    return opened.error().code == "journal_torn_tail" ? 3 : 1;
   }
   cpx::server::ServerCore& core = **opened;
   cpx::web::WebGateway web(core);
@@ -161,8 +190,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(core.durable_seq()), fresh && demo ? ", demo market seeded" : "");
   if (web.port() >= 0) std::printf("cpxd: HTTP  http://%s:%d/  WebSocket ws://%s:%d/ws\n", config.bind.c_str(), web.port(), config.bind.c_str(), web.port());
   if (web.tls_port() >= 0) std::printf("cpxd: HTTPS https://%s:%d/  WebSocket wss://%s:%d/ws  (certificate %s)\n", config.bind.c_str(), web.tls_port(), config.bind.c_str(), web.tls_port(), config.tls_cert.c_str());
-  if (fix.port() >= 0) std::printf("cpxd: FIX 4.4 tcp://0.0.0.0:%d (QuickFIX 1.15.1 binds every interface)  server CompID %s\n", fix.port(), config.fix_sender_comp_id.c_str());
-  if (fix.tls_port() >= 0) std::printf("cpxd: FIX 4.4 over TLS 0.0.0.0:%d  server CompID %sS\n", fix.tls_port(), config.fix_sender_comp_id.c_str());
+  if (fix.port() >= 0) std::printf("cpxd: FIX 4.4 tcp://%s:%d  server CompID %s\n", config.bind.c_str(), fix.port(), config.fix_sender_comp_id.c_str());
+  if (fix.tls_port() >= 0) std::printf("cpxd: FIX 4.4 over TLS %s:%d  server CompID %sS\n", config.bind.c_str(), fix.tls_port(), config.fix_sender_comp_id.c_str());
   if (demo) {
     std::printf("cpxd: demo users (user / password / API key / secret):\n");
     for (const auto& u : cpx::server::demo_users())

@@ -58,12 +58,21 @@ std::string Metrics::prometheus() const {
   counter(out, "cpx_auth_failures_total", "counter", "Failed logins and request signatures.", ld(auth_failures));
   counter(out, "cpx_slow_consumer_drops_total", "counter", "Sessions dropped for not reading their data.",
           ld(slow_consumer_drops));
+  counter(out, "cpx_connections_refused_total", "counter", "Connections closed at once by the connection limits.",
+          ld(connections_refused));
+  counter(out, "cpx_login_timeouts_total", "counter", "Connections closed for not logging in within login_timeout_ms.",
+          ld(login_timeouts));
+  counter(out, "cpx_fix_bad_frames_total", "counter", "FIX connections closed for bytes that are not a FIX frame.",
+          ld(fix_bad_frames));
+  counter(out, "cpx_journal_unavailable_total", "counter", "Requests refused while the journal could not be written.",
+          ld(journal_unavailable));
   counter(out, "cpx_journal_fsyncs_total", "counter", "Synced journal writes (one per batch).", ld(journal_fsyncs));
   counter(out, "cpx_journal_commands_total", "counter", "Commands made durable.", ld(journal_commands));
   out += "# HELP cpx_sessions Open sessions by gateway.\n# TYPE cpx_sessions gauge\n";
   out += "cpx_sessions{gateway=\"websocket\"} " + std::to_string(ld(ws_sessions)) + "\n";
   out += "cpx_sessions{gateway=\"http\"} " + std::to_string(ld(http_connections)) + "\n";
   out += "cpx_sessions{gateway=\"fix\"} " + std::to_string(ld(fix_sessions)) + "\n";
+  counter(out, "cpx_fix_connections", "gauge", "FIX connections open, logged on or not.", ld(fix_connections));
   out += durable_latency.prometheus("cpx_request_durable_seconds",
                                     "Request received to its durable acknowledgement released.");
   return out;

@@ -38,6 +38,11 @@ struct Metrics {
   std::atomic<int64_t> ws_sessions{0};
   std::atomic<int64_t> http_connections{0};
   std::atomic<int64_t> fix_sessions{0};
+  std::atomic<int64_t> fix_connections{0};        // FIX sockets open (logged on or not)
+  std::atomic<uint64_t> connections_refused{0};   // accepted sockets closed at once (connection limits)
+  std::atomic<uint64_t> login_timeouts{0};        // connections closed for not logging on in time
+  std::atomic<uint64_t> fix_bad_frames{0};        // FIX connections closed for bytes that are no FIX frame
+  std::atomic<uint64_t> journal_unavailable{0};   // requests refused because the journal cannot be written
   std::atomic<uint64_t> journal_fsyncs{0};
   std::atomic<uint64_t> journal_commands{0};
   LatencyHistogram durable_latency;

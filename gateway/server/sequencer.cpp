@@ -2,6 +2,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace cpx::server {
@@ -61,6 +62,41 @@ void Sequencer::stop() {
 SequencerStats Sequencer::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
+}
+
+std::string Sequencer::unavailable_reason() const {
+  std::lock_guard lock(mutex_);
+  return unavailable_reason_;
+}
+
+Result<uint64_t> Sequencer::hold_until_written() {
+  auto unavailable = [&](const std::string& why) {
+    std::lock_guard lock(mutex_);
+    unavailable_reason_ = "the journal cannot be written: " + why;
+  };
+  unavailable(journal_.last_error());
+  available_.store(false, std::memory_order_release);
+  // Nothing of the held batch has left the process: its requests wait (their answers are staged in the
+  // sinks), new ones are refused by the gateways. Tried again at a growing interval, up to once a second.
+  int64_t wait_ms = 50;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return stopping_; }))
+        return make_error("stopping", "stopped while the journal could not be written: " + unavailable_reason_);
+    }
+    auto written = journal_.retry_pending();
+    if (written) {
+      {
+        std::lock_guard lock(mutex_);
+        unavailable_reason_.clear();
+      }
+      available_.store(true, std::memory_order_release);
+      return written;
+    }
+    unavailable(journal_.last_error());
+    wait_ms = std::min<int64_t>(wait_ms * 2, 1000);
+  }
 }
 
 size_t Sequencer::queued() const {
@@ -133,6 +169,7 @@ void Sequencer::process(std::vector<Pending>& batch) {
     auto first = journal_.append(commands_, [&](rocksdb::WriteBatch& wb) {
       exchange_.ledger().drain_to(wb, journal_.ledger_family());
     });
+    if (!first && journal_.has_pending()) first = hold_until_written();
     durable = first.ok() && exchange_.ledger_failures() == 0;
     if (first.ok()) first_seq = *first;
   }

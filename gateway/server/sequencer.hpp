@@ -5,6 +5,7 @@
 // then releases each command's events. So an acknowledgement never leaves before its command is durable,
 // and throughput does not stop at one fsync per order. The engine thread never waits for a gateway:
 // callbacks and sinks must only queue output for their I/O threads.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -82,6 +83,13 @@ class Sequencer {
   SequencerStats stats() const;  // after stop(), or approximately while running
   size_t queued() const;
 
+  // False while a batch cannot be made durable (the disk is full, the journal's device fails): the engine
+  // thread holds that batch — applied in memory, not acknowledged — and writes it again until it goes
+  // through (then everything continues as if it had been slow). Meanwhile gateways refuse new requests
+  // with `unavailable` instead of queueing them. Thread-safe.
+  bool available() const { return available_.load(std::memory_order_acquire); }
+  std::string unavailable_reason() const;
+
  private:
   struct Pending {
     Command command;
@@ -92,6 +100,8 @@ class Sequencer {
   };
   void run();
   void process(std::vector<Pending>& batch);
+  // The journal refused the batch and kept it: retries until it is durable (or the sequencer stops).
+  Result<uint64_t> hold_until_written();
 
   persistence::Exchange& exchange_;
   persistence::Journal& journal_;
@@ -111,6 +121,8 @@ class Sequencer {
   std::thread thread_;
   SequencerStats stats_;
   bool failed_ = false;  // engine thread only
+  std::atomic<bool> available_{true};
+  std::string unavailable_reason_;  // guarded by mutex_
   std::vector<Command> commands_;        // engine thread: the batch's commands, for the journal
   std::vector<std::string> events_of_;   // engine thread: per request, its events (for Done)
   std::vector<size_t> count_of_;         // engine thread: per request, how many commands it became

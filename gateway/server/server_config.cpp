@@ -31,7 +31,9 @@ Result<ServerConfig> load_server_config(const std::string& path) {
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
       "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "max_message_bytes",
       "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "snapshot_every", "rehearsal_clock",
-      "max_batch", "auction_schedule", "auction_gate_hour", "auction_days_ahead", "auction_time_limit_s", "comment"};
+      "max_batch", "max_connections", "max_connections_per_address", "login_timeout_ms", "http_idle_timeout_ms",
+      "login_address_burst", "login_address_refill_ms", "login_user_burst", "login_user_refill_ms", "fix_logon_checks_per_s",
+      "fix_logon_burst", "fix_logon_queue", "audit_failures_per_s", "auction_schedule", "auction_gate_hour", "auction_days_ahead", "auction_time_limit_s", "comment"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (!known.count(it.key())) return Error{"bad_config", path + ": unknown key \"" + it.key() + "\""};
   }
@@ -65,6 +67,18 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.auth_window_ms = doc.value("auth_window_ms", c.auth_window_ms);
     c.ws_cancel_on_disconnect = doc.value("ws_cancel_on_disconnect", c.ws_cancel_on_disconnect);
     c.ws_write_timeout_ms = doc.value("ws_write_timeout_ms", c.ws_write_timeout_ms);
+    c.max_connections = doc.value("max_connections", c.max_connections);
+    c.max_connections_per_address = doc.value("max_connections_per_address", c.max_connections_per_address);
+    c.login_timeout_ms = doc.value("login_timeout_ms", c.login_timeout_ms);
+    c.http_idle_timeout_ms = doc.value("http_idle_timeout_ms", c.http_idle_timeout_ms);
+    c.login_address_burst = doc.value("login_address_burst", c.login_address_burst);
+    c.login_address_refill_ms = doc.value("login_address_refill_ms", c.login_address_refill_ms);
+    c.login_user_burst = doc.value("login_user_burst", c.login_user_burst);
+    c.login_user_refill_ms = doc.value("login_user_refill_ms", c.login_user_refill_ms);
+    c.fix_logon_checks_per_s = doc.value("fix_logon_checks_per_s", c.fix_logon_checks_per_s);
+    c.fix_logon_burst = doc.value("fix_logon_burst", c.fix_logon_burst);
+    c.fix_logon_queue = doc.value("fix_logon_queue", c.fix_logon_queue);
+    c.audit_failures_per_s = doc.value("audit_failures_per_s", c.audit_failures_per_s);
     c.snapshot_every = doc.value("snapshot_every", c.snapshot_every);
     c.rehearsal_clock = doc.value("rehearsal_clock", c.rehearsal_clock);
     c.max_batch = doc.value("max_batch", c.max_batch);
@@ -81,6 +95,17 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   if (c.fix_max_queued_messages == 0) return Error{"bad_config", path + ": fix_max_queued_messages must be positive"};
   if (c.fix_send_timeout_ms < 0) return Error{"bad_config", path + ": fix_send_timeout_ms is 0 (no limit) or more"};
   if (c.ws_write_timeout_ms <= 0) return Error{"bad_config", path + ": ws_write_timeout_ms must be positive"};
+  if (c.max_connections == 0 || c.max_connections_per_address == 0)
+    return Error{"bad_config", path + ": max_connections and max_connections_per_address must be positive"};
+  if (c.login_timeout_ms <= 0 || c.login_timeout_ms > 3'600'000 || c.http_idle_timeout_ms <= 0 || c.http_idle_timeout_ms > 3'600'000)
+    return Error{"bad_config", path + ": login_timeout_ms and http_idle_timeout_ms are 1 to 3600000"};
+  for (int64_t v : {c.login_address_burst, c.login_user_burst, c.fix_logon_burst})
+    if (v < 1 || v > 1000) return Error{"bad_config", path + ": login_address_burst, login_user_burst and fix_logon_burst are 1 to 1000"};
+  for (int64_t v : {c.login_address_refill_ms, c.login_user_refill_ms})
+    if (v < 1 || v > 3'600'000) return Error{"bad_config", path + ": login_*_refill_ms are 1 to 3600000"};
+  if (c.fix_logon_checks_per_s < 1 || c.fix_logon_checks_per_s > 1000 || c.fix_logon_queue == 0 || c.fix_logon_queue > 100000)
+    return Error{"bad_config", path + ": fix_logon_checks_per_s is 1 to 1000, fix_logon_queue 1 to 100000"};
+  if (c.audit_failures_per_s < 0 || c.audit_failures_per_s > 100000) return Error{"bad_config", path + ": audit_failures_per_s is 0 to 100000"};
   if (c.max_batch == 0) return Error{"bad_config", path + ": max_batch must be positive"};
   if (c.auction_gate_hour < 0 || c.auction_gate_hour > 23) return Error{"bad_config", path + ": auction_gate_hour is 0 to 23 (CST)"};
   if (c.auction_days_ahead < 1 || c.auction_days_ahead > 7) return Error{"bad_config", path + ": auction_days_ahead is 1 to 7"};

@@ -41,6 +41,24 @@ struct ServerConfig {
   size_t max_frame_bytes = 1024 * 1024;     // larger WebSocket frames close the connection (1009)
   size_t max_outbound_bytes = 8 * 1024 * 1024;  // a client further behind is dropped (slow_consumer)
   int64_t auth_window_ms = 5000;
+
+  // What one client can hold or try (docs/OPERATIONS.md, "Limits against abuse"). Connections of every
+  // listener count together; the total is also kept below the process's descriptor limit at start.
+  size_t max_connections = 10000;
+  size_t max_connections_per_address = 256;
+  int64_t login_timeout_ms = 10000;          // a WebSocket or FIX connection not logged on by then is closed
+  int64_t http_idle_timeout_ms = 10000;      // an HTTP connection with no request for this long is closed
+  // Failed logins per source address and per user name / API key: a burst, then one more per refill.
+  int64_t login_address_burst = 20;
+  int64_t login_address_refill_ms = 3000;
+  int64_t login_user_burst = 5;
+  int64_t login_user_refill_ms = 30000;
+  // FIX passwords (PBKDF2) are checked on one worker thread, at most this many per second on average
+  // (a burst of fix_logon_burst), with at most fix_logon_queue waiting; the rest are refused (login_busy).
+  int64_t fix_logon_checks_per_s = 4;
+  int64_t fix_logon_burst = 10;
+  size_t fix_logon_queue = 64;
+  int64_t audit_failures_per_s = 10;         // failed logins written one by one; the rest are counted
   bool ws_cancel_on_disconnect = true;
   int64_t ws_write_timeout_ms = 30000;      // a WebSocket write the client takes nothing of this long closes it
 
@@ -61,6 +79,10 @@ struct ServerConfig {
   // (it grows with the ledger); a million commands replay in about a second at recovery.
   uint64_t snapshot_every = 1000000;
   size_t max_batch = 4096;
+
+  // Not a config key: cpxd --accept-torn-journal-tail, for one start after the operator decided
+  // (docs/OPERATIONS.md, "A refused start").
+  bool accept_torn_journal_tail = false;
 };
 
 // Reads a JSON config file; unknown keys are refused so that a typo does not pass silently.

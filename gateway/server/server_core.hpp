@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "auth/audit_log.hpp"
+#include "auth/audit_writer.hpp"
+#include "auth/login_guard.hpp"
 #include "exchange.hpp"
 #include "journal.hpp"
 #include "json/client_order_ids.hpp"
@@ -17,6 +19,7 @@
 #include "json/event_fanout.hpp"
 #include "json/names.hpp"
 #include "server/auction_runner.hpp"
+#include "server/connection_limits.hpp"
 #include "server/metrics.hpp"
 #include "server/sequencer.hpp"
 #include "server/server_config.hpp"
@@ -77,8 +80,21 @@ class ServerCore final : public BatchSink {
   // starts where the journal's last time left it, so time never runs backwards.
   Timestamp exchange_clock() const { return wall_clock() + clock_offset_.load(std::memory_order_relaxed); }
   void advance_clock(int64_t ns) { clock_offset_.fetch_add(ns, std::memory_order_relaxed); }
-  // Appends to the hash-chained audit log (logins, operator actions); never pass secrets.
+  // The hash-chained audit log (logins, operator actions; never pass secrets), written by its own thread.
+  // audit(): on record in the background. audit_then(): `done(true)` once the entry is durable, `done(false)`
+  // when it cannot be written — the action must then not go ahead (called on the audit thread, or at once).
+  // audit_failure(): a failed login, bounded (counted instead of written past audit_failures_per_s).
   void audit(std::string_view actor, std::string_view action, std::string_view detail);
+  void audit_then(std::string_view actor, std::string_view action, std::string_view detail, auth::AuditWriter::Done done);
+  void audit_failure(std::string_view actor, std::string_view action, std::string_view detail);
+  const auth::AuditWriter& audit_writer() const { return *audit_; }
+  // Waits until every queued audit entry has been tried and its caller told (a gateway stopping calls it,
+  // so that no answer arrives after it is gone).
+  void flush_audit() { audit_->flush(); }
+  // Every listener's connections count here (per address and in total).
+  ConnectionLimits& connections() { return *connections_; }
+  // Failed logins, per address and per user name / API key, for every gateway.
+  auth::LoginGuard& login_guard() { return *login_guard_; }
   std::string audit_path() const;
   auth::AuditVerdict verify_audit();  // the whole chain, while no entry is being appended
 
@@ -105,8 +121,9 @@ class ServerCore final : public BatchSink {
   std::unique_ptr<UserStore> users_;
   Metrics metrics_;
   MetricsListener metrics_listener_{metrics_};
-  std::mutex audit_mutex_;
-  std::unique_ptr<auth::AuditLog> audit_;
+  std::unique_ptr<auth::AuditWriter> audit_;
+  std::unique_ptr<ConnectionLimits> connections_;
+  std::unique_ptr<auth::LoginGuard> login_guard_;
   bool fresh_ = false;
   uint64_t last_snapshot_ = 0;
   std::atomic<uint64_t> next_session_{1};

@@ -102,14 +102,20 @@ uint64_t UserStore::generation(const std::string& username) const {
 
 std::optional<User> UserStore::check_password(const std::string& username, const std::string& password) const {
   User u;
+  bool known = false;
   {
     std::lock_guard lock(mutex_);
     auto it = users_.find(username);
-    if (it == users_.end() || !it->second.enabled) return std::nullopt;
-    u = it->second;
+    if (it != users_.end() && it->second.enabled) {
+      u = it->second;
+      known = true;
+    }
   }
-  // PBKDF2 is slow on purpose: outside the lock.
-  if (!auth::verify_password(password, u.password_hash)) return std::nullopt;
+  // PBKDF2 is slow on purpose: outside the lock. An unknown or disabled user costs the same work against a
+  // stand-in hash, so the time of the answer does not tell which user names exist.
+  static const std::string stand_in = auth::hash_password("no user has this password", auth::kDefaultIterations);
+  const bool match = auth::verify_password(password, known ? u.password_hash : stand_in);
+  if (!known || !match) return std::nullopt;
   return u;
 }
 

@@ -98,6 +98,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
 
   uint64_t id = 0;
   ParticipantId participant = kNoParticipant;
+  std::string address;                        // the peer's IP address
+  server::ConnectionLimits::Ticket ticket;    // its place among the connections (released with the peer)
   bool orders_feed = false;      // every private event of the participant
   bool executions_feed = false;  // its fills
 };
@@ -257,24 +259,45 @@ struct WebGateway::Impl {
     peers.erase(it);
   }
 
-  // Checks an API-key signature; on success `user` is filled. Failures are counted and audited.
+  // Checks an API-key signature from `address`; on success `user` is filled. Failures are throttled per
+  // address and per key (refused without a check once the budget is spent), counted and audited (bounded).
+  // A success is not on record yet: the caller goes ahead from audit_then's answer.
   auth::AuthResult authenticate(std::string_view key, int64_t ts, std::string_view nonce, std::string_view payload,
-                                std::string_view sig, const std::string& where, server::User& user) {
+                                std::string_view sig, const std::string& where, const std::string& address,
+                                server::User& user, std::string& refusal) {
+    const int64_t now = server::wall_clock();
+    const auto attempt = core.login_guard().begin(key, address, now);
+    if (attempt.verdict != auth::LoginVerdict::Allowed) {
+      core.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
+      core.audit_failure(std::string("key:") + std::string(key.substr(0, 32)), "login_failed",
+                         where + " from " + address + " " + auth::login_verdict_code(attempt.verdict));
+      refusal = std::string(auth::login_verdict_code(attempt.verdict));
+      return auth::AuthResult::UnknownKey;
+    }
     auto u = core.users().by_api_key(std::string(key));
     auth::AuthResult r = auth::AuthResult::UnknownKey;
     if (u) {
       verifier.set_key(u->api_key, u->api_secret);
-      r = verifier.verify(auth::SignedRequest{key, ts, nonce, payload, sig}, server::wall_clock());
+      r = verifier.verify(auth::SignedRequest{key, ts, nonce, payload, sig}, now);
     }
     if (r != auth::AuthResult::Ok) {
       core.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
-      core.audit(u ? u->username : std::string("key:") + std::string(key.substr(0, 32)), "login_failed",
-                 where + " " + std::string(auth::reason_code(r)));
+      core.audit_failure(u ? u->username : std::string("key:") + std::string(key.substr(0, 32)), "login_failed",
+                         where + " from " + address + " " + std::string(auth::reason_code(r)));
       return r;
     }
+    core.login_guard().succeeded(key, address);
     user = *u;
-    core.audit(user.username, "login", where);
     return r;
+  }
+
+  // Runs `then(true)` on the I/O thread once the entry is durable, or `then(false)` when the audit log
+  // cannot take it (the action is then refused).
+  template <class F>
+  void on_record(std::string_view actor, std::string_view action, std::string_view detail, F then) {
+    core.audit_then(actor, action, detail, [this, then = std::move(then)](bool ok) mutable {
+      net::post(ioc, [then = std::move(then), ok]() mutable { then(ok); });
+    });
   }
 
   bool rate_ok(const std::string& api_key) {
@@ -325,15 +348,41 @@ std::pair<int, std::string> route_quote_answer(server::ServerCore& core, const j
   return {200, std::move(body)};
 }
 
+// GET /health, answered on the I/O thread from what the other threads publish: 200 when the exchange
+// takes requests, 503 with the reasons when it cannot (the journal or the audit log cannot be written).
+std::pair<http::status, std::string> health_json(server::ServerCore& core) {
+  json problems = json::array();
+  if (!core.sequencer().available()) problems.push_back({{"component", "journal"}, {"reason", core.sequencer().unavailable_reason()}});
+  const auth::AuditWriter& audit = core.audit_writer();
+  if (!audit.healthy()) problems.push_back({{"component", "audit_log"}, {"reason", "the audit log cannot be written: " + audit.problem()}});
+  const auto& m = core.metrics();
+  json body = {{"status", problems.empty() ? "ok" : "unavailable"},
+               {"problems", problems},
+               {"durable_seq", core.durable_seq()},
+               {"websocket_sessions", m.ws_sessions.load()},
+               {"fix_sessions", m.fix_sessions.load()},
+               {"connections", core.connections().open()},
+               {"connections_refused", m.connections_refused.load()},
+               {"audit_entries_lost", audit.lost()},
+               {"failed_logins_counted_not_written", audit.suppressed()}};
+  return {problems.empty() ? http::status::ok : http::status::service_unavailable, body.dump()};
+}
+
 // ---------------------------------------------------------------------------------------------------
 // WebSocket session.
 
 template <class Stream>
 class WsConn final : public Peer {
  public:
-  WsConn(WebGateway::Impl& gw, Stream&& stream)
-      : gw_(gw), ws_(std::move(stream)), write_timer_(ws_.get_executor()), linger_timer_(ws_.get_executor()) {
+  WsConn(WebGateway::Impl& gw, Stream&& stream, std::string peer, server::ConnectionLimits::Ticket place)
+      : gw_(gw),
+        ws_(std::move(stream)),
+        write_timer_(ws_.get_executor()),
+        linger_timer_(ws_.get_executor()),
+        login_timer_(ws_.get_executor()) {
     id = gw.core.new_session_id();
+    address = std::move(peer);
+    ticket = std::move(place);
   }
 
   void accept(http::request<http::string_body> req) {
@@ -381,6 +430,14 @@ class WsConn final : public Peer {
     gw_.add_peer(self());
     gw_.core.metrics().ws_sessions.fetch_add(1, std::memory_order_relaxed);
     registered_ = true;
+    // Logged in by then, or closed: an unauthenticated connection holds nothing for long.
+    login_timer_.expires_after(std::chrono::milliseconds(gw_.cfg.login_timeout_ms));
+    login_timer_.async_wait([self = self()](beast::error_code e) {
+      if (e || self->closed_ || self->closing_ || self->logged_in_) return;
+      self->gw_.core.metrics().login_timeouts.fetch_add(1, std::memory_order_relaxed);
+      self->reply(error_json("login_timeout", "log in within " + std::to_string(self->gw_.cfg.login_timeout_ms) + " ms of connecting"));
+      self->close_with(1008, "login_timeout");
+    });
     read();
   }
 
@@ -486,8 +543,9 @@ class WsConn final : public Peer {
         return;
       }
       const std::string op = op_it->get<std::string>();
-      if (op == "login") return login(req, id_json);
       if (op == "ping") return reply("{\"ev\":\"pong\"" + (id_json.empty() ? "" : ",\"id\":" + id_json) + "}");
+      if (!available(id_json)) return;
+      if (op == "login") return login(req, id_json);
       if (!logged_in_) return not_logged_in(id_json);
       if (op == "subscribe" || op == "unsubscribe") return subscription(op, req, id_json);
       if (op == "route_quote") {
@@ -512,9 +570,17 @@ class WsConn final : public Peer {
       refuse(RejectReason::RateLimited, reason_text(RejectReason::RateLimited), {}, id_json);
       return;
     }
+    if (!available(id_json)) return;
     const auto cmd_it = req.find("cmd");
     const std::string cmd = cmd_it->is_string() ? cmd_it->get<std::string>() : std::string();
-    if (!is_trading_cmd(cmd)) core.audit(username_, "request", msg);
+    if (!is_trading_cmd(cmd)) {
+      // Not a trade (the journal records those): on record in the audit log, or not done at all.
+      if (!core.audit_writer().healthy()) {
+        refuse(RejectReason::Unavailable, "the audit log cannot be written: " + core.audit_writer().problem(), cmd, id_json);
+        return;
+      }
+      core.audit(username_, "request", msg);
+    }
     // The parsed request travels to the engine thread, which decodes it without parsing it again.
     core.sequencer().submit(id, [&gw = gw_, session = id, acting = participant, request = std::move(req), id_json](
                                     Timestamp now, std::vector<Command>& out) {
@@ -526,6 +592,14 @@ class WsConn final : public Peer {
       }
       out.push_back(std::move(*c));
     });
+  }
+
+  // False (and the client told) while the exchange cannot make requests durable: nothing is queued then.
+  bool available(const std::string& id_json) {
+    if (gw_.core.sequencer().available()) return true;
+    gw_.core.metrics().journal_unavailable.fetch_add(1, std::memory_order_relaxed);
+    refuse(RejectReason::Unavailable, gw_.core.sequencer().unavailable_reason(), {}, id_json);
+    return false;
   }
 
   void not_logged_in(const std::string& id_json) {
@@ -546,7 +620,13 @@ class WsConn final : public Peer {
     auto ts_it = req.find("ts");
     const int64_t ts = ts_it != req.end() && ts_it->is_number_integer() ? ts_it->get<int64_t>() : 0;
     server::User user;
-    const auth::AuthResult r = gw_.authenticate(str("key"), ts, str("nonce"), "login", str("sig"), "websocket", user);
+    std::string throttled;
+    const auth::AuthResult r =
+        gw_.authenticate(str("key"), ts, str("nonce"), "login", str("sig"), "websocket", address, user, throttled);
+    if (!throttled.empty()) {
+      reply(error_json(throttled, "too many failed logins; try again later", {}, {}, id_json));
+      return;
+    }
     if (r != auth::AuthResult::Ok) {
       reply(error_json(auth::reason_code(r), auth::reason_text(r), {}, {}, id_json));
       return;
@@ -556,7 +636,16 @@ class WsConn final : public Peer {
     // A session may keep its orders when it goes (a command-line order, a GTC quote left on purpose).
     if (auto cod = req.find("cancel_on_disconnect"); cod != req.end() && cod->is_boolean()) cancel_on_disconnect_ = cod->get<bool>();
     login_pending_ = true;
-    gw_.submit_login(id, user, id_json, true);
+    // On record first: a login the audit log cannot take does not happen.
+    gw_.on_record(user.username, "login", "websocket from " + address, [self = self(), user, id_json](bool recorded) {
+      if (self->closed_ || !self->login_pending_) return;
+      if (!recorded) {
+        self->login_pending_ = false;
+        self->reply(error_json("unavailable", "the audit log cannot be written; try again later", {}, {}, id_json));
+        return;
+      }
+      self->gw_.submit_login(self->id, user, id_json, true);
+    });
   }
 
   void subscription(const std::string& op, const json& req, const std::string& id_json) {
@@ -714,8 +803,10 @@ class WsConn final : public Peer {
     }
     write_timer_.cancel();
     linger_timer_.cancel();
+    login_timer_.cancel();
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
+    ticket.release();
   }
 
   struct OutFrame {
@@ -732,7 +823,7 @@ class WsConn final : public Peer {
   std::vector<OutFrame> inflight_;
   std::vector<std::array<uint8_t, 10>> headers_;
   std::vector<net::const_buffer> buffers_;
-  net::steady_timer write_timer_, linger_timer_;
+  net::steady_timer write_timer_, linger_timer_, login_timer_;
   size_t out_bytes_ = 0;  // queued and in flight
   bool writing_ = false, closing_ = false, closed_ = false, registered_ = false;
   bool logged_in_ = false, login_pending_ = false;
@@ -746,12 +837,17 @@ class WsConn final : public Peer {
 template <class Stream>
 class HttpConn final : public Peer {
  public:
-  HttpConn(WebGateway::Impl& gw, Stream&& stream) : gw_(gw), stream_(std::move(stream)) { id = gw.core.new_session_id(); }
+  HttpConn(WebGateway::Impl& gw, Stream&& stream, std::string peer, server::ConnectionLimits::Ticket place)
+      : gw_(gw), stream_(std::move(stream)) {
+    id = gw.core.new_session_id();
+    address = std::move(peer);
+    ticket = std::move(place);
+  }
 
   void run() {
     gw_.add_peer(self());
     gw_.core.metrics().http_connections.fetch_add(1, std::memory_order_relaxed);
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(gw_.cfg.http_idle_timeout_ms));
     if constexpr (kIsTls<Stream>) {
       stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
         if (ec) return self->finish();
@@ -803,7 +899,9 @@ class HttpConn final : public Peer {
   void read() {
     parser_.emplace();
     parser_->body_limit(gw_.cfg.max_message_bytes);
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+    // The whole request (headers and body) within the idle time: a connection that sends nothing, or
+    // a byte at a time, is closed.
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(gw_.cfg.http_idle_timeout_ms));
     http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
@@ -823,7 +921,7 @@ class HttpConn final : public Peer {
         return;
       }
       // The stream moves to the WebSocket session; this HTTP session ends here.
-      auto ws = std::make_shared<WsConn<Stream>>(gw_, std::move(stream_));
+      auto ws = std::make_shared<WsConn<Stream>>(gw_, std::move(stream_), address, std::move(ticket));
       upgraded_ = true;
       finish();
       ws->accept(std::move(req_));
@@ -841,13 +939,19 @@ class HttpConn final : public Peer {
     const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
     const bool get = req_.method() == http::verb::get;
     if (get && path == "/health") {
-      respond(http::status::ok, "{\"status\":\"ok\",\"durable_seq\":" + std::to_string(core.durable_seq()) +
-                                    ",\"websocket_sessions\":" + std::to_string(core.metrics().ws_sessions.load()) +
-                                    ",\"fix_sessions\":" + std::to_string(core.metrics().fix_sessions.load()) + "}");
+      const auto [status, body] = health_json(core);
+      respond(status, body);
       return;
     }
     if (get && path == "/metrics") {
       respond(http::status::ok, core.metrics().prometheus(), "text/plain; version=0.0.4");
+      return;
+    }
+    // Everything below goes to the engine thread, which is holding a batch it cannot write: refused now
+    // rather than queued behind it.
+    if (!core.sequencer().available()) {
+      core.metrics().journal_unavailable.fetch_add(1, std::memory_order_relaxed);
+      respond(http::status::service_unavailable, error_json("unavailable", core.sequencer().unavailable_reason()));
       return;
     }
     if (get && path == "/instruments") {
@@ -982,9 +1086,14 @@ class HttpConn final : public Peer {
     const long long ts = std::strtoll(ts_text.c_str(), &end, 10);
     const std::string payload = "POST /admin\n" + req_.body();
     server::User user;
+    std::string throttled;
     const auth::AuthResult r =
         gw_.authenticate(header("X-CPX-Key"), (end && *end == 0 && !ts_text.empty()) ? ts : 0, header("X-CPX-Nonce"),
-                         payload, header("X-CPX-Signature"), "http", user);
+                         payload, header("X-CPX-Signature"), "http", address, user, throttled);
+    if (!throttled.empty()) {
+      respond(http::status::too_many_requests, error_json(throttled, "too many failed requests; try again later"));
+      return;
+    }
     if (r != auth::AuthResult::Ok) {
       respond(http::status::unauthorized, error_json(auth::reason_code(r), auth::reason_text(r)));
       return;
@@ -994,7 +1103,6 @@ class HttpConn final : public Peer {
       respond(http::status::too_many_requests, error_json("rate_limited", reason_text(RejectReason::RateLimited)));
       return;
     }
-    gw_.core.audit(user.username, "admin_request", req_.body());
     waiting_ = true;
     admin_ = true;
     status_ = 0;
@@ -1005,6 +1113,20 @@ class HttpConn final : public Peer {
     if (parsed.is_object() && parsed.contains("op") && parsed["op"].is_string() &&
         server::is_user_op(parsed["op"].get<std::string>()))
       user_op_ = std::move(parsed);
+    // On record first: an operator's request the audit log cannot take is not carried out.
+    gw_.on_record(user.username, "admin_request", req_.body(), [self = self(), user](bool recorded) {
+      if (self->finished_) return;
+      if (!recorded) {
+        self->waiting_ = false;
+        self->respond(http::status::service_unavailable,
+                      error_json("unavailable", "the audit log cannot be written; nothing was done"));
+        return;
+      }
+      self->submit_admin(user);
+    });
+  }
+
+  void submit_admin(const server::User& user) {
     gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user.participant, actor = user.username,
                                      body = req_.body(), user_op = user_op_](Timestamp now, std::vector<Command>& out) {
       const ParticipantId p = gw.core.names().participant(code);
@@ -1057,6 +1179,7 @@ class HttpConn final : public Peer {
     gw_.remove_peer(id);
     gw_.core.metrics().http_connections.fetch_sub(1, std::memory_order_relaxed);
     if (upgraded_) return;
+    ticket.release();
     beast::error_code ignored;
     if constexpr (kIsTls<Stream>) {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
@@ -1091,12 +1214,28 @@ template <bool Tls>
 void accept_loop(WebGateway::Impl& gw, tcp::acceptor& acceptor) {
   acceptor.async_accept(gw.ioc, [&gw, &acceptor](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
+    if (ec) {
+      // Out of descriptors (or another accept error): wait a moment instead of spinning on it.
+      auto pause = std::make_shared<net::steady_timer>(gw.ioc, std::chrono::milliseconds(100));
+      pause->async_wait([&gw, &acceptor, pause](beast::error_code) {
+        if (acceptor.is_open()) accept_loop<Tls>(gw, acceptor);
+      });
+      return;
+    }
+    beast::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    const std::string address = peer_ec ? std::string("?") : peer.address().to_string();
+    auto ticket = gw.core.connections().acquire(address);
+    if (!ticket || peer_ec) {
+      gw.core.metrics().connections_refused.fetch_add(1, std::memory_order_relaxed);
+      socket.close(ec);
+    } else {
       socket.set_option(tcp::no_delay(true), ec);
       if constexpr (Tls) {
-        std::make_shared<HttpConn<TlsStream>>(gw, TlsStream(beast::tcp_stream(std::move(socket)), *gw.tls))->run();
+        std::make_shared<HttpConn<TlsStream>>(gw, TlsStream(beast::tcp_stream(std::move(socket)), *gw.tls), address,
+                                              std::move(ticket))->run();
       } else {
-        std::make_shared<HttpConn<beast::tcp_stream>>(gw, beast::tcp_stream(std::move(socket)))->run();
+        std::make_shared<HttpConn<beast::tcp_stream>>(gw, beast::tcp_stream(std::move(socket)), address, std::move(ticket))->run();
       }
     }
     accept_loop<Tls>(gw, acceptor);
@@ -1189,6 +1328,7 @@ void WebGateway::stop() {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   gw.ioc.stop();
   gw.thread.join();
+  gw.core.flush_audit();  // a login's audit answer may still be on its way to this (stopped) I/O thread
 }
 
 int WebGateway::port() const { return impl_->plain_port; }

@@ -1,5 +1,6 @@
 #include "connection.hpp"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -38,6 +39,17 @@ Result<std::unique_ptr<Connection>> Connection::open(const Endpoint& at, int rcv
     const int fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
     if (fd < 0) continue;
     if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (!at.source.empty() && a->ai_family == AF_INET) {
+      // Tests and load tools stand for many clients: loopback answers every 127.x.y.z.
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      if (::inet_pton(AF_INET, at.source.c_str(), &local.sin_addr) != 1 ||
+          ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        why = "cannot bind to source " + at.source + ": " + std::strerror(errno);
+        ::close(fd);
+        continue;
+      }
+    }
     if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
       c->fd_ = fd;
       break;

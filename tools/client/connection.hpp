@@ -13,6 +13,7 @@ struct Endpoint {
   int port = 0;
   bool tls = false;
   std::string ca_file;  // TLS: trust exactly these certificates (default: the system's)
+  std::string source;   // the local address to connect from (empty: the system's choice); e.g. 127.0.0.7
 };
 
 class Connection {

@@ -1,0 +1,179 @@
+#include "auth/audit_writer.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace cpx::auth {
+
+namespace {
+constexpr int64_t kNanos = 1'000'000'000;
+}  // namespace
+
+AuditWriter::AuditWriter(AuditLog log, AuditWriterOptions options) : log_(std::move(log)), options_(std::move(options)) {
+  options_.failures_per_s = std::clamp<int64_t>(options_.failures_per_s, 0, 1'000'000);
+  options_.summary_every_ns = std::max<int64_t>(options_.summary_every_ns, 1'000'000);
+  options_.retry_every_ns = std::max<int64_t>(options_.retry_every_ns, 1'000'000);
+  failure_tokens_ = options_.failures_per_s * kNanos;
+  entries_ = log_.entries();
+  thread_ = std::thread([this] { run(); });
+}
+
+AuditWriter::~AuditWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Timestamp AuditWriter::now() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void AuditWriter::append(AuditEntry entry, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() < options_.max_waiting && !stopping_) {
+      queue_.push_back(Item{std::move(entry), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+    ++lost_;
+    ++lost_unreported_;
+  }
+  if (done) done(false);
+}
+
+void AuditWriter::failure(AuditEntry entry) {
+  const Timestamp t = now();
+  std::lock_guard lock(mutex_);
+  if (t > failure_refilled_) {
+    const int64_t elapsed = std::min<int64_t>(t - failure_refilled_, 3600 * kNanos);
+    failure_tokens_ = std::min(options_.failures_per_s * kNanos, failure_tokens_ + elapsed * options_.failures_per_s);
+    failure_refilled_ = t;
+  }
+  if (failure_tokens_ >= kNanos && queue_.size() < options_.max_waiting && !stopping_) {
+    failure_tokens_ -= kNanos;
+    queue_.push_back(Item{std::move(entry), nullptr});
+    wake_.notify_one();
+    return;
+  }
+  if (pending_suppressed_ == 0) suppressed_since_ = t;
+  ++pending_suppressed_;
+  ++suppressed_total_;
+}
+
+bool AuditWriter::healthy() const {
+  std::lock_guard lock(mutex_);
+  return healthy_;
+}
+
+std::string AuditWriter::problem() const {
+  std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+uint64_t AuditWriter::entries() const {
+  std::lock_guard lock(mutex_);
+  return entries_;
+}
+
+uint64_t AuditWriter::suppressed() const {
+  std::lock_guard lock(mutex_);
+  return suppressed_total_;
+}
+
+uint64_t AuditWriter::lost() const {
+  std::lock_guard lock(mutex_);
+  return lost_;
+}
+
+void AuditWriter::flush() {
+  std::unique_lock lock(mutex_);
+  drained_.wait(lock, [&] { return (queue_.empty() && !busy_) || !thread_.joinable(); });
+}
+
+// A summary covers at least `summary_every_ns` of suppressed failures, and comes at most that often.
+bool AuditWriter::summary_due(Timestamp t) const {
+  return t - std::max(last_summary_, suppressed_since_) >= options_.summary_every_ns;
+}
+
+void AuditWriter::run() {
+  std::vector<Item> batch;
+  std::vector<AuditEntry> entries;
+  Timestamp next_retry = 0;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    // Due: queued entries; a summary of suppressed failures; after a failed write, another try.
+    auto due = [&](Timestamp t) {
+      if (!queue_.empty() || stopping_) return true;
+      if (pending_suppressed_ > 0 && summary_due(t)) return true;
+      return !healthy_ && lost_unreported_ > 0 && t >= next_retry;
+    };
+    while (!due(now())) {
+      int64_t wait_ns = options_.summary_every_ns;
+      if (!healthy_) wait_ns = std::min(wait_ns, options_.retry_every_ns);
+      wake_.wait_for(lock, std::chrono::nanoseconds(wait_ns));
+    }
+    if (queue_.empty() && stopping_ && pending_suppressed_ == 0 && (healthy_ || lost_unreported_ == 0)) break;
+    const bool last_try = stopping_ && queue_.empty();
+    const Timestamp t = now();
+    batch.swap(queue_);
+    entries.clear();
+    // What could not be written before goes on record first, once writing works again.
+    const uint64_t lost_here = lost_unreported_;
+    if (lost_here > 0) {
+      entries.push_back(AuditEntry{t, "cpxd", "audit_entries_lost",
+                                   std::to_string(lost_here) + " entries could not be written: " + problem_});
+    }
+    for (const Item& i : batch) entries.push_back(i.entry);
+    const uint64_t summarised = (pending_suppressed_ > 0 && (summary_due(t) || stopping_))
+                                    ? pending_suppressed_
+                                    : 0;
+    if (summarised > 0) {
+      entries.push_back(AuditEntry{t, "cpxd", "login_failed_summary",
+                                   std::to_string(summarised) + " more failed logins since " + format_iso_time(suppressed_since_) +
+                                       " (over " + std::to_string(options_.failures_per_s) + "/s: counted, not written one by one)"});
+      pending_suppressed_ = 0;
+    }
+    busy_ = true;
+    lock.unlock();
+    Result<bool> written = true;
+    {
+      std::lock_guard write_lock(write_mutex_);
+      written = log_.append(entries);
+    }
+    lock.lock();
+    if (written) {
+      healthy_ = true;
+      problem_.clear();
+      lost_unreported_ -= lost_here;
+      entries_ = log_.entries();
+      if (summarised > 0) last_summary_ = t;
+    } else {
+      healthy_ = false;
+      next_retry = t + options_.retry_every_ns;
+      problem_ = written.error().text;
+      lost_ += batch.size();
+      lost_unreported_ += batch.size();
+      if (summarised > 0) {  // counted again for the next summary
+        if (pending_suppressed_ == 0) suppressed_since_ = t;
+        pending_suppressed_ += summarised;
+      }
+    }
+    const bool ok = written.ok();
+    lock.unlock();
+    for (Item& i : batch)
+      if (i.done) i.done(ok);
+    batch.clear();
+    lock.lock();
+    busy_ = false;  // after the callbacks: flush() returns once they have run
+    drained_.notify_all();
+    if (last_try) break;  // stopping: one try for the summaries, whatever the disk says
+  }
+  drained_.notify_all();
+}
+
+}  // namespace cpx::auth

@@ -1,0 +1,131 @@
+#include "fix/fix_logons.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+
+namespace cpx::fix {
+
+namespace {
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// What the audit log and the refusal say about where a Logon came from.
+std::string origin(const fixapi::LogonRequest& l) {
+  return "fix " + l.target_comp_id + (l.tls ? " tls" : "") + " from " + l.address;
+}
+
+}  // namespace
+
+FixLogons::FixLogons(server::ServerCore& core) : core_(core) {
+  tokens_ns_ = core_.config().fix_logon_burst * (1'000'000'000 / core_.config().fix_logon_checks_per_s);
+  refilled_at_ = steady_ns();
+  worker_ = std::thread([this] { run(); });
+}
+
+FixLogons::~FixLogons() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+size_t FixLogons::queued() const {
+  std::lock_guard lock(mutex_);
+  return jobs_.size();
+}
+
+void FixLogons::check(const fixapi::LogonRequest& logon, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && jobs_.size() < core_.config().fix_logon_queue) {
+      jobs_.push_back(Job{logon, std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  core_.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
+  core_.audit_failure(logon.username, "login_failed", origin(logon) + " login_busy");
+  done(LogonVerdict{"login_busy: too many Logons are being checked; try again in a few seconds"});
+}
+
+void FixLogons::run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) {
+        for (Job& j : jobs_) j.done(LogonVerdict{"unavailable: the exchange is stopping"});
+        jobs_.clear();
+        return;
+      }
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job.done(verify(job.logon));
+  }
+}
+
+void FixLogons::take_token() {
+  const int64_t per_check = 1'000'000'000 / core_.config().fix_logon_checks_per_s;
+  const int64_t cap = core_.config().fix_logon_burst * per_check;
+  for (;;) {
+    const int64_t now = steady_ns();
+    tokens_ns_ = std::min(cap, tokens_ns_ + std::max<int64_t>(0, now - refilled_at_));
+    refilled_at_ = now;
+    if (tokens_ns_ >= per_check) {
+      tokens_ns_ -= per_check;
+      return;
+    }
+    // The worker waits; Logons queue behind it (bounded) and the rest are refused by check().
+    std::this_thread::sleep_for(std::chrono::nanoseconds(per_check - tokens_ns_));
+  }
+}
+
+LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
+  auto refuse = [&](std::string code, std::string text) {
+    core_.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
+    core_.audit_failure(l.username, "login_failed", origin(l) + " " + code);
+    return LogonVerdict{code + ": " + text};
+  };
+  if (l.username.empty() || l.password.empty())
+    return refuse("not_authenticated", "Username(553) and Password(554) are required");
+  // Throttled before any hashing, for known and unknown users alike.
+  const auto attempt = core_.login_guard().begin(l.username, l.address, server::wall_clock());
+  if (attempt.verdict != auth::LoginVerdict::Allowed) {
+    const int64_t seconds = (attempt.retry_after_ns + 999'999'999) / 1'000'000'000;
+    return refuse(auth::login_verdict_code(attempt.verdict),
+                  "too many failed Logons; try again in " + std::to_string(seconds) + " s");
+  }
+  if (!core_.sequencer().available()) return LogonVerdict{"unavailable: " + core_.sequencer().unavailable_reason()};
+  take_token();
+  const uint64_t generation = core_.users().generation(l.username);
+  auto user = core_.users().check_password(l.username, l.password);
+  if (!user) return refuse("bad_credentials", "unknown user, wrong password or disabled user");
+
+  // The participant's id lives on the engine thread: ask it (this worker may wait; nobody else does).
+  auto resolved = std::make_shared<std::promise<ParticipantId>>();
+  core_.sequencer().submit(0, [this, resolved, code = user->participant](Timestamp, std::vector<Command>&) {
+    resolved->set_value(core_.names().participant(code));
+  });
+  auto f = resolved->get_future();
+  if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+    return LogonVerdict{"unavailable: the exchange did not answer"};
+  const ParticipantId p = f.get();
+  if (p == kNoParticipant)
+    return LogonVerdict{"unknown_participant: the user's participant '" + user->participant + "' is not known"};
+
+  // On record before it counts: a Logon the audit log cannot take is refused.
+  auto recorded = std::make_shared<std::promise<bool>>();
+  core_.audit_then(user->username, "login", origin(l), [recorded](bool ok) { recorded->set_value(ok); });
+  if (!recorded->get_future().get()) return LogonVerdict{"unavailable: the audit log cannot be written"};
+  core_.login_guard().succeeded(l.username, l.address);
+  return LogonVerdict{{}, p, user->username, generation};
+}
+
+}  // namespace cpx::fix

@@ -1,0 +1,60 @@
+#pragma once
+// cpxd's own FIX transport (docs/ARCHITECTURE.md, "Why cpxd carries FIX itself"): listeners for FIX over
+// TCP and over TLS on the configured address, one Asio I/O thread for every FIX connection, whole
+// messages (fix_framing.hpp) handed to QuickFIX's sessions (fixapi::FixEngine), and what the sessions send
+// queued per connection, bounded. QuickFIX's own socket classes are not used: they watch descriptors with
+// select(), which aborts the whole process once a descriptor number reaches 1024.
+//
+// Per connection: a ticket from ConnectionLimits (else closed at once), a login deadline (a connection
+// not logged on by then is closed), a bounded read buffer (max_message_bytes) and a bounded outbound
+// queue (past max_outbound_bytes, send() fails and the session is dropped as a slow consumer).
+// Asio lives in fix_transport.cpp only.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cpx/result.hpp"
+#include "fix/fix_api.hpp"
+#include "server/connection_limits.hpp"
+#include "server/metrics.hpp"
+
+namespace cpx::fix {
+
+struct FixTransportSettings {
+  std::string bind = "127.0.0.1";
+  int port = -1;      // FIX over TCP (0: any free port; -1: off)
+  int tls_port = -1;  // FIX over TLS
+  std::string cert_file, key_file;  // PEM, for TLS
+  size_t max_message_bytes = 64 * 1024;
+  size_t max_outbound_bytes = 8 * 1024 * 1024;
+  int64_t login_timeout_ms = 10'000;
+  int64_t write_timeout_ms = 30'000;  // a write the peer takes nothing of this long closes the connection
+};
+
+class FixTransport final : public fixapi::FixConnections {
+ public:
+  FixTransport(FixTransportSettings settings, server::ConnectionLimits& limits, server::Metrics& metrics,
+               std::function<uint64_t()> new_connection_id);
+  ~FixTransport() override;
+
+  // Binds and starts the I/O thread, feeding `engine` (which must outlive stop()).
+  Result<bool> start(fixapi::FixEngine& engine);
+  // Closes the listeners and every connection (engine.closed for each), then stops the I/O thread.
+  void stop();
+  int port() const;
+  int tls_port() const;
+  // Runs `f` on the I/O thread (where every FixEngine connection call is made).
+  void post(std::function<void()> f);
+
+  // fixapi::FixConnections (any thread)
+  bool send(uint64_t connection, const std::string& bytes) override;
+  void close(uint64_t connection) override;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cpx::fix

@@ -1,0 +1,99 @@
+#pragma once
+// How many connections cpxd holds, per peer address and in total, across all its listeners (HTTP,
+// WebSocket, FIX, plain and TLS). Every accepted socket takes a ticket first; without one it is closed at
+// once, so one client cannot use up the descriptors everyone else needs (operators included). Together
+// with the login deadline (an unauthenticated connection is closed after `login_timeout_ms`), a client
+// that opens connections and sends nothing holds at most `per_address` of them, for seconds.
+// Thread-safe.
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace cpx::server {
+
+class ConnectionLimits {
+ public:
+  ConnectionLimits(size_t total, size_t per_address) : total_(total), per_address_(per_address) {}
+
+  // A held connection; releases its place when destroyed.
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(Ticket&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), address_(std::move(o.address_)) {}
+    Ticket& operator=(Ticket&& o) noexcept {
+      if (this != &o) {
+        release();
+        owner_ = std::exchange(o.owner_, nullptr);
+        address_ = std::move(o.address_);
+      }
+      return *this;
+    }
+    ~Ticket() { release(); }
+    explicit operator bool() const { return owner_ != nullptr; }
+    void release() {
+      if (owner_) owner_->give_back(address_);
+      owner_ = nullptr;
+    }
+
+   private:
+    friend class ConnectionLimits;
+    Ticket(ConnectionLimits* owner, std::string address) : owner_(owner), address_(std::move(address)) {}
+    ConnectionLimits* owner_ = nullptr;
+    std::string address_;
+  };
+
+  enum class Refusal { none, total, per_address };
+  // A ticket, or an empty one with `why` set.
+  Ticket acquire(const std::string& address, Refusal* why = nullptr) {
+    std::lock_guard lock(mutex_);
+    Refusal r = Refusal::none;
+    size_t& n = by_address_[address];
+    if (open_ >= total_) {
+      r = Refusal::total;
+    } else if (n >= per_address_) {
+      r = Refusal::per_address;
+    }
+    if (why) *why = r;
+    if (r != Refusal::none) {
+      if (n == 0) by_address_.erase(address);
+      ++refused_;
+      return {};
+    }
+    ++n;
+    ++open_;
+    return Ticket(this, address);
+  }
+
+  size_t open() const {
+    std::lock_guard lock(mutex_);
+    return open_;
+  }
+  size_t refused() const {
+    std::lock_guard lock(mutex_);
+    return refused_;
+  }
+  size_t addresses() const {
+    std::lock_guard lock(mutex_);
+    return by_address_.size();
+  }
+  size_t total_limit() const { return total_; }
+  size_t per_address_limit() const { return per_address_; }
+
+ private:
+  void give_back(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto it = by_address_.find(address);
+    if (it != by_address_.end() && --it->second == 0) by_address_.erase(it);
+    --open_;
+  }
+
+  const size_t total_, per_address_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, size_t> by_address_;
+  size_t open_ = 0;
+  size_t refused_ = 0;
+};
+
+}  // namespace cpx::server

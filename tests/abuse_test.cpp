@@ -1,0 +1,387 @@
+// cpxd's gateways against a client that means harm (issue "Hardening"): thousands of idle connections on
+// both gateways, connections past the limits, bytes that are no FIX, Logons that guess passwords, logins
+// that fail by the hundred. One server for the whole binary, with short deadlines so that the tests see
+// them pass; the clients stand for many machines by connecting from many loopback addresses (127.0.0.x).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "auth/crypto.hpp"
+#include "fix/fix_server.hpp"
+#include "fix_wire.hpp"
+#include "http_client.hpp"
+#include "json/config_loader.hpp"
+#include "server/demo_market.hpp"
+#include "server/server_core.hpp"
+#include "web/web_gateway.hpp"
+#include "ws_client.hpp"
+
+namespace cpx::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+int free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+constexpr int64_t kLoginTimeoutMs = 3000;
+constexpr size_t kPerAddress = 64;
+
+struct Server {
+  Server() {
+    // The test holds both ends of thousands of connections.
+    rlimit r{};
+    ::getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+    dir = fs::temp_directory_path() / ("cpx-abuse-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    config.data_dir = dir.string();
+    config.http_port = 0;
+    config.https_port = -1;
+    config.fix_port = free_port();
+    config.fix_tls_port = -1;
+    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"C1"}, {"C2"}, {"C3"}};
+    config.snapshot_every = 0;
+    config.max_connections = 8000;
+    config.max_connections_per_address = kPerAddress;
+    config.login_timeout_ms = kLoginTimeoutMs;
+    config.http_idle_timeout_ms = kLoginTimeoutMs;
+    config.login_address_burst = 4;
+    config.login_address_refill_ms = 600'000;
+    config.login_user_burst = 6;
+    config.login_user_refill_ms = 600'000;
+    config.fix_logon_checks_per_s = 50;
+    config.fix_logon_burst = 50;
+    config.audit_failures_per_s = 5;
+    server::fill_defaults(config);
+    std::string log;
+    auto opened = server::ServerCore::open(config, log);
+    EXPECT_TRUE(opened.ok());
+    core = std::move(*opened);
+    web = std::make_unique<web::WebGateway>(*core);
+    fix = std::make_unique<fix::FixServer>(*core);
+    core->start();
+    auto reference = api::load_reference_requests(config.reference_dir);
+    EXPECT_TRUE(reference.ok() && core->run_admin_requests(*reference).ok());
+    auto network = api::load_network_requests(config.reference_dir);
+    EXPECT_TRUE(network.ok() && core->run_admin_requests(*network).ok());
+    EXPECT_TRUE(core->run_admin_requests(server::demo_requests(server::wall_clock())).ok());
+    for (const auto& u : server::demo_users()) {
+      if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1")
+        EXPECT_TRUE(core->users().put(u.username, u.participant, u.password, u.api_key, u.api_secret).ok());
+    }
+    EXPECT_TRUE(web->start().ok());
+    EXPECT_TRUE(fix->start().ok());
+    symbol = server::demo_symbols(server::wall_clock())[2];
+  }
+  ~Server() {
+    fix->stop();
+    web->stop();
+    core->stop();
+    fs::remove_all(dir);
+  }
+  client::Endpoint web_at(const std::string& source = {}) const { return {"127.0.0.1", web->port(), false, {}, source}; }
+  client::Endpoint fix_at(const std::string& source = {}) const { return {"127.0.0.1", fix->port(), false, {}, source}; }
+
+  fs::path dir;
+  server::ServerConfig config;
+  std::unique_ptr<server::ServerCore> core;
+  std::unique_ptr<web::WebGateway> web;
+  std::unique_ptr<fix::FixServer> fix;
+  std::string symbol;
+};
+
+Server& server() {
+  static Server s;
+  return s;
+}
+
+// A TCP connection from `source` (any 127.x.y.z) that sends nothing; -1 when it could not connect.
+int idle_connection(const std::string& source, int port, const std::string& dest = "127.0.0.1") {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in local{}, remote{};
+  local.sin_family = remote.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+  ::inet_pton(AF_INET, dest.c_str(), &remote.sin_addr);
+  remote.sin_port = htons(static_cast<uint16_t>(port));
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True once the server has closed `fd` (end of stream or reset), waiting up to `ms`.
+bool closed_by_server(int fd, int ms) {
+  pollfd p{fd, POLLIN | POLLRDHUP, 0};
+  if (::poll(&p, 1, ms) <= 0) return false;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return true;
+    if (n < 0) return closed_by_server(fd, ms);
+  }
+}
+
+std::string address(int i) { return "127.0." + std::to_string(1 + i / 250) + "." + std::to_string(2 + i % 250); }
+
+// A FIX client on the wire (no QuickFIX: the test holds more than 1,024 descriptors, where QuickFIX's own
+// client sockets would abort on select()).
+struct FixWireClient {
+  FixWireClient(const std::string& source, const std::string& comp_id) : writer(comp_id, "CPX") {
+    auto c = client::Connection::open(server().fix_at(source));
+    if (c) conn = std::move(*c);
+  }
+  bool send(std::string_view type, const std::string& fields) {
+    std::string out;
+    writer.append(out, type, fields);
+    return conn && conn->write_all(out);
+  }
+  // The next message, or "" when the connection closed or nothing came in `ms`.
+  std::string next(int ms = 5000) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(ms);
+    for (;;) {
+      std::string_view m;
+      bool bad = false;
+      if (reader.next(m, bad)) return std::string(m);
+      if (bad || !conn) return {};
+      const int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+      if (left <= 0) return {};
+      char buf[4096];
+      const long n = conn->read_some(buf, sizeof buf, left);
+      if (n <= 0) return {};
+      reader.feed(buf, static_cast<size_t>(n));
+    }
+  }
+  // Sends a Logon; returns the answer's MsgType and Text ("A" or "5", or "" when closed without one).
+  std::pair<std::string, std::string> logon(const std::string& user, const std::string& password) {
+    send("A", "98=0\x01" "108=30\x01" "141=Y\x01" "553=" + user + "\x01" "554=" + password + "\x01");
+    const std::string m = next();
+    return {std::string(client::fix_field(m, 35)), std::string(client::fix_field(m, 58))};
+  }
+  bool closed(int ms = 5000) { return conn && closed_by_server(conn->fd(), ms); }
+
+  std::unique_ptr<client::Connection> conn;
+  client::FixWriter writer;
+  client::FixReader reader;
+};
+
+json ws_order(const std::string& cl, const std::string& symbol) {
+  return {{"cmd", "new_order"}, {"cl_ord_id", cl}, {"symbol", symbol}, {"side", "buy"}, {"price", "3.00"}, {"qty", 1}};
+}
+
+// Reads WebSocket messages until one has ev == `ev` (returned) or the connection ends.
+json ws_until(client::WsClient& ws, const std::string& ev, int ms = 5000) {
+  std::string text;
+  while (ws.next(text, ms) == client::WsClient::Read::message) {
+    json m = json::parse(text, nullptr, false);
+    if (m.is_object() && (m.value("ev", "") == ev || m.value("ev", "") == "error")) return m;
+  }
+  return json();
+}
+
+// Defect 1: once cpxd held about 1,024 descriptors, the next accepted FIX socket aborted the process
+// (QuickFIX's select()); 1,000 sockets before Logon also cost 1,012 threads. Now 5,000 idle connections
+// across both gateways leave trading on both working, and each is closed at the login deadline.
+TEST(Abuse, FiveThousandIdleConnectionsOnBothGatewaysNeitherCrashNorStopTrading) {
+  Server& s = server();
+  const auto opened_at = Clock::now();
+  std::vector<int> fds;
+  for (int i = 0; i < 5000; ++i) {
+    const int fd = idle_connection(address(i / 50), i % 2 ? s.fix->port() : s.web->port());
+    ASSERT_GE(fd, 0) << "connection " << i << ": " << std::strerror(errno);
+    fds.push_back(fd);
+  }
+  // All of them held at once (the server accepts them as fast as they come).
+  for (int tries = 0; tries < 200 && s.core->connections().open() < 5000; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GE(s.core->connections().open(), 5000u);
+  ASSERT_LT(Clock::now() - opened_at, std::chrono::milliseconds(kLoginTimeoutMs)) << "the test must trade before the deadline";
+
+  // Trading goes on over both gateways, the FIX socket numbered far above 1,024 in the server.
+  auto ws = client::WsClient::connect(s.web_at("127.0.100.1"));
+  ASSERT_TRUE(ws.ok()) << ws.error().text;
+  ASSERT_TRUE((*ws)->login("key-bjai", "secret-bjai").ok());
+  ASSERT_TRUE((*ws)->send_text(ws_order("idle-ws-1", s.symbol).dump()));
+  EXPECT_EQ(ws_until(**ws, "accepted").value("ev", ""), "accepted");
+  FixWireClient fix("127.0.100.2", "BJAI");
+  ASSERT_EQ(fix.logon("bjai", "demo-bjai").first, "A");
+  fix.send("D", "11=idle-fix-1\x01" "55=" + s.symbol + "\x01" "54=1\x01" "60=20261207-00:00:00.000\x01" "38=1\x01" "40=2\x01"
+                "44=3.00\x01" "59=1\x01");
+  std::string report;
+  while (!(report = fix.next()).empty() && client::fix_field(report, 35) != "8") {
+  }
+  EXPECT_EQ(client::fix_field(report, 39), "0") << "the order is accepted: " << report;
+
+  // Every idle connection is closed at the login deadline; the logged-in ones stay.
+  int closed = 0;
+  for (int fd : fds) closed += closed_by_server(fd, static_cast<int>(kLoginTimeoutMs) + 5000) ? 1 : 0;
+  EXPECT_EQ(closed, 5000);
+  for (int fd : fds) ::close(fd);
+  EXPECT_GE(s.core->metrics().login_timeouts.load(), 2500u) << "FIX connections that never logged on";
+  EXPECT_FALSE(fix.closed(10));
+  ASSERT_TRUE((*ws)->send_text(ws_order("idle-ws-2", s.symbol).dump()));
+  EXPECT_EQ(ws_until(**ws, "accepted").value("ev", ""), "accepted");
+  auto health = client::http_call(s.web_at(), "GET", "/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200) << health->body;
+}
+
+// Defect 5: connections were unbounded. Past the per-address limit, a new connection is closed at once;
+// other addresses are not affected.
+TEST(Abuse, ConnectionsPastThePerAddressLimitAreClosedAtOnce) {
+  Server& s = server();
+  std::vector<int> fds;
+  for (size_t i = 0; i < kPerAddress + 8; ++i) fds.push_back(idle_connection("127.0.200.1", i % 2 ? s.fix->port() : s.web->port()));
+  // Those past the limit are closed at once; the others stay until the login deadline (3 s).
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  int refused = 0;
+  for (int fd : fds) refused += closed_by_server(fd, 0) ? 1 : 0;
+  EXPECT_EQ(refused, 8) << "exactly the ones past " << kPerAddress;
+  auto other = client::WsClient::connect(s.web_at("127.0.200.2"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE((*other)->login("key-bjai", "secret-bjai").ok()) << "another address logs in meanwhile";
+  for (int fd : fds) ::close(fd);
+}
+
+TEST(Abuse, AnUpgradedWebSocketThatNeverLogsInIsClosedAtTheDeadline) {
+  Server& s = server();
+  std::vector<std::unique_ptr<client::WsClient>> idle;
+  for (int i = 0; i < 20; ++i) {
+    auto ws = client::WsClient::connect(s.web_at("127.0.201." + std::to_string(1 + i)));
+    ASSERT_TRUE(ws.ok());
+    idle.push_back(std::move(*ws));
+  }
+  for (auto& ws : idle) {
+    json m = ws_until(*ws, "never", static_cast<int>(kLoginTimeoutMs) + 5000);
+    EXPECT_EQ(m.value("reason", ""), "login_timeout") << m.dump();
+  }
+}
+
+// Bytes that are no FIX, or a first message that is no Logon, or CompIDs nobody configured: the
+// connection is closed without an answer, and the server carries on.
+TEST(Abuse, NoFixFramesAndNoLogonFirstCloseTheConnection) {
+  Server& s = server();
+  const uint64_t bad_before = s.core->metrics().fix_bad_frames.load();
+  {
+    auto c = client::Connection::open(s.fix_at("127.0.202.1"));
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->write_all("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_TRUE(closed_by_server((*c)->fd(), 2000));
+  }
+  {
+    auto c = client::Connection::open(s.fix_at("127.0.202.1"));
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->write_all("8=FIX.4.4\x01" "9=9999999\x01"));  // a frame far over the limit
+    EXPECT_TRUE(closed_by_server((*c)->fd(), 2000));
+  }
+  EXPECT_EQ(s.core->metrics().fix_bad_frames.load(), bad_before + 2);
+  FixWireClient heartbeat_first("127.0.202.1", "C1");
+  heartbeat_first.send("0", "");
+  EXPECT_TRUE(heartbeat_first.closed(2000)) << "the first message must be a Logon";
+  FixWireClient stranger("127.0.202.1", "NOBODY");
+  EXPECT_EQ(stranger.logon("x", "y").first, "") << "no session for this CompID: closed without a word";
+  EXPECT_TRUE(stranger.closed(2000));
+  FixWireClient fine("127.0.202.2", "C2");
+  EXPECT_EQ(fine.logon("bjai", "demo-bjai").first, "A") << "the next client is served";
+}
+
+// Defect 6: wrong passwords were unthrottled and an unknown user answered 25 times faster than a known
+// one. Now the answer and the work are the same, and an address that keeps failing is refused before any
+// hashing.
+TEST(Abuse, FixLogonGuessesAreThrottledAndTellNothingAboutWhichUsersExist) {
+  Server& s = server();
+  auto attempt = [&](const std::string& source, const std::string& comp, const std::string& user,
+                     const std::string& password, uint64_t* work) {
+    const uint64_t before = auth::pbkdf2_iterations_done();
+    FixWireClient c(source, comp);
+    auto answer = c.logon(user, password);
+    if (answer.first == "5") EXPECT_TRUE(c.closed(3000));
+    if (work) *work = auth::pbkdf2_iterations_done() - before;
+    return answer;
+  };
+  uint64_t known_work = 0, unknown_work = 0, locked_work = 0;
+  const auto known = attempt("127.0.203.1", "C3", "bjai", "wrong", &known_work);
+  const auto unknown = attempt("127.0.203.1", "C3", "no-such-user", "wrong", &unknown_work);
+  EXPECT_EQ(known.first, "5");
+  EXPECT_EQ(known.second, unknown.second) << "the same refusal for a known and an unknown user";
+  EXPECT_NE(known.second.find("bad_credentials"), std::string::npos) << known.second;
+  EXPECT_GT(known_work, 0u);
+  EXPECT_EQ(known_work, unknown_work) << "the same hashing for both";
+  attempt("127.0.203.1", "C3", "x1", "wrong", nullptr);
+  attempt("127.0.203.1", "C3", "x2", "wrong", nullptr);
+  const auto locked = attempt("127.0.203.1", "C3", "bjai", "demo-bjai", &locked_work);
+  EXPECT_EQ(locked.first, "5");
+  EXPECT_NE(locked.second.find("too_many_failures_from_address"), std::string::npos) << locked.second;
+  EXPECT_EQ(locked_work, 0u) << "refused before any hashing";
+  // Another address with the right password is not affected.
+  EXPECT_EQ(attempt("127.0.203.2", "C3", "bjai", "demo-bjai", nullptr).first, "A");
+  // A user name guessed from many addresses is locked for all of them.
+  for (int i = 0; i < 6; ++i) attempt("127.0.204." + std::to_string(1 + i), "C1", "nmdc", "guess", nullptr);
+  const auto user_locked = attempt("127.0.204.99", "C1", "nmdc", "guess", nullptr);
+  EXPECT_NE(user_locked.second.find("too_many_failures_for_user"), std::string::npos) << user_locked.second;
+}
+
+// Defect 3: every failed login was written and fsynced on the I/O thread, without bound. Now failures are
+// throttled per address, and past audit_failures_per_s they are counted and summarised, not written.
+TEST(Abuse, FailedWebSocketLoginsAreThrottledAndTheirAuditIsBounded) {
+  Server& s = server();
+  const uint64_t suppressed_before = s.core->audit_writer().suppressed();
+  int refused_unseen = 0, throttled = 0;
+  for (int i = 0; i < 60; ++i) {
+    auto ws = client::WsClient::connect(s.web_at("127.0.205." + std::to_string(1 + i / 6)));
+    ASSERT_TRUE(ws.ok());
+    auto answer = (*ws)->login("key-nobody-" + std::to_string(i), "secret");
+    ASSERT_FALSE(answer.ok());
+    if (answer.error().text.find("too_many_failures_from_address") != std::string::npos) {
+      ++throttled;
+    } else if (answer.error().text.find("unknown_api_key") != std::string::npos) {
+      ++refused_unseen;
+    }
+  }
+  EXPECT_EQ(refused_unseen, 40) << "four failures per address are checked";
+  EXPECT_EQ(throttled, 20) << "the rest are refused unchecked";
+  s.core->flush_audit();
+  EXPECT_GT(s.core->audit_writer().suppressed(), suppressed_before);
+  std::ifstream in(s.dir / "audit.log");
+  int failures_written = 0;
+  for (std::string line; std::getline(in, line);) failures_written += line.find("\"login_failed\"") != std::string::npos;
+  EXPECT_LT(failures_written, 60) << "not one entry per failure";
+}
+
+TEST(Abuse, TheFixAcceptorListensOnlyOnItsBindAddress) {
+  Server& s = server();
+  const int fd = idle_connection("127.0.206.1", s.fix->port(), "127.0.0.2");
+  EXPECT_EQ(fd, -1) << "bound to 127.0.0.1 only (QuickFIX's acceptor bound every interface)";
+  if (fd >= 0) ::close(fd);
+}
+
+}  // namespace
+}  // namespace cpx::test
