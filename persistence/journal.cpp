@@ -149,10 +149,10 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
           "journal_torn_tail",
           "the journal at " + options.path + " has a torn or cut last record in its write-ahead log (" + wal +
               "): " + strict + ". Opening without it would drop it, and " + ends +
-              ". A write torn by a power loss or a crash was never acknowledged, but a file cut short "
+              ". A write torn by a power loss, a crash or a full disk was never acknowledged, but a file cut short "
               "(a bad copy or restore, a disk fault) may have lost acknowledged commands: compare with a "
               "replica, a backup or the clients' acknowledgements, then start with accept_torn_tail "
-              "(cpx-replay --accept-torn-tail) to open without it; the WAL files are copied aside first "
+              "(cpx-replay --accept-torn-tail) to open without it; the WAL files are kept aside first "
               "(docs/OPERATIONS.md, refused start)");
     }
     auto copy = copy_wal_files_aside(options.path);
@@ -162,7 +162,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
     j->open_report_.torn_tail_accepted = true;
     j->open_report_.torn_tail_copy = *copy;
     j->open_report_.text = "accepted a torn end of the write-ahead log (" + wal + ": " + strict +
-                           "); the WAL files were copied to " + *copy;
+                           "); the WAL files were kept in " + *copy;
   }
   if (!s.ok()) return db_error("cannot open the journal at " + options.path, s);
 

@@ -26,9 +26,10 @@ struct JournalOptions {
   std::string path;
   bool sync = true;  // fsync every batch; only benchmarks of the non-durable path turn this off
   // A journal whose write-ahead log ends in a torn or cut record is refused (journal_torn_tail): that
-  // record may have been acknowledged. With this set, the WAL files are first copied aside into
-  // `<path>/torn-tail-<unix time>/` and the journal is opened without the damaged tail (open_report()
-  // says where it ends). Corruption anywhere else still fails the open. docs/OPERATIONS.md says when.
+  // record may have been acknowledged. With this set, the WAL files are first kept aside in
+  // `<path>/torn-tail-<unix time>/` (hard links, else copies) and the journal is opened without the
+  // damaged tail (open_report() says where it ends). Corruption anywhere else still fails the open.
+  // docs/OPERATIONS.md says when.
   bool accept_torn_tail = false;
   // Tests only: the Env RocksDB goes through (fault injection: a full disk); it must outlive the journal.
   // Null: the machine's.
@@ -38,7 +39,7 @@ struct JournalOptions {
 // What the open found, for the operator's log.
 struct JournalOpenReport {
   bool torn_tail_accepted = false;  // the open dropped a torn tail (accept_torn_tail)
-  std::string torn_tail_copy;       // where the WAL files were copied first
+  std::string torn_tail_copy;       // where the WAL files were kept first
   std::string text;                 // one sentence; empty after an ordinary open
 };
 

@@ -67,8 +67,10 @@ Result<std::string> copy_wal_files_aside(const std::string& dir) {
   }
   for (const fs::path& p : wal_paths(dir)) {
     const fs::path to = target / p.filename();
-    if (!fs::copy_file(p, to, ec) || !sync_path(to, false)) {
-      return make_error("journal_io", "cannot copy " + p.string() + " to " + to.string() + ": " +
+    fs::create_hard_link(p, to, ec);
+    if (ec) fs::copy_file(p, to, ec);
+    if (ec || !sync_path(to, false)) {
+      return make_error("journal_io", "cannot keep " + p.string() + " as " + to.string() + ": " +
                                           (ec ? ec.message() : std::string("fsync failed")));
     }
   }

@@ -12,8 +12,11 @@ namespace cpx::persistence {
 // e.g. "000012.log (4,096 bytes)".
 std::vector<std::string> describe_wal_files(const std::string& dir);
 
-// Copies every WAL file of `dir` into a new directory `dir/torn-tail-<unix time>[-n]/`, synced, and
-// returns that directory. RocksDB ignores the subdirectory (its name is no file name of its own).
+// Keeps every WAL file of `dir` in a new directory `dir/torn-tail-<unix time>[-n]/`, synced, and returns
+// that directory. A hard link where the file system allows (it costs no space, and a torn tail often
+// follows a disk that filled up), else a copy. The link stays as it was: RocksDB never writes a WAL file
+// again once it is recovered (recycle_log_file_num is 0), it deletes it. RocksDB ignores the
+// subdirectory (its name is no file name of its own).
 Result<std::string> copy_wal_files_aside(const std::string& dir);
 
 }  // namespace cpx::persistence
