@@ -2,8 +2,9 @@
 """Crash test for the durable journal (DESIGN.md §5, §10).
 
 Drives cpx-replay in durable mode (--journal, --flush) with a stream of orders and cancels, kills it with
-SIGKILL at random moments, restarts it, and at the end checks the journal against the client's own log of
-acknowledgements (events the process wrote, which it does only after the command is durable):
+SIGKILL at random moments after it said it was ready (recovered, input next), restarts it, and at the end
+checks the journal against the client's own log of acknowledgements (events the process wrote, which it
+does only after the command is durable):
 
   * every acknowledged order and trade is in the journal's replay, with the same fields;
   * no order id, trade id or client order id appears twice;
@@ -11,6 +12,14 @@ acknowledgements (events the process wrote, which it does only after the command
   * recovery from the newest snapshot gives the same state hash as a full replay;
   * the ledger is balanced (debits = credits), no cash or escrow account is negative, engine credit equals
     ledger cash for every participant, and the durable ledger equals the one a full replay rebuilds.
+
+  * at least --min-acked-orders orders and --min-acked-trades trades were acknowledged: a run that checked
+    next to nothing fails (it once passed with 0 acknowledged orders, every kill before readiness).
+
+A process that is not ready in time, or exits before it is ready, fails the test. One that refuses to start
+because the kill tore the write-ahead log's last record (cpx-replay exit 3, journal_torn_tail: a write cut
+in the middle, never acknowledged) is restarted with --accept-torn-tail and counted in the summary
+(torn_tails_accepted); the checks above still apply to it.
 
 Prints one JSON object with the figures; exits 1 on any violation. CI runs it with a small count.
 """
@@ -98,45 +107,105 @@ def order_lines(count, rng):
 
 
 class Run:
-    """One process: feeds lines, records every event line it writes."""
+    """One process: waits for it to be ready, feeds lines one at a time, records every event it writes.
 
-    def __init__(self, replay, journal, lines, snapshot_every):
-        self.proc = subprocess.Popen(
-            [replay, "--journal", journal, "--flush", "--snapshot-every", str(snapshot_every), "-"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    A line is sent once the previous one has produced output (or after 50 ms, for a line that produces
+    none): the process reads one line at a time anyway, and a kill then leaves at most a line or two in the
+    pipe, never the rest of the input (an earlier version wrote everything into the pipe at once, and a run
+    killed before it was ready consumed all of it and checked nothing).
+    """
+
+    def __init__(self, replay, journal, lines, snapshot_every, accept_torn_tail=False):
+        cmd = [replay, "--journal", journal, "--flush", "--snapshot-every", str(snapshot_every)]
+        if accept_torn_tail:
+            cmd.append("--accept-torn-tail")
+        self.proc = subprocess.Popen(cmd + ["-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines = lines
         self.written = 0
-        self.events = []
+        self.events = []  # every event after the ready line
+        self.ready = None  # the ready line
+        self.stderr = []
+        self.cond = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        self.err_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self.err_reader.start()
         self.writer = threading.Thread(target=self._write, daemon=True)
         self.writer.start()
 
     def _read(self):
         for line in self.proc.stdout:
-            self.events.append(json.loads(line))
+            e = json.loads(line)
+            with self.cond:
+                if e["ev"] == "ready" and self.ready is None:
+                    self.ready = e
+                elif e["ev"] != "recovered":
+                    self.events.append(e)
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def _read_stderr(self):
+        for line in self.proc.stderr:
+            self.stderr.append(line)
 
     def _write(self):
         try:
+            with self.cond:
+                self.cond.wait_for(lambda: self.ready is not None or self.proc.poll() is not None)
+                if self.ready is None:
+                    return
             for line in self.lines:
+                with self.cond:
+                    seen = len(self.events)
                 self.proc.stdin.write(line + "\n")
                 self.proc.stdin.flush()
                 self.written += 1
+                with self.cond:
+                    self.cond.wait_for(lambda: len(self.events) > seen or self.proc.poll() is not None, timeout=0.05)
             self.proc.stdin.close()
         except (BrokenPipeError, ValueError, OSError):
             pass
+
+    def wait_ready(self, timeout):
+        """The ready line, or None when the process ended (or hung) before it."""
+        with self.cond:
+            self.cond.wait_for(lambda: self.ready is not None or self.proc.poll() is not None, timeout=timeout)
+            return self.ready
+
+    def wait_written(self, count, timeout):
+        """Waits until `count` lines were sent (each after the one before was answered); False if the
+        process ended first."""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while self.written < count or len(self.events) == 0:
+                if self.proc.poll() is not None or time.monotonic() > end:
+                    return False
+                self.cond.wait(timeout=0.05)
+        return True
 
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self.reader.join()
         self.writer.join(timeout=5)
+        self.err_reader.join(timeout=5)
 
     def finish(self):
         self.writer.join()
         code = self.proc.wait()
         self.reader.join()
-        return code, self.proc.stderr.read()
+        self.err_reader.join()
+        return code, "".join(self.stderr)
+
+
+def fail(summary, error, run=None):
+    summary.update({"ok": False, "error": error})
+    if run is not None:
+        summary["stderr"] = "".join(run.stderr)[-2000:]
+    print(json.dumps(summary))
+    return 1
 
 
 def main():
@@ -147,7 +216,15 @@ def main():
     ap.add_argument("--commands", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--snapshot-every", type=int, default=97)
+    ap.add_argument("--min-acked-orders", type=int, default=None,
+                    help="fail unless at least this many orders were acknowledged (default: commands / 4)")
+    ap.add_argument("--min-acked-trades", type=int, default=None,
+                    help="fail unless at least this many trades were acknowledged (default: commands / 40)")
+    ap.add_argument("--ready-timeout", type=float, default=120.0,
+                    help="seconds a restarted process may take to recover and say it is ready")
     args = ap.parse_args()
+    min_orders = args.commands // 4 if args.min_acked_orders is None else args.min_acked_orders
+    min_trades = args.commands // 40 if args.min_acked_trades is None else args.min_acked_trades
 
     rng = random.Random(args.seed)
     shutil.rmtree(args.dir, ignore_errors=True)
@@ -157,26 +234,52 @@ def main():
     acks = []
     kills_done = 0
     restarts = 0
+    torn_tails = 0
+    accept_torn_tail = False
+    started = time.monotonic()
+    summary = {"kills": 0}
     while True:
         final_run = kills_done >= args.kills
-        run = Run(args.replay, args.dir, pending + (CLOSING if final_run else []), args.snapshot_every)
+        run = Run(args.replay, args.dir, pending + (CLOSING if final_run else []), args.snapshot_every, accept_torn_tail)
         restarts += 1
+        if run.wait_ready(args.ready_timeout) is None:
+            code = run.proc.poll()
+            if code is None:
+                run.kill()
+                return fail(summary, f"run {restarts} not ready after {args.ready_timeout} s", run)
+            run.finish()
+            if code == 3 and not accept_torn_tail:
+                # The kill tore the WAL's last record (a write cut in the middle): never acknowledged,
+                # since acknowledgements wait for the sync. Accept it, count it; every acknowledged
+                # order must still be there (checked below).
+                torn_tails += 1
+                accept_torn_tail = True
+                continue
+            return fail(summary, f"run {restarts} exited {code} before it was ready", run)
+        accept_torn_tail = False
         if not final_run:
-            time.sleep(rng.uniform(0.05, 0.4))
+            # Kill at a random point after readiness: after a random number of lines (at most a fair
+            # share of what is left, so the input never runs out before the last kill), then a random
+            # few milliseconds into the next command (mid-fsync, mid-output, between commands).
+            share = max(1, len(pending) // (args.kills - kills_done + 1))
+            target = rng.randint(1, share)
+            if not run.wait_written(target, args.ready_timeout):
+                code = run.proc.poll()
+                run.kill()
+                return fail(summary, f"run {restarts} exited {code} before {target} lines were answered", run)
+            time.sleep(rng.uniform(0, 0.005))
             run.kill()
             kills_done += 1
+            summary["kills"] = kills_done
             acks.extend(run.events)
             # Lines the writer got into the pipe may or may not have been journaled: they are not
             # resent (an unacknowledged command is at most once), the next run starts after them.
             pending = pending[run.written:]
-            if not pending:
-                pending = []
             continue
         code, err = run.finish()
         acks.extend(run.events)
         if code != 0:
-            print(json.dumps({"ok": False, "error": f"final run exited {code}", "stderr": err[-2000:]}))
-            return 1
+            return fail(summary, f"final run exited {code}", run)
         break
 
     problems = []
@@ -223,13 +326,20 @@ def main():
     recovered = [json.loads(l) for l in again.stdout.splitlines() if '"recovered"' in l]
     if not recovered or recovered[0]["hash"] != final_hash:
         problems.append(f"snapshot recovery hash {recovered[0]['hash'] if recovered else None} != full replay {final_hash}")
+    if acked_orders < min_orders:
+        problems.append(f"only {acked_orders} orders acknowledged, fewer than --min-acked-orders {min_orders}: "
+                        "the test checked too little")
+    if acked_trades < min_trades:
+        problems.append(f"only {acked_trades} trades acknowledged, fewer than --min-acked-trades {min_trades}: "
+                        "the test checked too little")
     summary = {
-        "ok": not problems, "kills": kills_done, "runs": restarts, "lines_offered": total,
-        "journaled_commands": replayed[-1].get("commands") if replayed else 0,
+        "ok": not problems, "kills": kills_done, "runs": restarts, "torn_tails_accepted": torn_tails,
+        "lines_offered": total, "journaled_commands": replayed[-1].get("commands") if replayed else 0,
         "acknowledged_orders": acked_orders, "acknowledged_trades": acked_trades,
         "orders_in_journal": len(accepted), "trades_in_journal": len(trades), "contracts_settled": settled,
         "ledger_transfers": final.get("transfers"),
         "snapshot_seq": recovered[0].get("snapshot_seq") if recovered else None,
+        "seconds": round(time.monotonic() - started, 1),
         "problems": problems[:20],
     }
     print(json.dumps(summary))

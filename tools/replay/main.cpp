@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "cpx/auction_solver.hpp"
 #include "cpx/matching_engine.hpp"
 #include "json/auction_file.hpp"
@@ -45,8 +47,15 @@ void usage() {
                "                 every command durable there (synced) before applying it and printing its events\n"
                "  --snapshot-every N  with --journal: save an engine snapshot every N commands (default 100000, 0 = never)\n"
                "  --replay-events with --journal: replay the whole journal, print every event, exit\n"
+               "  --accept-torn-tail  with --journal: open a journal whose write-ahead log ends in a torn or cut\n"
+               "                 record without that record (its WAL files are kept aside first); without it such\n"
+               "                 a journal is refused, exit 3 (docs/OPERATIONS.md, refused start)\n"
+               "  --retry-writes S  with --journal: when a journal write fails (a full disk), retry it once a second\n"
+               "                 for up to S seconds before giving up (default 0: give up at once, exit 2)\n"
                "  --flush        write and flush the events of each command as soon as it is done\n"
                "  --statement CODE  after the input, print CODE's cash statement (JSON; --csv for CSV)\n"
+               "With --journal, once recovered (every record and file checked first) and ready for input it prints\n"
+               "{\"ev\":\"ready\",\"next_seq\":N}, flushed at once.\n"
                "Besides the engine's commands (docs/API.md) the input may hold two the tool carries out itself:\n"
                "  {\"cmd\":\"run_auction\",\"day\":\"YYYY-MM-DD\"}  solve that day's closed auction (its frozen input)\n"
                "      and apply the result as a clear_auction command (journaled with --journal); optional \"ts\",\n"
@@ -92,6 +101,8 @@ int main(int argc, char** argv) {
   bool flush_each = false;
   std::string statement_of;
   bool statement_csv = false;
+  bool accept_torn_tail = false;
+  uint64_t retry_writes_s = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
@@ -102,6 +113,10 @@ int main(int argc, char** argv) {
       snapshot_every = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--replay-events") {
       replay_events = true;
+    } else if (a == "--accept-torn-tail") {
+      accept_torn_tail = true;
+    } else if (a == "--retry-writes" && i + 1 < argc) {
+      retry_writes_s = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--statement" && i + 1 < argc) {
       statement_of = argv[++i];
     } else if (a == "--csv") {
@@ -153,12 +168,17 @@ int main(int argc, char** argv) {
   std::unique_ptr<cpx::persistence::Journal> journal;
   std::unique_ptr<cpx::persistence::SnapshotStore> snapshots;
   if (!journal_dir.empty()) {
-    auto opened = cpx::persistence::Journal::open({journal_dir});
+    cpx::persistence::JournalOptions options{journal_dir};
+    options.accept_torn_tail = accept_torn_tail;
+    auto opened = cpx::persistence::Journal::open(options);
     if (!opened) {
-      std::fprintf(stderr, "cpx-replay: %s\n", opened.error().text.c_str());
-      return 2;
+      std::fprintf(stderr, "cpx-replay: %s: %s\n", opened.error().code.c_str(), opened.error().text.c_str());
+      return opened.error().code == "journal_torn_tail" ? 3 : 2;
     }
     journal = std::move(*opened);
+    if (!journal->open_report().text.empty()) {
+      std::fprintf(stderr, "cpx-replay: journal: %s\n", journal->open_report().text.c_str());
+    }
     snapshots = std::make_unique<cpx::persistence::SnapshotStore>(*journal);
   }
   std::unique_ptr<cpx::api::EngineNames> names;
@@ -168,6 +188,12 @@ int main(int argc, char** argv) {
     names = std::make_unique<cpx::api::EngineNames>(exchange->engine());
     writer = std::make_unique<cpx::api::JsonEventWriter>(*names, out);
     fanout.add(writer.get());
+    // The audit covers what the replay does not read: the block checksums of every file (ledger, snapshots).
+    auto verified = journal->verify();
+    if (!verified) {
+      std::fprintf(stderr, "cpx-replay: %s\n", verified.error().text.c_str());
+      return 2;
+    }
     auto replayed = journal->replay(1, [&](uint64_t, const cpx::Command& c) {
       exchange->apply(c);
       if (out.size() > (1 << 20)) {
@@ -216,7 +242,8 @@ int main(int argc, char** argv) {
       std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(exchange->state_hash()));
       out += "{\"ev\":\"recovered\",\"commands\":" + std::to_string(journal->next_seq() - 1) +
              ",\"snapshot_seq\":" + std::to_string(report->snapshot_seq) + ",\"replayed\":" +
-             std::to_string(report->replayed) + ",\"hash\":\"" + hash + "\"}\n";
+             std::to_string(report->replayed) + ",\"verified\":" + std::to_string(report->verified) +
+             ",\"hash\":\"" + hash + "\"}\n";
     }
   } else {
     exchange = std::make_unique<cpx::persistence::Exchange>(fanout);
@@ -239,6 +266,27 @@ int main(int argc, char** argv) {
   cpx::api::CommandDecoder decoder(*names, &client_ids);
   fanout.add(&client_ids);
 
+  // One journal batch: commands + the ledger postings they caused. A failed write (a full disk) keeps the
+  // batch in the journal; with --retry-writes it is written again once a second until it goes through or
+  // the time is up. Nothing of it is printed before it is durable.
+  auto append = [&](std::span<const cpx::Command> commands) -> cpx::Result<uint64_t> {
+    auto seq = journal->append(commands, [&](rocksdb::WriteBatch& batch) {
+      exchange->ledger().drain_to(batch, journal->ledger_family());
+    });
+    if (seq || !journal->has_pending() || retry_writes_s == 0) return seq;
+    std::fprintf(stderr, "cpx-replay: %s; retrying once a second for up to %llu s\n", seq.error().text.c_str(),
+                 static_cast<unsigned long long>(retry_writes_s));
+    for (uint64_t waited = 0; waited < retry_writes_s; ++waited) {
+      ::sleep(1);
+      seq = journal->retry_pending();
+      if (seq) {
+        std::fprintf(stderr, "cpx-replay: journal written again after %llu s\n", static_cast<unsigned long long>(waited + 1));
+        return seq;
+      }
+    }
+    return seq;
+  };
+
   // Every command goes through here. In durable mode it is applied in memory, then the command and the
   // ledger postings it caused are written in one synced batch, and only then can its events be written
   // out; every --snapshot-every commands the exchange state is saved too (the newest three are kept).
@@ -253,17 +301,14 @@ int main(int argc, char** argv) {
     if (journal) {
       exchange->apply(c);
       if (exchange->ledger_failures() != 0) return fail("the ledger refused a posting the exchange made: stopping");
-      auto seq = journal->append(std::span<const cpx::Command>(&c, 1), [&](rocksdb::WriteBatch& batch) {
-        exchange->ledger().drain_to(batch, journal->ledger_family());
-      });
+      auto seq = append(std::span<const cpx::Command>(&c, 1));
       if (!seq) return fail(seq.error().text);
       if (snapshot_every > 0 && *seq % snapshot_every == 0) {
+        // A snapshot is a shortcut through the journal, which has every command: one that cannot be
+        // written (a full disk) is skipped, and the journal's next write says whether there is room.
         auto saved = snapshots->save(*seq, exchange->snapshot());
         if (saved) saved = snapshots->prune(3);
-        if (!saved) {
-          std::fprintf(stderr, "cpx-replay: %s\n", saved.error().text.c_str());
-          return false;
-        }
+        if (!saved) std::fprintf(stderr, "cpx-replay: snapshot skipped: %s\n", saved.error().text.c_str());
       }
       return true;
     }
@@ -305,9 +350,7 @@ int main(int argc, char** argv) {
       }
     }
     if (journal) {
-      auto seq = journal->append(config, [&](rocksdb::WriteBatch& batch) {
-        exchange->ledger().drain_to(batch, journal->ledger_family());
-      });
+      auto seq = append(config);
       if (!seq) {
         std::fprintf(stderr, "cpx-replay: %s\n", seq.error().text.c_str());
         return 2;
@@ -319,6 +362,14 @@ int main(int argc, char** argv) {
   writer = std::make_unique<cpx::api::JsonEventWriter>(*names, out);
   fanout.add(&touched);
   fanout.add(writer.get());
+  // Recovered (or new, with its reference data journaled) and about to read input: a driver such as
+  // tools/crash_test.py waits for this line, so what it does next meets a process that has started.
+  if (journal) {
+    out += "{\"ev\":\"ready\",\"next_seq\":" + std::to_string(journal->next_seq()) + "}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    out.clear();
+  }
 
   // The day-ahead auction's tool commands (the engine never solves): run_auction solves a closed day's
   // frozen input and applies the result as a ClearAuction through submit(), so it is journaled like any
