@@ -164,8 +164,8 @@ void MatchingEngine::Impl::cancel_auction_order(const CancelAuctionOrder& c) {
   if (!day) return flush();
   auto done = [&](auto& rec, ParticipantId owner, bool is_bid) {
     if (owner != c.participant) {
-      // Addressed to the requester: the owner's client order id is not theirs to see.
-      emit_reject(kind, c.participant, kNoInstrument, c.order_id, {}, RejectReason::NotOwner);
+      // Answered like an order that does not exist: another's order ids are not there to be probed.
+      emit_reject(kind, c.participant, kNoInstrument, c.order_id, {}, RejectReason::UnknownOrder);
       return;
     }
     if (rec.status != AuctionOrderStatus::Open) {

@@ -89,6 +89,9 @@ void MatchingEngine::Impl::new_order(const NewOrder& c) {
 void MatchingEngine::Impl::cancel(const CancelOrder& c) {
   begin(c.ts);
   Order* o = index_.find(c.order_id);
+  // Another participant's order is answered exactly like an order that does not exist (unknown_order, no
+  // symbol): otherwise order ids could be probed for what others have open, and where.
+  if (o && o->participant != c.participant) o = nullptr;
   auto reject = [&](RejectReason r) {
     emit_reject(CommandKind::CancelOrder, c.participant, o ? o->instrument : kNoInstrument, c.order_id,
                 c.cl_ord_id.view(), r);
@@ -96,7 +99,6 @@ void MatchingEngine::Impl::cancel(const CancelOrder& c) {
   };
   if (c.participant >= participants_.size()) return reject(RejectReason::UnknownParticipant);
   if (!o) return reject(RejectReason::UnknownOrder);
-  if (o->participant != c.participant) return reject(RejectReason::NotOwner);
   remove_resting(*books_[o->instrument], o, DoneReason::Cancelled);
   flush();
 }
@@ -104,6 +106,7 @@ void MatchingEngine::Impl::cancel(const CancelOrder& c) {
 void MatchingEngine::Impl::replace(const ReplaceOrder& c) {
   begin(c.ts);
   Order* o = index_.find(c.order_id);
+  if (o && o->participant != c.participant) o = nullptr;  // as in cancel: no probing of others' orders
   auto reject = [&](RejectReason r) {
     emit_reject(CommandKind::ReplaceOrder, c.participant, o ? o->instrument : kNoInstrument, c.order_id,
                 c.cl_ord_id.view(), r);
@@ -111,7 +114,6 @@ void MatchingEngine::Impl::replace(const ReplaceOrder& c) {
   };
   if (c.participant >= participants_.size()) return reject(RejectReason::UnknownParticipant);
   if (!o) return reject(RejectReason::UnknownOrder);
-  if (o->participant != c.participant) return reject(RejectReason::NotOwner);
   OrderBook& book = *books_[o->instrument];
   if (auto r = trading_state_reject(book)) return reject(*r);
   ParticipantState& who = participants_[o->participant];

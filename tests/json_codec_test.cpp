@@ -15,6 +15,7 @@
 #include "json/event_codec.hpp"
 #include "json/event_fanout.hpp"
 #include "json/names.hpp"
+#include "json/route_codec.hpp"
 
 namespace {
 
@@ -1119,4 +1120,29 @@ TEST(CodecErrorsEmpty, EmptyParticipantOrSymbolIsMalformed) {
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().text.find("\"symbol\" must not be empty"), std::string::npos) << b.error().text;
 }
+// Defect: an error echoed the client's value whole (a 64 KB chip class came back in the route quote's
+// error). What a client names is shown bounded, cut on a character boundary.
+TEST_F(CodecFixture, ErrorTextsShowAClientsValuesBounded) {
+  const std::string huge(60'000, 'Q');
+  const std::string wide = std::string(63, 'a') + "\xe4\xb8\xad" + std::string(100, 'b');  // a 3-byte character at 63
+  for (const std::string& value : {huge, wide}) {
+    for (const std::string& line :
+         {R"({"cmd":")" + value + R"("})", R"({"cmd":"new_order","participant":"BUY","symbol":")" + value + R"(","side":"buy","price":"1","qty":1})",
+          R"({"cmd":"new_order","participant":")" + value + R"(","symbol":"NM.H100.D.2026-12-01","side":"buy","price":"1","qty":1})",
+          R"({"cmd":"auction_offer","participant":"SUP","day":"2026-12-02","region":")" + value + R"(","class":"H100"})"}) {
+      auto c = decoder.decode(line, kDefaultTs);
+      ASSERT_FALSE(c.ok()) << line.substr(0, 90);
+      EXPECT_LT(c.error().text.size(), 300u) << c.error().text.substr(0, 100);
+      EXPECT_LT(c.error().cmd.size(), 80u);
+      EXPECT_FALSE(nlohmann::json(c.error().text).dump(-1, ' ', false, nlohmann::json::error_handler_t::strict).empty())
+          << "still valid UTF-8";
+    }
+    auto q = decode_route_query(nlohmann::json::parse(R"({"classes":[")" + value + R"("],"origin":"JJJ"})"), engine);
+    ASSERT_FALSE(q.ok());
+    EXPECT_LT(q.error().text.size(), 300u);
+  }
+  EXPECT_EQ(shown("short"), "short");
+  EXPECT_EQ(shown(wide), std::string(63, 'a') + "...") << "the character is not cut in half";
+}
+
 }  // namespace

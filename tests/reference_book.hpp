@@ -457,11 +457,11 @@ class ReferenceExchange {
   void handle(const CancelOrder& c) {
     begin(c.ts);
     ROrder* o = find(c.order_id);
+    if (o && o->participant != c.participant) o = nullptr;  // someone else's order looks like none
     std::string cl(c.cl_ord_id.view());
     InstrumentId inst = o ? o->instrument : kNoInstrument;
     if (c.participant >= participants_.size()) return reject(CommandKind::CancelOrder, c.participant, inst, c.order_id, cl, RejectReason::UnknownParticipant);
     if (!o) return reject(CommandKind::CancelOrder, c.participant, inst, c.order_id, cl, RejectReason::UnknownOrder);
-    if (o->participant != c.participant) return reject(CommandKind::CancelOrder, c.participant, inst, c.order_id, cl, RejectReason::NotOwner);
     remove(*o, DoneReason::Cancelled);
     flush();
   }
@@ -469,12 +469,12 @@ class ReferenceExchange {
   void handle(const ReplaceOrder& c) {
     begin(c.ts);
     ROrder* found = find(c.order_id);
+    if (found && found->participant != c.participant) found = nullptr;  // as in cancel
     std::string cl(c.cl_ord_id.view());
     InstrumentId inst = found ? found->instrument : kNoInstrument;
     auto rej = [&](RejectReason r) { reject(CommandKind::ReplaceOrder, c.participant, inst, c.order_id, cl, r); };
     if (c.participant >= participants_.size()) return rej(RejectReason::UnknownParticipant);
     if (!found) return rej(RejectReason::UnknownOrder);
-    if (found->participant != c.participant) return rej(RejectReason::NotOwner);
     RBook& b = books_[inst];
     if (auto r = state_reject(b)) return rej(*r);
     const RParticipant& p = participants_[c.participant];

@@ -135,6 +135,13 @@ class Reader {
 
 }  // namespace
 
+std::string shown(std::string_view value, size_t max) {
+  if (value.size() <= max) return std::string(value);
+  size_t cut = max;
+  while (cut > 0 && (static_cast<uint8_t>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return std::string(value.substr(0, cut)) + "...";
+}
+
 Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Timestamp default_ts,
                                                     ParticipantId acting) const {
   DecodeError err;
@@ -157,7 +164,7 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     return err;
   }
   Reader in(obj, err);
-  err.cmd = in.str("cmd");
+  err.cmd = shown(in.str("cmd"));
   if (in.failed()) return err;
   const std::string& cmd = err.cmd;
   // A session's requests take the server's time: a client must not move the exchange clock.
@@ -182,7 +189,7 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     }
     if (in.failed() || code.empty()) return fallback;
     ParticipantId id = names_.participant(code);
-    if (id == kNoParticipant) in.fail(RejectReason::UnknownParticipant, "participant '" + code + "' is not known");
+    if (id == kNoParticipant) in.fail(RejectReason::UnknownParticipant, "participant '" + shown(code) + "' is not known");
     return id;
   };
   auto instrument = [&](const char* field, bool required) -> InstrumentId {
@@ -196,9 +203,9 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     if (id == kNoInstrument) {
       auto parts = parse_symbol(symbol);
       if (!parts) {
-        in.fail(RejectReason::BadSymbol, parts.error().text);
+        in.fail(RejectReason::BadSymbol, shown(parts.error().text, 200));
       } else {
-        in.fail(RejectReason::UnknownInstrument, "instrument '" + symbol + "' is not listed");
+        in.fail(RejectReason::UnknownInstrument, "instrument '" + shown(symbol) + "' is not listed");
       }
     }
     return id;
@@ -222,7 +229,7 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
       return 0;
     }
     OrderId id = orders_ ? orders_->find(who, orig) : 0;
-    if (id == 0) in.fail(RejectReason::UnknownOrder, "no open order has client id '" + orig + "'");
+    if (id == 0) in.fail(RejectReason::UnknownOrder, "no open order has client id '" + shown(orig) + "'");
     return id;
   };
 
@@ -282,10 +289,10 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     const std::string region = in.str("region");
     const std::string chip_class = in.str("class");
     if (!in.failed() && (c.region = names_.region(region)) == UINT16_MAX) {
-      in.fail(RejectReason::UnknownRegion, "region '" + region + "' is not known");
+      in.fail(RejectReason::UnknownRegion, "region '" + shown(region) + "' is not known");
     }
     if (!in.failed() && (c.chip_class = names_.chip_class(chip_class)) == UINT16_MAX) {
-      in.fail(RejectReason::UnknownChipClass, "chip class '" + chip_class + "' is not known");
+      in.fail(RejectReason::UnknownChipClass, "chip class '" + shown(chip_class) + "' is not known");
     }
     c.hour = static_cast<int32_t>(std::clamp<int64_t>(in.integer("hour"), -1, kAuctionHours));
     c.devices = in.integer("devices");
@@ -429,7 +436,7 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     c.symbol = in.str("symbol");
     if (!in.failed()) {
       auto parts = parse_symbol(c.symbol);
-      if (!parts) in.fail(RejectReason::BadSymbol, parts.error().text);
+      if (!parts) in.fail(RejectReason::BadSymbol, shown(parts.error().text, 200));
     }
     c.rules.tick = in.decimal("tick", false, c.rules.tick);
     c.rules.lot = in.integer("lot", false, c.rules.lot);
@@ -512,7 +519,7 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
       for (const auto& [code, bps] : shares->items()) {
         ParticipantId p = names_.participant(code);
         if (p == kNoParticipant) {
-          in.fail(RejectReason::UnknownParticipant, "participant '" + code + "' in \"shares\" is not known");
+          in.fail(RejectReason::UnknownParticipant, "participant '" + shown(code) + "' in \"shares\" is not known");
           break;
         }
         auto value = Reader::as_int64(bps);
@@ -551,7 +558,7 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
       out = AdvanceTime{in.time("ts", true, default_ts)};
     }
   } else {
-    in.fail(RejectReason::MalformedRequest, "unknown cmd '" + cmd + "'");
+    in.fail(RejectReason::MalformedRequest, "unknown cmd '" + shown(cmd) + "'");
   }
   if (in.failed()) return err;
   return out;

@@ -20,6 +20,11 @@ struct DecodeError {
   std::string cl_ord_id;  // echoed when it could be read
 };
 
+// A client's value as it appears in an error text or is echoed back: at most `max` bytes, cut on a UTF-8
+// character boundary and marked with "..." when cut. An answer never grows with what a client sends (a
+// 64 KB name once came back whole in its error).
+std::string shown(std::string_view value, size_t max = 64);
+
 class CommandDecoder {
  public:
   // `orders` (optional) lets cancel and replace name the order by the client's own id.

@@ -44,7 +44,7 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameReso
   std::optional<ChipFamily> family;
   for (const json& c : *classes) {
     const ChipClassId id = c.is_string() ? names.chip_class(c.get<std::string>()) : UINT16_MAX;
-    if (id == UINT16_MAX) return error(RejectReason::UnknownChipClass, "unknown chip class " + c.dump());
+    if (id == UINT16_MAX) return error(RejectReason::UnknownChipClass, "unknown chip class " + shown(c.dump()));
     const ChipFamily f = names.chip_class_info(id)->family;
     if (family && *family != f) return error(RejectReason::InvalidValue, "\"classes\" must all be of one family (ai or general)");
     family = f;
@@ -55,13 +55,13 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameReso
     if (!r["regions"].is_array() || r["regions"].empty()) return bad("field \"regions\": a non-empty array of region codes or \"any\"");
     for (const json& c : r["regions"]) {
       const RegionId id = c.is_string() ? names.region(c.get<std::string>()) : UINT16_MAX;
-      if (id == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown region " + c.dump());
+      if (id == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown region " + shown(c.dump()));
       q.regions.push_back(id);
     }
   }
   if (!r.contains("origin") || !r["origin"].is_string()) return bad("field \"origin\": the region code where the data is");
   q.origin = names.region(r["origin"].get<std::string>());
-  if (q.origin == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown origin region " + r["origin"].dump());
+  if (q.origin == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown origin region " + shown(r["origin"].dump()));
   if (r.contains("max_latency_ms")) {
     if (!r["max_latency_ms"].is_number_integer() || r["max_latency_ms"].get<int64_t>() < 0)
       return bad("field \"max_latency_ms\": a whole number of milliseconds, 0 or more");

@@ -558,7 +558,7 @@ class WsConn final : public Peer {
         });
         return;
       }
-      refuse(RejectReason::MalformedRequest, "unknown op '" + op + "'", {}, id_json);
+      refuse(RejectReason::MalformedRequest, "unknown op '" + api::shown(op) + "'", {}, id_json);
       return;
     }
     if (req.find("cmd") == req.end()) {
@@ -667,7 +667,7 @@ class WsConn final : public Peer {
     if (!is_book && channel != "trades" && channel != "instruments" && channel != "orders" && channel != "executions" &&
         channel != "auctions" && channel != "indices" && channel != "monitor") {
       refuse(RejectReason::MalformedRequest,
-             "unknown channel '" + channel +
+             "unknown channel '" + api::shown(channel) +
                  "': orders, executions, trades, instruments, auctions, indices, monitor or book.SYMBOL",
              {}, id_json);
       return;
@@ -688,7 +688,7 @@ class WsConn final : public Peer {
         const InstrumentId inst = gw.core.names().instrument(channel.substr(5));
         if (inst == kNoInstrument) {
           gw.core.metrics().reject(RejectReason::UnknownInstrument);
-          gw.sink->reply(session, error_json("unknown_instrument", "instrument '" + channel.substr(5) + "' is not listed",
+          gw.sink->reply(session, error_json("unknown_instrument", "instrument '" + api::shown(channel.substr(5)) + "' is not listed",
                                              {}, {}, id_json));
           return;
         }
@@ -985,7 +985,7 @@ class HttpConn final : public Peer {
       return query_engine([symbol, interval, limit](WebGateway::Impl& gw, uint64_t s) {
         const InstrumentId inst = gw.core.names().instrument(symbol);
         if (inst == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"), 404);
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + api::shown(symbol) + "' is not listed"), 404);
           return;
         }
         gw.sink->reply(s, gw.sink->bars_json(gw.core.exchange(), inst, gw.core.exchange().engine().now(), interval, limit));
@@ -1040,7 +1040,7 @@ class HttpConn final : public Peer {
       return query_engine([symbol, depth](WebGateway::Impl& gw, uint64_t s) {
         const InstrumentId inst = gw.core.names().instrument(symbol);
         if (inst == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"), 404);
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + api::shown(symbol) + "' is not listed"), 404);
         } else {
           gw.sink->reply(s, gw.sink->book_json(inst, depth));
         }
@@ -1053,7 +1053,7 @@ class HttpConn final : public Peer {
       return query_engine([symbol, limit](WebGateway::Impl& gw, uint64_t s) {
         InstrumentId inst = kNoInstrument;
         if (!symbol.empty() && (inst = gw.core.names().instrument(symbol)) == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + symbol + "' is not listed"), 404);
+          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + api::shown(symbol) + "' is not listed"), 404);
           return;
         }
         gw.sink->reply(s, gw.sink->trades_json(inst, limit));
@@ -1066,7 +1066,7 @@ class HttpConn final : public Peer {
       }
       return admin();
     }
-    respond(http::status::not_found, error_json("not_found", "no such endpoint: " + path));
+    respond(http::status::not_found, error_json("not_found", "no such endpoint: " + api::shown(path)));
   }
 
   template <class F>
