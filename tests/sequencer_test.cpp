@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "event_text.hpp"
+#include "full_disk.hpp"
 #include "random_stream.hpp"
 #include "server/sequencer.hpp"
 
@@ -117,6 +119,66 @@ TEST(Sequencer, ManyProducersAtOnceKeepEachProducersOrder) {
   EXPECT_EQ(*all.rbegin(), setup.size() + kThreads * kEach);
   EXPECT_LT(seq.stats().batches, seq.stats().commands) << "fsyncs were shared";
   EXPECT_EQ(replayed_hash(*f.journal), f.exchange.state_hash());
+}
+
+// Waits (bounded, for a broken build only) until `done` holds.
+template <class F>
+bool eventually(F done, int seconds = 60) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// Defect: a failed journal write (a full disk) made the sequencer refuse everything until a restart. Now
+// it holds the batch — applied in memory, not acknowledged — says why it is unavailable, and writes the
+// batch once there is room, after which everything goes on as if it had been slow.
+TEST(Sequencer, ABatchTheJournalCannotWriteIsHeldAndWrittenOnceThereIsRoom) {
+  const fs::path dir = fs::temp_directory_path() / ("cpx-seq-full-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  test::FullDisk disk;
+  auto journal = persistence::Journal::open(disk.options(dir.string()));
+  ASSERT_TRUE(journal.ok()) << journal.error().text;
+  api::EventFanout fanout;
+  persistence::Exchange exchange{fanout, persistence::ExchangeConfig{EngineConfig{4096, 16}}};
+  Sequencer seq(exchange, **journal, fanout, 64);
+  seq.start();
+  const auto commands = workload(5, 40);
+  std::atomic<size_t> acked{0};
+  for (size_t i = 0; i + 20 < commands.size(); ++i) seq.submit(commands[i], [&](uint64_t, const std::string&) { ++acked; });
+  ASSERT_TRUE(eventually([&] { return acked.load() == commands.size() - 20; }));
+  EXPECT_TRUE(seq.available());
+
+  disk.fs->full = true;
+  std::atomic<uint64_t> held_seq{0};
+  std::atomic<bool> held_answered{false};
+  const size_t held = commands.size() - 20;
+  seq.submit(commands[held], [&](uint64_t s, const std::string&) {
+    held_seq = s;
+    held_answered = true;
+  });
+  ASSERT_TRUE(eventually([&] { return !seq.available(); }));
+  EXPECT_NE(seq.unavailable_reason().find("journal"), std::string::npos) << seq.unavailable_reason();
+  EXPECT_NE(seq.unavailable_reason().find("space"), std::string::npos) << seq.unavailable_reason();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // (retries go on meanwhile)
+  EXPECT_FALSE(held_answered.load()) << "nothing of the held batch is acknowledged while it is not durable";
+
+  disk.fs->full = false;
+  ASSERT_TRUE(eventually([&] { return held_answered.load(); }));
+  EXPECT_EQ(held_seq.load(), held + 1) << "acknowledged with its own sequence number once written";
+  EXPECT_TRUE(seq.available());
+  EXPECT_TRUE(seq.unavailable_reason().empty());
+  std::vector<uint64_t> after;
+  for (size_t i = held + 1; i < commands.size(); ++i)
+    seq.submit(commands[i], [&](uint64_t s, const std::string&) { after.push_back(s); });
+  seq.stop();
+  ASSERT_EQ(after.size(), 19u);
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i], held + 2 + i);
+  EXPECT_EQ(replayed_hash(**journal), exchange.state_hash()) << "the journal holds exactly what was applied";
+  journal->reset();
+  fs::remove_all(dir);
 }
 
 }  // namespace
