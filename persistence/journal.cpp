@@ -151,8 +151,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
               "): " + strict + ". Opening without it would drop it, and " + ends +
               ". A write torn by a power loss, a crash or a full disk was never acknowledged, but a file cut short "
               "(a bad copy or restore, a disk fault) may have lost acknowledged commands: compare with a "
-              "replica, a backup or the clients' acknowledgements, then start with accept_torn_tail "
-              "(cpx-replay --accept-torn-tail) to open without it; the WAL files are kept aside first "
+              "replica, a backup or the clients' acknowledgements, then start once with accept_torn_tail "
+              "(cpxd --accept-torn-journal-tail, cpx-replay --accept-torn-tail) to open without it; the WAL "
+              "files are kept aside first "
               "(docs/OPERATIONS.md, refused start)");
     }
     auto copy = copy_wal_files_aside(options.path);
@@ -297,8 +298,6 @@ Result<JournalVerification> Journal::verify() const {
   }
   rocksdb::ReadOptions ro;
   ro.verify_checksums = true;
-  ro.fill_cache = false;  // one pass over everything: keep the cache for what recovery replays
-  ro.readahead_size = 2 << 20;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, journal_));
   JournalVerification done;
   uint64_t expected = 1;
