@@ -376,6 +376,47 @@ TEST(Abuse, FailedWebSocketLoginsAreThrottledAndTheirAuditIsBounded) {
   EXPECT_LT(failures_written, 60) << "not one entry per failure";
 }
 
+// What QuickFIX's own transport did for a logged-on session, cpxd's does too (QuickFIX's acceptance
+// definitions 2d, 2i and SessionReset): a garbled message is ignored, another FIX version gets a Logout
+// "Incorrect BeginString", a second Logon with ResetSeqNumFlag resets the sequence numbers.
+TEST(Abuse, ALoggedOnSessionIgnoresGarbledBytesAndMayResetItsSequence) {
+  Server& s = server();
+  FixWireClient c("127.0.207.1", "C2");
+  ASSERT_EQ(c.logon("bjai", "demo-bjai").first, "A");
+  // Garbled: a wrong checksum, then junk; the session reads on.
+  std::string garbled;
+  client::FixWriter other("C2", "CPX");
+  other.append(garbled, "0", "");
+  garbled[garbled.size() - 2] = garbled[garbled.size() - 2] == '0' ? '1' : '0';
+  ASSERT_TRUE(c.conn->write_all(garbled + "no fix at all"));
+  c.writer = client::FixWriter("C2", "CPX");  // (its own seq numbers: the garbled one did not count)
+  c.send("A", "98=0\x01" "108=30\x01" "141=Y\x01" "553=bjai\x01" "554=demo-bjai\x01");  // reset to 1
+  const std::string answer = c.next();
+  EXPECT_EQ(client::fix_field(answer, 35), "A") << answer;
+  EXPECT_EQ(client::fix_field(answer, 141), "Y");
+  c.send("1", "112=after-reset\x01");
+  std::string hb;
+  while (!(hb = c.next()).empty() && client::fix_field(hb, 35) != "0") {
+  }
+  EXPECT_EQ(client::fix_field(hb, 112), "after-reset") << "the TestRequest is answered: the session is alive";
+  // Another FIX version: QuickFIX's Logout.
+  std::string old_version;
+  client::FixWriter w("C2", "CPX");
+  w.append(old_version, "1", "112=x\x01");
+  old_version.replace(0, 9, "8=FIX.4.1");
+  unsigned sum = 0;
+  for (size_t i = 0; i + 7 < old_version.size(); ++i) sum += static_cast<uint8_t>(old_version[i]);
+  char trailer[8];
+  std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
+  old_version.replace(old_version.size() - 7, 7, trailer);
+  ASSERT_TRUE(c.conn->write_all(old_version));
+  std::string logout;
+  while (!(logout = c.next()).empty() && client::fix_field(logout, 35) != "5") {
+  }
+  EXPECT_EQ(client::fix_field(logout, 58), "Incorrect BeginString") << logout;
+  (void)s;
+}
+
 TEST(Abuse, TheFixAcceptorListensOnlyOnItsBindAddress) {
   Server& s = server();
   const int fd = idle_connection("127.0.206.1", s.fix->port(), "127.0.0.2");

@@ -57,7 +57,8 @@ TEST(FixFramer, AnythingThatIsNoFixFrameIsRefusedAtOnce) {
     return f.next(m);
   };
   EXPECT_EQ(verdict("GET / HTTP/1.1\r\n"), FixFramer::Got::bad) << "refused from its first bytes";
-  EXPECT_EQ(verdict("8=FIX.4.2\x01"), FixFramer::Got::bad) << "another FIX version";
+  EXPECT_EQ(verdict("8=FIX.4.4.4.4.4.4\x01"), FixFramer::Got::bad) << "no FIX version is that long";
+  EXPECT_EQ(verdict("8=FIX 4.4\x01"), FixFramer::Got::bad);
   EXPECT_EQ(verdict("8=FIX.4.4\x01" "9=-5\x01"), FixFramer::Got::bad);
   EXPECT_EQ(verdict("8=FIX.4.4\x01" "9=012\x01"), FixFramer::Got::bad) << "a leading zero";
   EXPECT_EQ(verdict("8=FIX.4.4\x01" "9=12345678"), FixFramer::Got::bad) << "more than 7 digits";
@@ -70,6 +71,44 @@ TEST(FixFramer, AnythingThatIsNoFixFrameIsRefusedAtOnce) {
   EXPECT_EQ(verdict(short_body), FixFramer::Got::bad) << "the body length does not end at a field";
   EXPECT_EQ(verdict("8=FIX.4.4\x01" "9=1"), FixFramer::Got::nothing) << "a prefix waits for more";
   EXPECT_EQ(verdict(kLogon.substr(0, kLogon.size() - 1)), FixFramer::Got::nothing);
+}
+
+TEST(FixFramer, AnotherFixVersionIsPassedOnForTheSessionToAnswer) {
+  std::string other = kHeartbeat;
+  other.replace(0, 9, "8=FIX.4.1");
+  unsigned sum = 0;
+  for (size_t i = 0; i + 7 < other.size(); ++i) sum += static_cast<uint8_t>(other[i]);
+  char trailer[8];
+  std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
+  other.replace(other.size() - 7, 7, trailer);
+  FixFramer f(4096);
+  f.feed(other.data(), other.size());
+  std::string m;
+  EXPECT_EQ(f.next(m), FixFramer::Got::message) << "QuickFIX answers it with Logout \"Incorrect BeginString\"";
+}
+
+// A logged-on session ignores a garbled message and reads on from the next BeginString.
+TEST(FixFramer, AfterAGarbledMessageReadingGoesOnAtTheNextBeginString) {
+  std::string garbled = kHeartbeat;
+  garbled[garbled.size() - 3] = garbled[garbled.size() - 3] == '9' ? '8' : '9';  // wrong checksum
+  const std::string stream = garbled + "junk 8=FI" + kLogon;
+  FixFramer f(4096);
+  f.feed(stream.data(), stream.size());
+  std::string m;
+  ASSERT_EQ(f.next(m), FixFramer::Got::bad);
+  EXPECT_EQ(f.skip_garbled(), garbled.size() + 9);
+  ASSERT_EQ(f.next(m), FixFramer::Got::message);
+  EXPECT_EQ(m, kLogon);
+  // Garbage with no BeginString in it goes, but for a tail that may start the next one.
+  FixFramer g(4096);
+  const std::string junk = std::string(5000, 'x') + "8=FI";
+  g.feed(junk.data(), junk.size());
+  ASSERT_EQ(g.next(m), FixFramer::Got::bad);
+  g.skip_garbled();
+  EXPECT_EQ(g.buffered(), 4u);
+  g.feed(kLogon.data() + 4, kLogon.size() - 4);
+  ASSERT_EQ(g.next(m), FixFramer::Got::message);
+  EXPECT_EQ(m, kLogon);
 }
 
 TEST(FixFramer, BadIsFinal) {

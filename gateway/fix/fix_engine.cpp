@@ -189,8 +189,12 @@ struct FixEngine::Impl : public FIX::Application {
     if (type.getValue() != FIX::MsgType_Logon) return;
     std::lock_guard<std::mutex> lock(mutex);
     auto v = verdicts.find(sid);
-    // The server checked this Logon before QuickFIX saw it; one that arrives any other way is refused.
-    if (v == verdicts.end()) throw FIX::RejectLogon("not_authenticated: log on first");
+    // The server checked this Logon before QuickFIX saw it. A later Logon on the same live session is a
+    // sequence reset (ResetSeqNumFlag) by the client already authenticated on this connection.
+    if (v == verdicts.end()) {
+      if (ids.count(sid)) return;
+      throw FIX::RejectLogon("not_authenticated: log on first");
+    }
     if (!v->second.refusal.empty()) throw FIX::RejectLogon(v->second.refusal);
     ids[sid] = v->second.connection;
     sessions[v->second.connection] = sid;

@@ -8,6 +8,7 @@
 // `max_message` bytes is refused before it is read, so a peer cannot make the buffer grow.
 // Small and header-only so that unit tests and the fuzzer check it without a socket.
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,12 +33,24 @@ class FixFramer {
   Got next(std::string& out) {
     if (failed_) return Got::bad;
     const std::string_view in = std::string_view(buf_).substr(pos_);
-    static constexpr std::string_view kBegin = "8=FIX.4.4\x01" "9=";
-    const size_t have = std::min(in.size(), kBegin.size());
-    if (in.substr(0, have) != kBegin.substr(0, have)) return fail(Got::bad);
-    if (in.size() < kBegin.size()) return Got::nothing;
+    // BeginString: "8=FIX" and a version (FIX.4.4 is the sessions'; any other is passed on, for QuickFIX
+    // to answer "Incorrect BeginString"), then BodyLength.
+    static constexpr std::string_view kTag = "8=FIX";
+    const size_t have = std::min(in.size(), kTag.size());
+    if (in.substr(0, have) != kTag.substr(0, have)) return fail(Got::bad);
+    size_t i = kTag.size();
+    while (i < in.size() && i < kTag.size() + kMaxVersion &&
+           (in[i] == '.' || (in[i] >= '0' && in[i] <= '9') || (in[i] >= 'A' && in[i] <= 'Z'))) {
+      ++i;
+    }
+    if (i >= in.size()) return Got::nothing;  // (also a stream shorter than "8=FIX" so far)
+    if (in[i] != '\x01') return fail(Got::bad);
+    ++i;
+    for (const char c : std::string_view("9=")) {
+      if (i == in.size()) return Got::nothing;
+      if (in[i++] != c) return fail(Got::bad);
+    }
     // BodyLength: 1 to 7 digits, no sign, no leading zero.
-    size_t i = kBegin.size();
     uint64_t body = 0;
     size_t digits = 0;
     while (i < in.size() && in[i] >= '0' && in[i] <= '9') {
@@ -68,10 +81,30 @@ class FixFramer {
     return Got::message;
   }
 
+  // After `bad` or `too_big` on a logged-on session: drop the garbled bytes up to the next BeginString and
+  // read on (FIX: a garbled message is ignored, not a reason to disconnect). Returns the bytes dropped.
+  // Before the Logon the server closes the connection instead: nothing that is no FIX is read twice.
+  size_t skip_garbled() {
+    static constexpr std::string_view kBegin = "8=FIX";
+    failed_ = false;
+    const size_t from = pos_;
+    const size_t next = buf_.find(kBegin, pos_ + 1);
+    if (next != std::string::npos) {
+      pos_ = next;
+    } else {
+      // Keep a tail that may be the start of the next BeginString; the rest goes.
+      const size_t keep = std::min(buf_.size() - pos_, kBegin.size() - 1);
+      pos_ = buf_.size() - keep;
+      while (pos_ < buf_.size() && std::string_view(buf_).substr(pos_) != kBegin.substr(0, buf_.size() - pos_)) ++pos_;
+    }
+    return pos_ - from;
+  }
+
   size_t buffered() const { return buf_.size() - pos_; }
 
  private:
-  static constexpr size_t kTrailer = 7;  // "10=nnn" SOH
+  static constexpr size_t kTrailer = 7;    // "10=nnn" SOH
+  static constexpr size_t kMaxVersion = 8;  // after "8=FIX": ".4.4", "T.1.1"
   Got fail(Got g) {
     failed_ = true;
     return g;

@@ -210,7 +210,11 @@ class Conn final : public Connection {
         case FixFramer::Got::bad:
         case FixFramer::Got::too_big:
           t_.metrics.fix_bad_frames.fetch_add(1, std::memory_order_relaxed);
-          return finish();
+          // A logged-on session ignores a garbled message (FIX session rules; QuickFIX then sees the gap in
+          // sequence numbers); before the Logon, bytes that are no FIX end the connection.
+          if (!t_.engine->logged_on(id)) return finish();
+          framer_.skip_garbled();
+          break;
       }
     }
   }
