@@ -41,19 +41,6 @@ std::optional<Error> check_record(uint64_t seq, std::string_view value) {
   return std::nullopt;
 }
 
-}  // namespace
-
-std::string seq_key(uint64_t seq) {
-  std::string k(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    k[static_cast<size_t>(i)] = static_cast<char>(seq & 0xFF);
-    seq >>= 8;
-  }
-  return k;
-}
-
-namespace {
-
 struct Opened {
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -95,6 +82,15 @@ std::string list_or_none(const std::vector<std::string>& files) {
 }
 
 }  // namespace
+
+std::string seq_key(uint64_t seq) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    k[static_cast<size_t>(i)] = static_cast<char>(seq & 0xFF);
+    seq >>= 8;
+  }
+  return k;
+}
 
 Result<std::unique_ptr<Journal>> Journal::open(const JournalOptions& options) {
   std::unique_ptr<Journal> j(new Journal());
