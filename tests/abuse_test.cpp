@@ -417,6 +417,24 @@ TEST(Abuse, ALoggedOnSessionIgnoresGarbledBytesAndMayResetItsSequence) {
   (void)s;
 }
 
+// A Logon being checked does not hold its CompID: a guesser cannot keep the CompID's owner out by sending
+// Logons for it (the session becomes a connection's only when its Logon is accepted).
+TEST(Abuse, LogonsBeingCheckedDoNotKeepTheCompIdFromItsOwner) {
+  FixWireClient guesser("127.0.208.1", "NMDC");
+  guesser.send("A", "98=0\x01" "108=30\x01" "553=bjai\x01" "554=not-it\x01");
+  FixWireClient owner("127.0.208.2", "NMDC");
+  const auto answer = owner.logon("bjai", "demo-bjai");  // checked while the guess is (same worker, after it)
+  EXPECT_EQ(answer.first, "A") << answer.second;
+  const std::string refused = guesser.next();
+  EXPECT_EQ(client::fix_field(refused, 35), "5");
+  EXPECT_NE(client::fix_field(refused, 58).find("bad_credentials"), std::string::npos) << refused;
+  // Once the owner is logged on, another Logon for its CompID is closed at once, without a check.
+  FixWireClient second("127.0.208.3", "NMDC");
+  EXPECT_EQ(second.logon("bjai", "demo-bjai").first, "");
+  EXPECT_TRUE(second.closed(2000));
+  EXPECT_FALSE(owner.closed(10)) << "the owner's session is untouched";
+}
+
 TEST(Abuse, TheFixAcceptorListensOnlyOnItsBindAddress) {
   Server& s = server();
   const int fd = idle_connection("127.0.206.1", s.fix->port(), "127.0.0.2");

@@ -137,20 +137,17 @@ struct FixEngine::Impl : public FIX::Application {
     bool tls = false;
     std::string address;
     State state = awaiting_logon;
-    FIX::Session* session = nullptr;  // registered to this connection from its Logon on
+    FIX::Session* session = nullptr;  // the session its Logon names
+    bool registered = false;          // the session is this connection's (from an accepted Logon on)
     std::unique_ptr<ConnectionResponder> responder;
     std::string logon;
     std::vector<std::string> held;
   };
   std::map<uint64_t, Conn> conns;
 
-  // The verdict on the Logon being handed to its session right now (read in fromAdmin).
-  struct Verdict {
-    uint64_t connection;
-    std::string refusal;
-  };
   std::mutex mutex;  // guards the maps below (sends come from other threads)
-  std::map<FIX::SessionID, Verdict> verdicts;
+  // The approved Logon being handed to its session right now: its connection (read in fromAdmin).
+  std::map<FIX::SessionID, uint64_t> approved;
   std::map<FIX::SessionID, uint64_t> ids;
   std::map<uint64_t, FIX::SessionID> sessions;
 
@@ -188,16 +185,15 @@ struct FixEngine::Impl : public FIX::Application {
     m.getHeader().getField(type);
     if (type.getValue() != FIX::MsgType_Logon) return;
     std::lock_guard<std::mutex> lock(mutex);
-    auto v = verdicts.find(sid);
+    auto v = approved.find(sid);
     // The server checked this Logon before QuickFIX saw it. A later Logon on the same live session is a
     // sequence reset (ResetSeqNumFlag) by the client already authenticated on this connection.
-    if (v == verdicts.end()) {
+    if (v == approved.end()) {
       if (ids.count(sid)) return;
       throw FIX::RejectLogon("not_authenticated: log on first");
     }
-    if (!v->second.refusal.empty()) throw FIX::RejectLogon(v->second.refusal);
-    ids[sid] = v->second.connection;
-    sessions[v->second.connection] = sid;
+    ids[sid] = v->second;
+    sessions[v->second] = sid;
   }
 
   void fromApp(const FIX::Message& m, const FIX::SessionID& sid)
@@ -220,6 +216,26 @@ struct FixEngine::Impl : public FIX::Application {
     FIX::Dictionary d = base_dictionary(settings.dictionary, 30, settings.reset_on_logon);
     d.setString(FIX::CONNECTION_TYPE, "acceptor");
     return d;
+  }
+
+  // A refused Logon: a Logout of its own with the reason (seq 1), never through the session, which may be
+  // live on another connection; then the connection closes.
+  void refuse(uint64_t connection, const FIX::SessionID& sid, const std::string& reason) {
+    conns.erase(connection);
+    try {
+      FIX::Message logout;
+      FIX::Header& h = logout.getHeader();
+      h.setField(FIX::BeginString(sid.getBeginString()));
+      h.setField(FIX::MsgType(FIX::MsgType_Logout));
+      h.setField(FIX::SenderCompID(sid.getSenderCompID()));
+      h.setField(FIX::TargetCompID(sid.getTargetCompID()));
+      h.setField(FIX::MsgSeqNum(1));
+      h.setField(FIX::SendingTime(FIX::UtcTimeStamp(), 3));
+      logout.setField(FIX::Text("Rejected Logon Attempt: " + reason));
+      out.send(connection, logout.toString());
+    } catch (const std::exception&) {
+    }
+    out.close(connection);
   }
 
   // Hands one message to a live session. False when the connection must close.
@@ -303,7 +319,9 @@ bool FixEngine::received(uint64_t connection, const std::string& message) {
     const std::string& ours = c.tls ? s.settings.tls_sender_comp_id : s.settings.sender_comp_id;
     if (sid.getSenderCompID().getValue() != ours) return false;  // a TLS CompID over plain TCP, or back
     FIX::Message m(message, false);
-    if (!FIX::Session::registerSession(sid)) return false;  // in use by another connection
+    // Logged on over another connection: closed at once. (The session becomes a connection's only when its
+    // Logon is accepted, so Logons being checked never keep the CompID from its owner.)
+    if (FIX::Session::isSessionRegistered(sid)) return false;
     c.session = session;
     logon.target_comp_id = sid.getTargetCompID().getValue();
     if (m.isSetField(kUsername)) logon.username = m.getField(kUsername);
@@ -326,17 +344,22 @@ void FixEngine::logon_checked(uint64_t connection, const std::string& refusal) {
   if (it == s.conns.end() || it->second.state != Impl::Conn::checking) return;  // gone meanwhile
   Impl::Conn& c = it->second;
   const FIX::SessionID sid = c.session->getSessionID();
+  if (!refusal.empty()) return s.refuse(connection, sid, refusal);
+  if (!FIX::Session::registerSession(sid)) {
+    return s.refuse(connection, sid, "session_in_use: another connection is logged on as " + sid.getTargetCompID().getValue());
+  }
+  c.registered = true;
   c.responder.reset(new ConnectionResponder(s.out, connection));
   c.session->setResponder(c.responder.get());
   c.state = Impl::Conn::live;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.verdicts[sid] = Impl::Verdict{connection, refusal};
+    s.approved[sid] = connection;
   }
   bool ok = s.deliver(c, c.logon);
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    s.verdicts.erase(sid);
+    s.approved.erase(sid);
   }
   c.logon.clear();
   std::vector<std::string> held;
@@ -358,7 +381,7 @@ void FixEngine::closed(uint64_t connection) {
     // Under the session's lock: its responder is dropped (no send can use it after this returns) and,
     // when it was logged on, onLogout tells the server.
     if (c.responder) c.session->disconnect();
-    FIX::Session::unregisterSession(sid);
+    if (c.registered) FIX::Session::unregisterSession(sid);
   }
   s.conns.erase(it);
 }

@@ -17,6 +17,8 @@ using nlohmann::json;
 
 Result<std::unique_ptr<UserStore>> UserStore::open(const std::string& path) {
   std::unique_ptr<UserStore> store(new UserStore(path));
+  // Made here, not on first use: otherwise the first check would cost twice the hashing.
+  store->stand_in_ = auth::hash_password("no user has this password", auth::kDefaultIterations);
   std::ifstream in(path);
   if (!in) return store;
   std::stringstream ss;
@@ -113,8 +115,7 @@ std::optional<User> UserStore::check_password(const std::string& username, const
   }
   // PBKDF2 is slow on purpose: outside the lock. An unknown or disabled user costs the same work against a
   // stand-in hash, so the time of the answer does not tell which user names exist.
-  static const std::string stand_in = auth::hash_password("no user has this password", auth::kDefaultIterations);
-  const bool match = auth::verify_password(password, known ? u.password_hash : stand_in);
+  const bool match = auth::verify_password(password, known ? u.password_hash : stand_in_);
   if (!known || !match) return std::nullopt;
   return u;
 }

@@ -48,6 +48,7 @@ class UserStore {
   Result<bool> save_locked() const;
 
   std::string path_;
+  std::string stand_in_;  // the hash an unknown or disabled user is checked against (equal work)
   mutable std::mutex mutex_;
   std::unordered_map<std::string, User> users_;        // by username
   std::unordered_map<std::string, std::string> keys_;  // api key -> username
