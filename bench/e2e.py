@@ -6,6 +6,9 @@ hourly instrument without a price band), runs cpx-load scenarios and prints one 
 with the CPU seconds cpxd and cpx-load used (from /proc) for the CPU split.
 
   bench/e2e.py [--build build] [--duration 10] [--scenario ws-100k ...]
+  bench/e2e.py --abuse [--scenario ws-10k ...]   each scenario twice, back to back: on a quiet server, then
+      while cpx-abuse holds 5,000 idle connections and sends 1,000 failed logins a second from 250 addresses
+      (docs/BENCHMARKS.md, "Under abuse"); one more JSON object per scenario with the p50/p99 ratios
 """
 import argparse, datetime, json, os, shutil, subprocess, sys, tempfile, time
 
@@ -23,6 +26,9 @@ SCENARIOS = {
     # small and quick: CTest runs them (--check) to see cpx-load, cpxd and cpx-admin work together
     "ws-smoke": ("ws", 2, 2000, "40,40,20"),
     "fix-smoke": ("fix", 2, 2000, "40,40,20"),
+    # the traffic other sessions keep up while the server is abused (--abuse)
+    "ws-10k": ("ws", 4, 10000, "50,45,5"),
+    "fix-5k": ("fix", 4, 5000, "50,45,5"),
 }
 
 
@@ -38,6 +44,9 @@ def main():
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--scenario", action="append")
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
+    ap.add_argument("--abuse", action="store_true", help="run each scenario quiet, then under cpx-abuse")
+    ap.add_argument("--abuse-idle", type=int, default=5000)
+    ap.add_argument("--abuse-logins", type=int, default=1000)
     ap.add_argument("--check", action="store_true",
                     help="fail unless every request was answered, orders were acknowledged and crossing orders filled")
     a = ap.parse_args()
@@ -54,7 +63,8 @@ def main():
     sessions = max(SCENARIOS[n][1] for n in names)
     cfg = write_config(os.path.join(work, "cpxd.json"),
                        {"http_port": http, "https_port": -1, "fix_port": fix, "fix_tls_port": -1, "requests_per_s": 0,
-                        "fix_sessions": [{"target_comp_id": f"LOAD{i}"} for i in range(2 * sessions)]})
+                        "fix_sessions": [{"target_comp_id": f"LOAD{i}"} for i in range(2 * sessions)] +
+                                        [{"target_comp_id": "ABUSE"}]})
     env = dict(os.environ)
     if os.environ.get("CPXD_PRELOAD"):  # A/B runs of an allocator without relinking
         env["LD_PRELOAD"] = os.environ["CPXD_PRELOAD"]
@@ -86,9 +96,20 @@ def main():
             ws_creds.append(f"{c['api_key']}:{c['api_secret']}:{side}")
             fix_creds.append(f"{code.lower()}:{c['password']}:LOAD{2 * i + (0 if side == 'buy' else 1)}:{side}")
 
+    if a.abuse:  # the user whose password cpx-abuse guesses (locked out meanwhile: not one cpx-load uses)
+        admin("participants", "add", "GUESSED", "--name", "Guessed", "--kind", "buyer", "--roles", "trade_buy")
+        admin("users", "create", "guessed", "--participant", "GUESSED")
+
+    def abuse(duration):
+        return subprocess.Popen([os.path.join(bin_dir, "cpx-abuse"), "--web-port", str(http), "--fix-port", str(fix),
+                                 "--fix-comp-id", "ABUSE", "--fix-user", "guessed", "--idle", str(a.abuse_idle),
+                                 "--bad-logins", str(a.abuse_logins), "--duration", str(duration)],
+                                stdout=subprocess.PIPE, text=True)
+
     results = []
+    runs = [(n, False) for n in names] if not a.abuse else [(n, under) for n in names for under in (False, True)]
     try:
-        for n in names:
+        for n, under_abuse in runs:
             proto, count, rate, mix = SCENARIOS[n]
             creds = (ws_creds if proto == "ws" else fix_creds)[:count]
             cmd = [os.path.join(bin_dir, "cpx-load"), "--warmup", str(min(1.0, a.duration / 4)), "--proto", proto, "--port", str(http if proto == "ws" else fix),
@@ -97,6 +118,10 @@ def main():
             for c in creds:
                 cmd += ["--cred", c]
             server_cpu = cpu_seconds(server.pid)
+            attacker = None
+            if under_abuse:
+                attacker = abuse(a.duration + 4)
+                time.sleep(2)  # the idle connections are open and the flood is on before the load starts
             t0 = time.time()
             load = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
             out = load.stdout.read()
@@ -109,8 +134,19 @@ def main():
             res = json.loads(out.splitlines()[-1])
             res["cpu_s"] = {"cpxd": round(cpu_seconds(server.pid) - server_cpu, 2), "cpx_load": round(load_cpu, 2),
                             "wall_s": round(wall, 2), "cores": os.cpu_count()}
+            if attacker is not None:
+                res["scenario"] = n + "+abuse"
+                res["abuse"] = json.loads(attacker.stdout.read().strip().splitlines()[-1])
+                _, _, usage = os.wait4(attacker.pid, 0)
+                res["cpu_s"]["cpx_abuse"] = round(usage.ru_utime + usage.ru_stime, 2)
             print(json.dumps(res), flush=True)
             results.append(res)
+            if under_abuse:
+                quiet = results[-2]["ack_latency_us"]
+                loud = res["ack_latency_us"]
+                print(json.dumps({"scenario": n + "-abuse-ratio", "p50_ratio": round(loud["p50"] / max(quiet["p50"], 1), 2),
+                                  "p99_ratio": round(loud["p99"] / max(quiet["p99"], 1), 2),
+                                  "quiet_p99_us": quiet["p99"], "abused_p99_us": loud["p99"]}), flush=True)
             if a.check:
                 problems = []
                 if load.returncode != 0 or res["errors"]:

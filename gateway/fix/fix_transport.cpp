@@ -119,7 +119,7 @@ class Conn final : public Connection {
     t_.metrics.fix_connections.fetch_add(1, std::memory_order_relaxed);
     t_.engine->opened(id, kIsTls<Stream>, address_);
     // Logged on by then, or closed: a connection that never logs on holds nothing for long.
-    deadline_.expires_after(std::chrono::milliseconds(t_.settings.login_timeout_ms));
+    deadline_.expires_after(std::chrono::milliseconds(server::spread_deadline_ms(t_.settings.login_timeout_ms, id)));
     deadline_.async_wait([self = self()](error_code ec) {
       if (ec || self->done_) return;
       if (!self->t_.engine->logged_on(self->id)) {

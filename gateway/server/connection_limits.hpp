@@ -6,12 +6,21 @@
 // that opens connections and sends nothing holds at most `per_address` of them, for seconds.
 // Thread-safe.
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 namespace cpx::server {
+
+// The deadline of connection `id` (login, idle): at least `ms`, spread up to 1.5 times that by the id. A
+// client that opens thousands of connections at once would otherwise see them all expire in the same
+// instant, and their closing (and its reconnecting) would stall the I/O thread that serves everyone else.
+inline int64_t spread_deadline_ms(int64_t ms, uint64_t id) {
+  const uint64_t mixed = (id * 0x9E3779B97F4A7C15ull) >> 33;
+  return ms + static_cast<int64_t>(mixed % static_cast<uint64_t>(ms / 2 + 1));
+}
 
 class ConnectionLimits {
  public:

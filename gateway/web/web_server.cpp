@@ -431,7 +431,7 @@ class WsConn final : public Peer {
     gw_.core.metrics().ws_sessions.fetch_add(1, std::memory_order_relaxed);
     registered_ = true;
     // Logged in by then, or closed: an unauthenticated connection holds nothing for long.
-    login_timer_.expires_after(std::chrono::milliseconds(gw_.cfg.login_timeout_ms));
+    login_timer_.expires_after(std::chrono::milliseconds(server::spread_deadline_ms(gw_.cfg.login_timeout_ms, id)));
     login_timer_.async_wait([self = self()](beast::error_code e) {
       if (e || self->closed_ || self->closing_ || self->logged_in_) return;
       self->gw_.core.metrics().login_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -847,7 +847,7 @@ class HttpConn final : public Peer {
   void run() {
     gw_.add_peer(self());
     gw_.core.metrics().http_connections.fetch_add(1, std::memory_order_relaxed);
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(gw_.cfg.http_idle_timeout_ms));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(server::spread_deadline_ms(gw_.cfg.http_idle_timeout_ms, id)));
     if constexpr (kIsTls<Stream>) {
       stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code ec) {
         if (ec) return self->finish();
@@ -901,7 +901,7 @@ class HttpConn final : public Peer {
     parser_->body_limit(gw_.cfg.max_message_bytes);
     // The whole request (headers and body) within the idle time: a connection that sends nothing, or
     // a byte at a time, is closed.
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(gw_.cfg.http_idle_timeout_ms));
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(server::spread_deadline_ms(gw_.cfg.http_idle_timeout_ms, id)));
     http::async_read(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
