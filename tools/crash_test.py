@@ -153,7 +153,9 @@ class Run:
     def _write(self):
         try:
             with self.cond:
-                self.cond.wait_for(lambda: self.ready is not None or self.proc.poll() is not None)
+                # Short waits: the process can end a moment after its output does (no notification then).
+                while self.ready is None and self.proc.poll() is None:
+                    self.cond.wait(timeout=0.05)
                 if self.ready is None:
                     return
             for line in self.lines:
@@ -170,8 +172,10 @@ class Run:
 
     def wait_ready(self, timeout):
         """The ready line, or None when the process ended (or hung) before it."""
+        end = time.monotonic() + timeout
         with self.cond:
-            self.cond.wait_for(lambda: self.ready is not None or self.proc.poll() is not None, timeout=timeout)
+            while self.ready is None and self.proc.poll() is None and time.monotonic() < end:
+                self.cond.wait(timeout=0.05)
             return self.ready
 
     def wait_written(self, count, timeout):
