@@ -93,8 +93,9 @@ struct Server {
     EXPECT_TRUE(network.ok() && core->run_admin_requests(*network).ok());
     EXPECT_TRUE(core->run_admin_requests(server::demo_requests(server::wall_clock())).ok());
     for (const auto& u : server::demo_users()) {
-      if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1")
+      if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1") {
         EXPECT_TRUE(core->users().put(u.username, u.participant, u.password, u.api_key, u.api_secret).ok());
+      }
     }
     EXPECT_TRUE(web->start().ok());
     EXPECT_TRUE(fix->start().ok());
@@ -317,13 +318,15 @@ TEST(Abuse, NoFixFramesAndNoLogonFirstCloseTheConnection) {
 // one. Now the answer and the work are the same, and an address that keeps failing is refused before any
 // hashing.
 TEST(Abuse, FixLogonGuessesAreThrottledAndTellNothingAboutWhichUsersExist) {
-  Server& s = server();
+  (void)server();
   auto attempt = [&](const std::string& source, const std::string& comp, const std::string& user,
                      const std::string& password, uint64_t* work) {
     const uint64_t before = auth::pbkdf2_iterations_done();
     FixWireClient c(source, comp);
     auto answer = c.logon(user, password);
-    if (answer.first == "5") EXPECT_TRUE(c.closed(3000));
+    if (answer.first == "5") {
+      EXPECT_TRUE(c.closed(3000));
+    }
     if (work) *work = auth::pbkdf2_iterations_done() - before;
     return answer;
   };

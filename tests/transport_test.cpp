@@ -134,7 +134,9 @@ TEST(FixFramer, RandomBytesNeverYieldAMessageNorGrowTheBuffer) {
     if (g == FixFramer::Got::message) {
       EXPECT_LE(m.size(), 256u);
     }
-    if (g == FixFramer::Got::nothing) EXPECT_LE(f.buffered(), 256u + 16) << "waiting only for a frame that fits";
+    if (g == FixFramer::Got::nothing) {
+      EXPECT_LE(f.buffered(), 256u + 16) << "waiting only for a frame that fits";
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 #include "auth/audit_writer.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -15,7 +17,10 @@ AuditWriter::AuditWriter(AuditLog log, AuditWriterOptions options) : log_(std::m
   options_.retry_every_ns = std::max<int64_t>(options_.retry_every_ns, 1'000'000);
   failure_tokens_ = options_.failures_per_s * kNanos;
   entries_ = log_.entries();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cpx-audit");
+    run();
+  });
 }
 
 AuditWriter::~AuditWriter() {

@@ -1,5 +1,7 @@
 #include "fix/fix_logons.hpp"
 
+#include <pthread.h>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@ FixLogons::FixLogons(server::ServerCore& core) : core_(core) {
   tokens_ns_ = core_.config().fix_logon_burst * (1'000'000'000 / core_.config().fix_logon_checks_per_s);
   refilled_at_ = steady_ns();
   worker_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cpx-fix-logons");
     // Below the threads that trade: under contention the hashing gets a small share of a core (nice 10 is
     // about a tenth of a normal thread's weight), on an idle machine all it wants.
     ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
@@ -58,7 +61,7 @@ void FixLogons::check(const fixapi::LogonRequest& logon, Done done) {
   }
   core_.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
   core_.audit_failure(logon.username, "login_failed", origin(logon) + " login_busy");
-  done(LogonVerdict{"login_busy: too many Logons are being checked; try again in a few seconds"});
+  done(LogonVerdict::refused("login_busy: too many Logons are being checked; try again in a few seconds"));
 }
 
 void FixLogons::run() {
@@ -68,7 +71,7 @@ void FixLogons::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
       if (stopping_) {
-        for (Job& j : jobs_) j.done(LogonVerdict{"unavailable: the exchange is stopping"});
+        for (Job& j : jobs_) j.done(LogonVerdict::refused("unavailable: the exchange is stopping"));
         jobs_.clear();
         return;
       }
@@ -99,7 +102,7 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
   auto refuse = [&](std::string code, std::string text) {
     core_.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
     core_.audit_failure(l.username, "login_failed", origin(l) + " " + code);
-    return LogonVerdict{code + ": " + text};
+    return LogonVerdict::refused(code + ": " + text);
   };
   if (l.username.empty() || l.password.empty())
     return refuse("not_authenticated", "Username(553) and Password(554) are required");
@@ -110,7 +113,7 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
     return refuse(auth::login_verdict_code(attempt.verdict),
                   "too many failed Logons; try again in " + std::to_string(seconds) + " s");
   }
-  if (!core_.sequencer().available()) return LogonVerdict{"unavailable: " + core_.sequencer().unavailable_reason()};
+  if (!core_.sequencer().available()) return LogonVerdict::refused("unavailable: " + core_.sequencer().unavailable_reason());
   take_token();
   const uint64_t generation = core_.users().generation(l.username);
   auto user = core_.users().check_password(l.username, l.password);
@@ -123,15 +126,15 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
   });
   auto f = resolved->get_future();
   if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
-    return LogonVerdict{"unavailable: the exchange did not answer"};
+    return LogonVerdict::refused("unavailable: the exchange did not answer");
   const ParticipantId p = f.get();
   if (p == kNoParticipant)
-    return LogonVerdict{"unknown_participant: the user's participant '" + user->participant + "' is not known"};
+    return LogonVerdict::refused("unknown_participant: the user's participant '" + user->participant + "' is not known");
 
   // On record before it counts: a Logon the audit log cannot take is refused.
   auto recorded = std::make_shared<std::promise<bool>>();
   core_.audit_then(user->username, "login", origin(l), [recorded](bool ok) { recorded->set_value(ok); });
-  if (!recorded->get_future().get()) return LogonVerdict{"unavailable: the audit log cannot be written"};
+  if (!recorded->get_future().get()) return LogonVerdict::refused("unavailable: the audit log cannot be written");
   core_.login_guard().succeeded(l.username, l.address);
   return LogonVerdict{{}, p, user->username, generation};
 }

@@ -23,6 +23,11 @@
 namespace cpx::fix {
 
 struct LogonVerdict {
+  static LogonVerdict refused(std::string why) {
+    LogonVerdict v;
+    v.refusal = std::move(why);
+    return v;
+  }
   std::string refusal;  // empty: accepted
   ParticipantId participant = kNoParticipant;
   std::string username;

@@ -1,5 +1,7 @@
 #include "fix/fix_server.hpp"
 
+#include <pthread.h>
+
 #include <future>
 
 namespace cpx::fix {
@@ -129,6 +131,7 @@ void FixServer::on_logon(uint64_t session) {
     s->dropped.store(true, std::memory_order_relaxed);
   }
   s->sender = std::thread([this, s] {
+    pthread_setname_np(pthread_self(), "cpx-fix-send");
     send_loop(*s);
     s->finished.store(true);
   });

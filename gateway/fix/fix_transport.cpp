@@ -1,6 +1,8 @@
 // The only translation unit of the FIX gateway that includes Asio (see fix_transport.hpp).
 #include "fix/fix_transport.hpp"
 
+#include <pthread.h>
+
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 
 #include <boost/asio.hpp>
@@ -374,6 +376,7 @@ Result<bool> FixTransport::start(fixapi::FixEngine& engine) {
   t.ticker.emplace(t.ioc);
   t.tick();
   t.thread = std::thread([&t] {
+    pthread_setname_np(pthread_self(), "cpx-fix-io");
     auto guard = net::make_work_guard(t.ioc);
     t.ioc.run();
   });

@@ -1,5 +1,7 @@
 #include "server/sequencer.hpp"
 
+#include <pthread.h>
+
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -46,7 +48,12 @@ void Sequencer::submit(uint64_t origin, Prepare prepare, Done done) {
 }
 
 void Sequencer::start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "cpx-engine");
+      run();
+    });
+  }
 }
 
 void Sequencer::stop() {

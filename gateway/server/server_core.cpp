@@ -1,5 +1,7 @@
 #include "server/server_core.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -110,6 +112,7 @@ void ServerCore::start() {
   sequencer_->start();
   if (ticking_.exchange(true)) return;
   ticker_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cpx-clock");
     // The engine's clock only moves with commands; this one moves it every second so that DAY and GTD
     // expiry, gate closures and payouts happen on time on a quiet market.
     while (ticking_.load()) {

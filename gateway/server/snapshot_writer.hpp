@@ -5,6 +5,7 @@
 // with the journal, so a journal append that comes during it may still wait for it.) One snapshot at a
 // time: while one is being written the next is simply taken later.
 #include <atomic>
+#include <pthread.h>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -21,7 +22,10 @@ namespace cpx::server {
 class SnapshotWriter {
  public:
   SnapshotWriter(persistence::SnapshotStore& store, size_t keep) : store_(store), keep_(keep) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "cpx-snapshot");
+      run();
+    });
   }
   ~SnapshotWriter() {
     {

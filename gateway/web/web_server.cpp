@@ -2,6 +2,7 @@
 // I/O thread. Requests go to the engine thread as Prepare closures; what comes back (WebItems, released
 // only once durable) is routed here to sessions, each with a bounded outbound queue.
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
+#include <pthread.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -1297,8 +1298,12 @@ Result<bool> WebGateway::start() {
     gw.secure_port = *p;
     accept_loop<true>(gw, *gw.secure);
   }
-  gw.admin_worker = std::thread([&gw] { gw.run_admin_jobs(); });
+  gw.admin_worker = std::thread([&gw] {
+    pthread_setname_np(pthread_self(), "cpx-web-admin");
+    gw.run_admin_jobs();
+  });
   gw.thread = std::thread([&gw] {
+    pthread_setname_np(pthread_self(), "cpx-web-io");
     auto guard = net::make_work_guard(gw.ioc);
     gw.ioc.run();
   });

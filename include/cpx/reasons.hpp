@@ -9,7 +9,7 @@ namespace cpx {
   X(UnknownParticipant, "unknown_participant", "The participant is not known to the exchange.")           \
   X(UnknownInstrument, "unknown_instrument", "No instrument with that symbol is listed.")                 \
   X(UnknownOrder, "unknown_order", "No open order with that id exists.")                                  \
-  X(NotOwner, "not_owner", "The order belongs to another participant.")                                   \
+  X(NotOwner, "not_owner", "The request acts for another participant.")                                   \
   X(RoleMissing, "role_missing", "The participant does not hold the role this request needs.")            \
   X(InstrumentNotOpen, "instrument_not_open", "The instrument is not open for trading yet.")              \
   X(InstrumentHalted, "instrument_halted", "Trading in the instrument is halted.")                        \
