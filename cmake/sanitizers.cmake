@@ -5,8 +5,8 @@
 #                 clang); UB aborts (no recovery) so that a test that hits it fails. cpxd is linked without
 #                 jemalloc (ASan must own malloc): see the end of the top CMakeLists.txt.
 #   CPX_FUZZ      clang only: every library compiled with -fsanitize=fuzzer-no-link,address,undefined and the
-#                 libFuzzer targets of tests/fuzz (cpx_fuzz_target). Build only the `cpx_fuzzers` target: the
-#                 QuickFIX island compiles only with gcc (Debian's QuickFIX 1.15.1 headers).
+#                 libFuzzer targets of tests/fuzz (cpx_fuzz_target). Build only the `cpx_fuzzers` target (the
+#                 servers' Beast gateway is not needed; the QuickFIX island compiles with clang as C++14).
 option(CPX_SANITIZE "Build everything with ASan + UBSan (tools/sanitize.sh)" OFF)
 option(CPX_FUZZ "Build the libFuzzer targets of tests/fuzz with clang (tools/fuzz.sh)" OFF)
 

@@ -20,6 +20,7 @@ struct FixSettings {
   std::string store_dir;          // for "file"
   std::string dictionary;         // FIX44-CPX.xml
   size_t max_held_messages = 16;  // messages a client may send after its Logon while the Logon is checked
+  bool check_latency = true;      // QuickFIX's SendingTime check (120 s); the fuzzer's fixed inputs turn it off
 };
 
 struct FixField {

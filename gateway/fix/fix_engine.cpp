@@ -215,6 +215,7 @@ struct FixEngine::Impl : public FIX::Application {
   FIX::Dictionary session_settings() const {
     FIX::Dictionary d = base_dictionary(settings.dictionary, 30, settings.reset_on_logon);
     d.setString(FIX::CONNECTION_TYPE, "acceptor");
+    if (!settings.check_latency) d.setString(FIX::CHECK_LATENCY, "N");
     return d;
   }
 
