@@ -445,9 +445,11 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
     const int64_t gate_minutes =
         in.integer("gate_closure_minutes", false, c.rules.gate_closure_ns / (60 * kNanosPerSecond));
     if (gate_minutes < 0 || gate_minutes > 60 * 24 * 366) {
+      // Not multiplied out of range: minutes x 60e9 overflows int64 beyond 153,722,867 minutes.
       in.fail(RejectReason::InvalidValue, "field \"gate_closure_minutes\" must be between 0 and 527040 (one year)");
+    } else {
+      c.rules.gate_closure_ns = gate_minutes * 60 * kNanosPerSecond;
     }
-    c.rules.gate_closure_ns = gate_minutes * 60 * kNanosPerSecond;
     c.open_at = in.time("open_at", false, 0);
     out = c;
   } else if (cmd == "halt" || cmd == "resume") {
