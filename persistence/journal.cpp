@@ -76,10 +76,14 @@ Result<uint64_t> read_next_seq(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* met
   return read_be64(value);
 }
 
+// The newest WAL files by name (the torn record is at the end of the newest), then how many older ones
+// RocksDB had not yet deleted.
 std::string list_or_none(const std::vector<std::string>& files) {
   if (files.empty()) return "no WAL file";
+  constexpr size_t kNamed = 3;
   std::string out;
-  for (const std::string& f : files) out += (out.empty() ? "" : ", ") + f;
+  for (size_t i = files.size(); i-- > 0 && files.size() - i <= kNamed;) out += (out.empty() ? "" : ", ") + files[i];
+  if (files.size() > kNamed) out += " and " + std::to_string(files.size() - kNamed) + " older";
   return out;
 }
 
