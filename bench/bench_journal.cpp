@@ -5,6 +5,7 @@
 // --verify-commands N[,N...] measures instead what start-up verification costs (Journal::verify: RocksDB's
 // block checksums of every file, then the CRC-32C of every record) against replaying the same journal,
 // for journals of N commands; --cold evicts the journal's files from the page cache before each step.
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -179,12 +180,20 @@ void verify_scenario(const std::string& dir, const Setup& s, size_t count, size_
   uint64_t t = step();
   if (!(*j)->db()->VerifyChecksum().ok()) std::exit(1);
   const double blocks_s = seconds_since(t);
-  t = step();
-  auto verified = (*j)->verify();
-  const double verify_s = seconds_since(t);
-  if (!verified) {
-    std::fprintf(stderr, "%s\n", verified.error().text.c_str());
-    std::exit(1);
+  // Twice each, alternating, the better time of each: the first read of a file costs more than the next.
+  double verify_s = 1e9, verify_one_thread_s = 1e9;
+  Result<persistence::JournalVerification> verified = persistence::JournalVerification{};
+  for (int round = 0; round < 2; ++round) {
+    t = step();
+    verified = (*j)->verify();
+    verify_s = std::min(verify_s, seconds_since(t));
+    if (!verified) {
+      std::fprintf(stderr, "%s\n", verified.error().text.c_str());
+      std::exit(1);
+    }
+    t = step();
+    if (!(*j)->verify(UINT64_MAX)) std::exit(1);  // the same on one thread
+    verify_one_thread_s = std::min(verify_one_thread_s, seconds_since(t));
   }
   // The CRC arithmetic alone over the same records, in memory, per implementation.
   std::vector<std::string> records;
@@ -228,10 +237,11 @@ void verify_scenario(const std::string& dir, const Setup& s, size_t count, size_
   if (!report) std::exit(1);
   std::printf("{\"scenario\":\"startup_verification\",\"commands\":%" PRIu64 ",\"cold_cache\":%s,"
               "\"journal_record_mb\":%.1f,\"files_on_disk_mb\":%.1f,\"block_checksums_s\":%.2f,\"verify_s\":%.2f,"
+              "\"verify_one_thread_s\":%.2f,"
               "\"crc_bytewise_s\":%.3f,\"crc_slice8_s\":%.3f,\"crc_hardware_s\":%.3f,"
               "\"replay_decode_s\":%.2f,\"full_replay_s\":%.2f,\"snapshot_seq\":%" PRIu64 ",\"recover_s\":%.2f}\n",
               verified->records, cold ? "true" : "false", static_cast<double>(verified->bytes) / 1e6,
-              static_cast<double>(bytes_on_disk) / 1e6, blocks_s, verify_s, crc_bytewise_s, crc_slice8_s, crc_hw_s,
+              static_cast<double>(bytes_on_disk) / 1e6, blocks_s, verify_s, verify_one_thread_s, crc_bytewise_s, crc_slice8_s, crc_hw_s,
               decode_s, replay_s, report->snapshot_seq, recover_s);
   std::fflush(stdout);
 }
