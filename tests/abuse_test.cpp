@@ -79,6 +79,8 @@ struct Server {
     config.fix_logon_checks_per_s = 50;
     config.fix_logon_burst = 50;
     config.audit_failures_per_s = 5;
+    config.max_outbound_bytes = 1 << 20;   // a client that stops reading reaches it soon
+    config.fix_send_timeout_ms = 60'000;   // so that the byte limit, not the write timeout, closes it
     server::fill_defaults(config);
     std::string log;
     auto opened = server::ServerCore::open(config, log);
@@ -436,6 +438,98 @@ TEST(Abuse, LogonsBeingCheckedDoNotKeepTheCompIdFromItsOwner) {
   EXPECT_EQ(second.logon("bjai", "demo-bjai").first, "");
   EXPECT_TRUE(second.closed(2000));
   EXPECT_FALSE(owner.closed(10)) << "the owner's session is untouched";
+}
+
+// A session that is dropped (here: its user's credentials are rotated) and ignores the Logout is closed a
+// few seconds later, and nothing it sends meanwhile is taken — with HeartBtInt 0 QuickFIX alone would
+// wait for ever. (Found in review.)
+TEST(Abuse, ADroppedSessionThatIgnoresItsLogoutIsClosedAndTakesNoOrders) {
+  Server& s = server();
+  ASSERT_TRUE(s.core->users().put("cutoff", "BJAI", "pw-1", "key-cutoff", "secret-cutoff").ok());
+  FixWireClient c("127.0.209.1", "C1");
+  c.send("A", "98=0\x01" "108=0\x01" "141=Y\x01" "553=cutoff\x01" "554=pw-1\x01");
+  ASSERT_EQ(client::fix_field(c.next(), 35), "A");
+  const uint64_t accepted_before = s.core->metrics().orders_accepted.load();
+  ASSERT_TRUE(s.core->users().put("cutoff", "BJAI", "pw-2", "key-cutoff2", "secret-cutoff2").ok());
+  s.core->credentials_revoked("cutoff");
+  std::string logout;
+  while (!(logout = c.next()).empty() && client::fix_field(logout, 35) != "5") {
+  }
+  EXPECT_NE(client::fix_field(logout, 58).find("credentials_revoked"), std::string::npos) << logout;
+  // It does not answer the Logout and keeps sending orders.
+  c.send("D", "11=after-revoke\x01" "55=" + s.symbol + "\x01" "54=1\x01" "60=20261207-00:00:00.000\x01" "38=1\x01" "40=2\x01"
+              "44=3.00\x01" "59=1\x01");
+  EXPECT_TRUE(c.closed(10'000)) << "closed within the grace period";
+  EXPECT_EQ(s.core->metrics().orders_accepted.load(), accepted_before) << "no order after the drop";
+}
+
+// A client that stops reading while the session keeps sending: past max_outbound_bytes the connection is
+// closed and counted as a slow consumer (QuickFIX alone would count the messages as sent and go on).
+TEST(Abuse, AFixClientThatDoesNotReadIsClosedAtTheByteLimit) {
+  Server& s = server();
+  const uint64_t drops_before = s.core->metrics().slow_consumer_drops.load();
+  FixWireClient c("127.0.210.1", "C2");
+  ASSERT_EQ(c.logon("bjai", "demo-bjai").first, "A");
+  const int rcvbuf = 4096;
+  ::setsockopt(c.conn->fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  std::string burst;
+  for (int i = 0; i < 3000; ++i) c.writer.append(burst, "x", "320=sl" + std::to_string(i) + "\x01" "559=4\x01");
+  c.conn->write_all(burst);  // each answer is the whole security list; nothing is read
+  bool dropped = false;
+  for (int i = 0; i < 300 && !dropped; ++i) {
+    dropped = s.core->metrics().slow_consumer_drops.load() > drops_before;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(dropped);
+}
+
+// An authenticated client cannot make the server keep an unbounded queue of messages ahead of a gap, nor
+// flood the session level (heartbeats and the like, which no application rate limit sees).
+TEST(Abuse, SequenceNumbersFarAheadOrAFloodOfSessionMessagesCloseTheConnection) {
+  FixWireClient ahead("127.0.211.1", "C3");
+  ASSERT_EQ(ahead.logon("bjai", "demo-bjai").first, "A");
+  client::FixWriter far("C3", "CPX");
+  std::string jump;
+  for (int i = 0; i < 5000; ++i) far.append(jump, "0", "");  // seq 1..5000 of a writer that skipped ahead
+  std::string last;
+  far.append(last, "0", "");
+  ASSERT_TRUE(ahead.conn->write_all(last.substr(0)));  // (its seq is 5001: 5000 ahead of the expected 2)
+  EXPECT_TRUE(ahead.closed(5000));
+
+  FixWireClient flood("127.0.211.2", "C3");
+  ASSERT_EQ(flood.logon("bjai", "demo-bjai").first, "A");
+  std::string many;
+  for (int i = 0; i < 20'000; ++i) flood.writer.append(many, "0", "");
+  flood.conn->write_all(many);
+  EXPECT_TRUE(flood.closed(10'000)) << "more frames than frames_burst at once";
+}
+
+// An API key's name is no secret: failed signatures from anywhere must not lock its owner out (only the
+// addresses that fail are throttled). (Found in review.)
+TEST(Abuse, BadSignaturesForAKeyDoNotLockItsOwnerOut) {
+  Server& s = server();
+  for (int i = 0; i < 12; ++i) {
+    auto ws = client::WsClient::connect(s.web_at("127.0.212." + std::to_string(1 + i)));
+    ASSERT_TRUE(ws.ok());
+    EXPECT_FALSE((*ws)->login("key-ops1", "not-the-secret").ok());
+  }
+  auto owner = client::WsClient::connect(s.web_at("127.0.212.200"));
+  ASSERT_TRUE(owner.ok());
+  auto answer = (*owner)->login("key-ops1", "secret-ops1");
+  EXPECT_TRUE(answer.ok()) << (answer.ok() ? "" : answer.error().text);
+}
+
+// Before login a WebSocket message may be small: an unauthenticated connection cannot make the server
+// hold a megabyte. (Found in review.)
+TEST(Abuse, ABigMessageBeforeLoginClosesTheConnection) {
+  Server& s = server();
+  auto ws = client::WsClient::connect(s.web_at("127.0.213.1"));
+  ASSERT_TRUE(ws.ok());
+  ASSERT_TRUE((*ws)->send_text(std::string(100'000, ' ')));
+  std::string text;
+  while ((*ws)->next(text, 5000) == client::WsClient::Read::message) {
+  }
+  EXPECT_EQ((*ws)->close_code(), 1009) << "message too big";
 }
 
 TEST(Abuse, TheFixAcceptorListensOnlyOnItsBindAddress) {

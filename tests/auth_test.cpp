@@ -308,10 +308,32 @@ TEST_F(AuditLogTest, AFailedAppendLeavesNothingBehindAndTheChainContinues) {
   EXPECT_EQ(v.entries, 11u);
 }
 
+// When a partial write cannot even be cut off again, appending after it would break the chain in the
+// middle: the log refuses further appends, and the next start finds a torn last line it can set aside.
+TEST_F(AuditLogTest, APartialWriteThatCannotBeCutOffStopsAppendsAndIsATornTailAtTheNextStart) {
+  AuditIo io;
+  io.write = [](int fd, const void* p, size_t n) -> ssize_t { return n > 1 ? ::write(fd, p, n / 2) : (errno = ENOSPC, -1); };
+  io.truncate = [](int, off_t) -> int {
+    errno = EIO;
+    return -1;
+  };
+  {
+    auto log = AuditLog::open(path, io);
+    ASSERT_TRUE(log.ok());
+    EXPECT_FALSE(log->append(kStart + 20, "OPS1", "login", "half written").ok());
+    EXPECT_FALSE(log->append(kStart + 21, "OPS1", "login", "after").ok()) << "nothing after the partial bytes";
+  }
+  auto reopened = AuditLog::open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().text;
+  EXPECT_GT(reopened->torn_tail_recovered(), 0u);
+  EXPECT_EQ(reopened->entries(), 10u);
+  std::filesystem::remove(path + ".torn");
+}
+
 TEST_F(AuditLogTest, ClientBytesThatAreNotUtf8AreKeptAsValidTextThatVerifies) {
   auto log = AuditLog::open(path);
   ASSERT_TRUE(log.ok());
-  ASSERT_TRUE(log->append(kStart + 11, std::string("us\xff\xfeer"), "login_failed", std::string("\xc3\x28 bad")).ok());
+  ASSERT_TRUE(log->append(kStart + 11, std::string("us\xff\xfe" "er"), "login_failed", std::string("\xc3\x28 bad")).ok());
   AuditVerdict v = AuditLog::verify(path);
   EXPECT_TRUE(v.ok) << v.why;
   EXPECT_EQ(v.entries, 11u);
@@ -344,6 +366,26 @@ TEST_F(AuditWriterTest, AnActionIsToldOnceItsEntryIsDurable) {
   EXPECT_EQ(durable.load(), 50);
   EXPECT_TRUE(writer.healthy());
   EXPECT_EQ(AuditLog::verify(path).entries, 60u);
+}
+
+TEST_F(AuditWriterTest, WhatWaitsIsBoundedInBytesToo) {
+  auto log = AuditLog::open(path);
+  ASSERT_TRUE(log.ok());
+  AuditWriterOptions o;
+  o.max_waiting_bytes = 100'000;
+  AuditWriter writer(std::move(*log), o);
+  std::atomic<int> refused{0};
+  {
+    auto paused = writer.with_log_paused([&] {  // nothing is written meanwhile: everything waits
+      for (int i = 0; i < 50; ++i)
+        writer.append({kStart + i, "OPS1", "request", std::string(10'000, 'x')}, [&](bool ok) { refused += ok ? 0 : 1; });
+      return 0;
+    });
+    (void)paused;
+  }
+  writer.flush();
+  EXPECT_GE(refused.load(), 40) << "past 100 KB waiting, an entry is refused at once";
+  EXPECT_TRUE(AuditLog::verify(path).ok);
 }
 
 TEST_F(AuditWriterTest, FailedLoginsPastTheRateAreCountedAndSummarised) {

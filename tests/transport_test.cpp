@@ -146,6 +146,14 @@ TEST(FixFramer, RandomBytesNeverYieldAMessageNorGrowTheBuffer) {
 namespace cpx::server {
 namespace {
 
+TEST(ConnectionLimits, AnIpv6HostIsOneKeyForItsWholeSlash64) {
+  EXPECT_EQ(peer_key("10.1.2.3"), "10.1.2.3");
+  EXPECT_EQ(peer_key("::ffff:10.1.2.3"), "10.1.2.3") << "IPv4 mapped into IPv6 is the IPv4 address";
+  EXPECT_EQ(peer_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(peer_key("2001:db8:1:2::1"), peer_key("2001:db8:1:2:ffff::9")) << "one /64, one budget";
+  EXPECT_NE(peer_key("2001:db8:1:2::1"), peer_key("2001:db8:1:3::1"));
+}
+
 TEST(ConnectionLimits, PerAddressAndTotalAndPlacesComeBack) {
   ConnectionLimits limits(5, 2);
   std::vector<ConnectionLimits::Ticket> held;

@@ -156,6 +156,7 @@ Result<bool> AuditLog::append(Timestamp ts, std::string_view actor, std::string_
 
 Result<bool> AuditLog::append(std::span<const AuditEntry> entries) {
   if (entries.empty()) return true;
+  if (broken_) return make_error("audit_io", "the audit log holds a partial write that could not be cut off; restart to repair it");
   scratch_.clear();
   uint64_t seq = seq_;
   std::string head = head_;
@@ -175,7 +176,9 @@ Result<bool> AuditLog::append(std::span<const AuditEntry> entries) {
     const std::string why = errno ? std::strerror(errno) : "no progress";
     // Whatever part reached the file is cut off again: the next entry continues the chain from here. (If
     // even that fails, the next open finds a torn tail or the entries, never a chain with a hole.)
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) == 0) (void)::fsync(fd_);
+    // If that fails too, appending after the partial bytes would break the chain in the middle: stop here
+    // (the next start sees a torn last line, which it sets aside).
+    if (io_.truncate(fd_, static_cast<off_t>(size_)) != 0 || ::fsync(fd_) != 0) broken_ = true;
     return make_error("audit_io", "cannot write the audit log: " + why);
   }
   size_ += scratch_.size();

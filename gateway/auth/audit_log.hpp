@@ -41,6 +41,7 @@ struct AuditEntry {
 struct AuditIo {
   std::function<ssize_t(int, const void*, size_t)> write = [](int fd, const void* p, size_t n) { return ::write(fd, p, n); };
   std::function<int(int)> fsync = [](int fd) { return ::fsync(fd); };
+  std::function<int(int, off_t)> truncate = [](int fd, off_t size) { return ::ftruncate(fd, size); };
 };
 
 class AuditLog {
@@ -69,6 +70,7 @@ class AuditLog {
   uint64_t seq_ = 0;
   std::string head_;  // raw hash of the last entry (32 zero bytes before the first)
   uint64_t torn_recovered_ = 0;
+  bool broken_ = false;  // a failed write could not be cut off again: no more appends until reopened
   std::string scratch_;
   AuditIo io_;
 };

@@ -40,7 +40,9 @@ Timestamp AuditWriter::now() const {
 void AuditWriter::append(AuditEntry entry, Done done) {
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() < options_.max_waiting && !stopping_) {
+    const size_t bytes = entry.actor.size() + entry.action.size() + entry.detail.size();
+    if (queue_.size() < options_.max_waiting && queued_bytes_ + bytes <= options_.max_waiting_bytes && !stopping_) {
+      queued_bytes_ += bytes;
       queue_.push_back(Item{std::move(entry), std::move(done)});
       wake_.notify_one();
       return;
@@ -59,8 +61,11 @@ void AuditWriter::failure(AuditEntry entry) {
     failure_tokens_ = std::min(options_.failures_per_s * kNanos, failure_tokens_ + elapsed * options_.failures_per_s);
     failure_refilled_ = t;
   }
-  if (failure_tokens_ >= kNanos && queue_.size() < options_.max_waiting && !stopping_) {
+  const size_t bytes = entry.actor.size() + entry.action.size() + entry.detail.size();
+  if (failure_tokens_ >= kNanos && queue_.size() < options_.max_waiting &&
+      queued_bytes_ + bytes <= options_.max_waiting_bytes && !stopping_) {
     failure_tokens_ -= kNanos;
+    queued_bytes_ += bytes;
     queue_.push_back(Item{std::move(entry), nullptr});
     wake_.notify_one();
     return;
@@ -126,6 +131,7 @@ void AuditWriter::run() {
     const bool last_try = stopping_ && queue_.empty();
     const Timestamp t = now();
     batch.swap(queue_);
+    queued_bytes_ = 0;
     entries.clear();
     // What could not be written before goes on record first, once writing works again.
     const uint64_t lost_here = lost_unreported_;

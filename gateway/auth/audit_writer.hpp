@@ -21,6 +21,7 @@ namespace cpx::auth {
 
 struct AuditWriterOptions {
   size_t max_waiting = 4096;              // entries queued and not yet written
+  size_t max_waiting_bytes = 16 << 20;    // and their size
   int64_t failures_per_s = 10;            // failed logins written one by one (token bucket, burst = rate)
   int64_t summary_every_ns = 10'000'000'000;  // how often the count of the others is written
   int64_t retry_every_ns = 1'000'000'000;     // after a failed write: how often the log is tried again
@@ -72,6 +73,7 @@ class AuditWriter {
   mutable std::mutex mutex_;
   std::condition_variable wake_, drained_;
   std::vector<Item> queue_;
+  size_t queued_bytes_ = 0;
   bool stopping_ = false;
   bool busy_ = false;
   uint64_t generation_ = 0;  // batches taken, for flush()

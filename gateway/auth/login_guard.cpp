@@ -1,8 +1,13 @@
 #include "auth/login_guard.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace cpx::auth {
+
+int64_t LoginGuard::steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 const char* login_verdict_code(LoginVerdict v) {
   switch (v) {
@@ -65,7 +70,7 @@ LoginGuard::Attempt LoginGuard::begin(std::string_view principal, std::string_vi
   Bucket* a = find_or_make(addresses_, address, p.address_burst, p.address_refill_ns);
   if (!a) return {LoginVerdict::Busy, p.address_refill_ns};
   if (a->tokens < p.address_refill_ns) return {LoginVerdict::AddressLocked, p.address_refill_ns - a->tokens};
-  Bucket* u = find_or_make(principals_, principal, p.principal_burst, p.principal_refill_ns);  // null: not tracked
+  Bucket* u = principal.empty() ? nullptr : find_or_make(principals_, principal, p.principal_burst, p.principal_refill_ns);
   if (u && u->tokens < p.principal_refill_ns) return {LoginVerdict::PrincipalLocked, p.principal_refill_ns - u->tokens};
   a->tokens -= p.address_refill_ns;
   if (u) u->tokens -= p.principal_refill_ns;

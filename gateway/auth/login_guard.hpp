@@ -37,7 +37,10 @@ class LoginGuard {
     int64_t retry_after_ns = 0;  // when refused: how long until the next attempt may go
   };
   // Takes a token from the address's and the principal's buckets, or says why not (nothing taken then).
+  // An empty principal: the address alone (an API key's signature cannot be guessed, and throttling the
+  // key would only let anyone who knows its name lock its owner out). `now_ns` from a steady clock.
   Attempt begin(std::string_view principal, std::string_view address, int64_t now_ns);
+  static int64_t steady_now_ns();
   // The attempt succeeded: its tokens are given back.
   void succeeded(std::string_view principal, std::string_view address);
 

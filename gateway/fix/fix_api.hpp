@@ -110,7 +110,7 @@ class FixEngine {
   enum class SendOutcome { sent, not_logged_on, failed };
   // Thread-safe. `failed`: the session is logged on but its connection is too far behind.
   SendOutcome send(uint64_t session, const FixMessage& msg);
-  // Logs the session out with `reason` in Text(58).
+  // I/O thread: logs the session out with `reason` in Text(58), if the connection still owns it.
   void logout(uint64_t session, const std::string& reason);
 
   struct Impl;

@@ -101,11 +101,19 @@ FIX::Dictionary base_dictionary(const std::string& dictionary, int heartbeat_s, 
 
 namespace {
 
+// The connection a thread's FixEngine::send is meant for (0: QuickFIX's own sends, on the I/O thread).
+thread_local uint64_t intended_connection = 0;
+
 // A connection as QuickFIX sees it: sending and closing go to the transport, which only queues.
 class ConnectionResponder : public FIX::Responder {
  public:
   ConnectionResponder(FixConnections& out, uint64_t id) : out_(out), id_(id) {}
-  bool send(const std::string& bytes) override { return out_.send(id_, bytes); }
+  bool send(const std::string& bytes) override {
+    // A sender that looked its session up just before the CompID passed to a new connection must not
+    // deliver the old connection's message to the new one: dropped (the new client sees a gap).
+    if (intended_connection != 0 && intended_connection != id_) return false;
+    return out_.send(id_, bytes);
+  }
   void disconnect() override {
     closing_ = true;
     out_.close(id_);
@@ -121,6 +129,7 @@ class ConnectionResponder : public FIX::Responder {
 }  // namespace
 
 struct FixEngine::Impl : public FIX::Application {
+  static constexpr uint64_t kMaxAhead = 1000;  // how far a client's MsgSeqNum may run ahead of the expected
   Impl(const FixSettings& s, FixHandler& h, FixConnections& c) : settings(s), handler(h), out(c) {}
 
   FixSettings settings;
@@ -216,6 +225,10 @@ struct FixEngine::Impl : public FIX::Application {
     FIX::Dictionary d = base_dictionary(settings.dictionary, 30, settings.reset_on_logon);
     d.setString(FIX::CONNECTION_TYPE, "acceptor");
     if (!settings.check_latency) d.setString(FIX::CHECK_LATENCY, "N");
+    // With the memory store nothing is resent across Logons anyway (ResetOnLogon): keeping every message
+    // sent would grow for the whole session, and a ResendRequest could make the I/O thread re-send all of
+    // it. A resend is answered with a SequenceReset-GapFill instead.
+    if (settings.store == "memory") d.setString(FIX::PERSIST_MESSAGES, "N");
     return d;
   }
 
@@ -241,6 +254,15 @@ struct FixEngine::Impl : public FIX::Application {
 
   // Hands one message to a live session. False when the connection must close.
   bool deliver(Conn& c, const std::string& message) {
+    // QuickFIX queues every message that arrives ahead of a gap until the gap is filled: a client that
+    // jumps its sequence numbers far ahead would make that queue grow without bound.
+    const size_t at = message.find("\x01" "34=");
+    if (at != std::string::npos) {
+      uint64_t seq = 0;
+      for (size_t i = at + 4; i < message.size() && i < at + 24 && message[i] >= '0' && message[i] <= '9'; ++i)
+        seq = seq * 10 + static_cast<uint64_t>(message[i] - '0');
+      if (seq > static_cast<uint64_t>(c.session->getExpectedTargetNum()) + kMaxAhead) return false;
+    }
     try {
       c.session->next(message, FIX::UtcTimeStamp());
     } catch (const FIX::InvalidMessage&) {
@@ -350,6 +372,7 @@ void FixEngine::logon_checked(uint64_t connection, const std::string& refusal) {
     return s.refuse(connection, sid, "session_in_use: another connection is logged on as " + sid.getTargetCompID().getValue());
   }
   c.registered = true;
+  c.session->logon();  // enabled, whatever a late logout of an earlier connection left
   c.responder.reset(new ConnectionResponder(s.out, connection));
   c.session->setResponder(c.responder.get());
   c.state = Impl::Conn::live;
@@ -404,6 +427,10 @@ bool FixEngine::logged_on(uint64_t connection) const {
 }
 
 FixEngine::SendOutcome FixEngine::send(uint64_t session, const FixMessage& msg) {
+  struct Intended {
+    explicit Intended(uint64_t id) { intended_connection = id; }
+    ~Intended() { intended_connection = 0; }
+  } intended(session);
   FIX::SessionID sid;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -424,14 +451,11 @@ FixEngine::SendOutcome FixEngine::send(uint64_t session, const FixMessage& msg) 
 }
 
 void FixEngine::logout(uint64_t session, const std::string& reason) {
-  FIX::SessionID sid;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    auto it = impl_->sessions.find(session);
-    if (it == impl_->sessions.end()) return;
-    sid = it->second;
-  }
-  if (FIX::Session* s = FIX::Session::lookupSession(sid)) s->logout(reason);
+  // On the I/O thread, and only while this connection owns its session: a late logout must never reach
+  // the next connection on the same CompID.
+  auto it = impl_->conns.find(session);
+  if (it == impl_->conns.end() || !it->second.registered || it->second.state != Impl::Conn::live) return;
+  it->second.session->logout(reason);
 }
 
 bool parse_with_dictionary(const std::string& dictionary, const std::string& message, FixMessage& out, std::string& why) {

@@ -101,6 +101,8 @@ class FixFramer {
   }
 
   size_t buffered() const { return buf_.size() - pos_; }
+  // The largest frame from now on (a connection allows small frames until its Logon is accepted).
+  void set_max(size_t max_message) { max_ = max_message; }
 
  private:
   static constexpr size_t kTrailer = 7;    // "10=nnn" SOH

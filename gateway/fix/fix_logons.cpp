@@ -106,14 +106,14 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
   };
   if (l.username.empty() || l.password.empty())
     return refuse("not_authenticated", "Username(553) and Password(554) are required");
+  if (!core_.sequencer().available()) return LogonVerdict::refused("unavailable: " + core_.sequencer().unavailable_reason());
   // Throttled before any hashing, for known and unknown users alike.
-  const auto attempt = core_.login_guard().begin(l.username, l.address, server::wall_clock());
+  const auto attempt = core_.login_guard().begin(l.username, l.address, auth::LoginGuard::steady_now_ns());
   if (attempt.verdict != auth::LoginVerdict::Allowed) {
     const int64_t seconds = (attempt.retry_after_ns + 999'999'999) / 1'000'000'000;
     return refuse(auth::login_verdict_code(attempt.verdict),
                   "too many failed Logons; try again in " + std::to_string(seconds) + " s");
   }
-  if (!core_.sequencer().available()) return LogonVerdict::refused("unavailable: " + core_.sequencer().unavailable_reason());
   take_token();
   const uint64_t generation = core_.users().generation(l.username);
   auto user = core_.users().check_password(l.username, l.password);
@@ -121,9 +121,12 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
 
   // The participant's id lives on the engine thread: ask it (this worker may wait; nobody else does).
   auto resolved = std::make_shared<std::promise<ParticipantId>>();
-  core_.sequencer().submit(0, [this, resolved, code = user->participant](Timestamp, std::vector<Command>&) {
-    resolved->set_value(core_.names().participant(code));
+  // (core, not this: after a time-out the closure may run when this worker is gone.)
+  core_.sequencer().submit(0, [&core = core_, resolved, code = user->participant](Timestamp, std::vector<Command>&) {
+    resolved->set_value(core.names().participant(code));
   });
+  // The password was right: whatever stops the Logon now is the server's doing, not a failure of the user.
+  core_.login_guard().succeeded(l.username, l.address);
   auto f = resolved->get_future();
   if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
     return LogonVerdict::refused("unavailable: the exchange did not answer");
@@ -135,7 +138,6 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
   auto recorded = std::make_shared<std::promise<bool>>();
   core_.audit_then(user->username, "login", origin(l), [recorded](bool ok) { recorded->set_value(ok); });
   if (!recorded->get_future().get()) return LogonVerdict::refused("unavailable: the audit log cannot be written");
-  core_.login_guard().succeeded(l.username, l.address);
   return LogonVerdict{{}, p, user->username, generation};
 }
 

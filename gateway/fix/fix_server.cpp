@@ -65,8 +65,8 @@ Result<bool> FixServer::start() {
 }
 
 void FixServer::stop() {
-  logons_.reset();  // Logons being checked are refused; their answers find their connections gone
   if (transport_) transport_->stop();  // closes every connection: logged-on sessions end (on_logout)
+  logons_.reset();  // Logons still being checked are refused; their answers go to the stopped I/O thread
   std::vector<uint64_t> ids;
   {
     std::lock_guard lock(mutex_);
@@ -191,7 +191,7 @@ std::shared_ptr<FixServer::Session> FixServer::find(uint64_t id) {
 void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
   core_.metrics().requests.fetch_add(1, std::memory_order_relaxed);
   auto s = find(session);
-  if (!s) return;
+  if (!s || s->dropped.load(std::memory_order_relaxed)) return;  // logged out (revoked, slow): nothing more is taken
   if (!s->limiter.allow(server::wall_clock())) {
     core_.metrics().reject(RejectReason::RateLimited);
     enqueue(*s, FixSink::refusal(msg, RejectReason::RateLimited, std::string(reason_text(RejectReason::RateLimited)),
@@ -258,7 +258,11 @@ void FixServer::send_loop(Session& s) {
     if (!drop.empty()) {
       // Nothing more is sent or queued. QuickFIX sends the Logout from the session's own thread, then
       // disconnects; that closes this session (on_logout), which cancels its orders.
-      if (engine_) engine_->logout(s.id, drop);
+      // On the I/O thread (only while the connection still owns the session), and the connection closes
+      // a few seconds later whatever the client answers: a dropped or revoked session has no time to keep
+      // trading by ignoring the Logout (QuickFIX alone waits for ever when HeartBtInt is 0).
+      transport_->post([this, id = s.id, drop] { engine_->logout(id, drop); });
+      transport_->close_after(s.id, kLogoutGraceMs);
       return;
     }
   }

@@ -55,6 +55,7 @@ class FixServer final : public fixapi::FixHandler {
     std::atomic<bool> finished{false};  // the sender thread has returned
     std::thread sender;
   };
+  static constexpr int64_t kLogoutGraceMs = 4000;  // a Logout goes out within a second, its answer gets 2 s more
   void route(std::vector<FixItem>&& items);  // engine thread: only queues
   void enqueue(Session& s, const std::shared_ptr<const fixapi::FixMessage>& m);
   void send_loop(Session& s);

@@ -19,6 +19,8 @@
 #include <unordered_map>
 
 #include "fix/fix_framing.hpp"
+#include "server/rate_limiter.hpp"
+#include "server/sequencer.hpp"
 
 namespace cpx::fix {
 
@@ -36,20 +38,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   virtual void request_close() = 0;  // I/O thread
   virtual void finish() = 0;         // I/O thread: closes now
 
-  // Any thread: queue bytes; false when closing or too far behind.
-  bool queue(const std::string& bytes, size_t max_bytes, net::io_context& ioc) {
+  enum class Queued { yes, closing, too_far_behind };
+  // Any thread: queue bytes.
+  Queued queue(const std::string& bytes, size_t max_bytes, net::io_context& ioc) {
     bool post = false;
     {
       std::lock_guard lock(out_mutex_);
-      if (close_requested_ || finished_) return false;
-      if (out_bytes_ + bytes.size() > max_bytes) return false;
+      if (close_requested_ || finished_) return Queued::closing;
+      if (out_bytes_ + bytes.size() > max_bytes) return Queued::too_far_behind;
       queued_ += bytes;
       out_bytes_ += bytes.size();
       post = !post_pending_;
       post_pending_ = true;
     }
     if (post) net::post(ioc, [self = shared_from_this()] { self->write_next(); });
-    return true;
+    return Queued::yes;
   }
 
   uint64_t id = 0;
@@ -109,7 +112,8 @@ class Conn final : public Connection {
         stream_(std::move(stream)),
         address_(std::move(address)),
         ticket_(std::move(ticket)),
-        framer_(t.settings.max_message_bytes),
+        framer_(t.settings.max_logon_bytes),
+        limiter_(t.settings.frames_per_s, t.settings.frames_burst),
         deadline_(t.ioc),
         write_timer_(t.ioc) {}
 
@@ -144,6 +148,7 @@ class Conn final : public Connection {
     bool idle = false;
     {
       std::lock_guard lock(out_mutex_);
+      if (close_requested_) return;  // already on its way
       close_requested_ = true;
       idle = !writing_ && queued_.empty();
     }
@@ -202,12 +207,20 @@ class Conn final : public Connection {
         case FixFramer::Got::nothing:
           return read();
         case FixFramer::Got::message:
+          if (t_.settings.frames_per_s > 0 && !limiter_.allow(server::wall_clock())) {
+            t_.metrics.reject(RejectReason::RateLimited);
+            return finish();  // flooding the session level (heartbeats, resend requests, ...)
+          }
           if (!t_.engine->received(id, message)) {
             request_close();
             if (!done_) read();
             return;
           }
           if (done_) return;
+          if (!logged_on_ && t_.engine->logged_on(id)) {
+            logged_on_ = true;
+            framer_.set_max(t_.settings.max_message_bytes);
+          }
           break;
         case FixFramer::Got::bad:
         case FixFramer::Got::too_big:
@@ -246,7 +259,9 @@ class Conn final : public Connection {
     // A peer that takes nothing for this long is gone or stuck: closed, instead of holding its queue.
     write_timer_.expires_after(std::chrono::milliseconds(t_.settings.write_timeout_ms));
     write_timer_.async_wait([self = self()](error_code e) {
-      if (!e) self->finish();
+      if (e) return;
+      self->t_.metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+      self->finish();
     });
     net::async_write(stream_, net::buffer(inflight_), [self = self()](error_code e, size_t) { self->on_write(e); });
   }
@@ -268,6 +283,8 @@ class Conn final : public Connection {
   std::string address_;
   server::ConnectionLimits::Ticket ticket_;
   FixFramer framer_;
+  server::RateLimiter limiter_;
+  bool logged_on_ = false;  // I/O thread: seen logged on (frames may be max_message_bytes from then on)
   net::steady_timer deadline_, write_timer_;
   std::array<char, 16 * 1024> rbuf_;
   std::string inflight_;  // I/O thread
@@ -314,7 +331,7 @@ void FixTransport::Impl::accept(tcp::acceptor& acceptor, bool secure_port) {
     }
     error_code peer_ec;
     const auto peer = socket.remote_endpoint(peer_ec);
-    const std::string address = peer_ec ? std::string("?") : peer.address().to_string();
+    const std::string address = peer_ec ? std::string("?") : server::peer_key(peer.address().to_string());
     auto ticket = limits.acquire(address);
     if (!ticket || peer_ec) {
       metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
@@ -413,8 +430,27 @@ void FixTransport::post(std::function<void()> f) { net::post(impl_->ioc, std::mo
 bool FixTransport::send(uint64_t connection, const std::string& bytes) {
   auto c = impl_->find(connection);
   if (!c) return false;
-  if (c->queue(bytes, impl_->settings.max_outbound_bytes, impl_->ioc)) return true;
+  switch (c->queue(bytes, impl_->settings.max_outbound_bytes, impl_->ioc)) {
+    case Connection::Queued::yes:
+      return true;
+    case Connection::Queued::closing:
+      return false;
+    case Connection::Queued::too_far_behind:
+      // QuickFIX counts a message it could not hand over as sent: the connection must go, or its client
+      // would see holes. (No Logout can be queued behind a full queue.)
+      impl_->metrics.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+      close(connection);
+      return false;
+  }
   return false;
+}
+
+void FixTransport::close_after(uint64_t connection, int64_t ms) {
+  auto timer = std::make_shared<net::steady_timer>(impl_->ioc, std::chrono::milliseconds(ms));
+  timer->async_wait([this, connection, timer](error_code ec) {
+    if (ec) return;
+    if (auto c = impl_->find(connection)) c->finish();
+  });
 }
 
 void FixTransport::close(uint64_t connection) {

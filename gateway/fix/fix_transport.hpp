@@ -27,6 +27,11 @@ struct FixTransportSettings {
   int tls_port = -1;  // FIX over TLS
   std::string cert_file, key_file;  // PEM, for TLS
   size_t max_message_bytes = 64 * 1024;
+  size_t max_logon_bytes = 8 * 1024;  // frames before the Logon is accepted (a Logon is far smaller)
+  // Every inbound frame of a connection, session level included (the FIX server's own limit counts only
+  // application messages): a token bucket; over it the connection is closed. 0: unlimited.
+  int64_t frames_per_s = 4000;
+  int64_t frames_burst = 8000;
   size_t max_outbound_bytes = 8 * 1024 * 1024;
   int64_t login_timeout_ms = 10'000;
   int64_t write_timeout_ms = 30'000;  // a write the peer takes nothing of this long closes the connection
@@ -46,6 +51,8 @@ class FixTransport final : public fixapi::FixConnections {
   int tls_port() const;
   // Runs `f` on the I/O thread (where every FixEngine connection call is made).
   void post(std::function<void()> f);
+  // Closes the connection after `ms` whatever the client does (a Logout it does not answer).
+  void close_after(uint64_t connection, int64_t ms);
 
   // fixapi::FixConnections (any thread)
   bool send(uint64_t connection, const std::string& bytes) override;

@@ -5,14 +5,34 @@
 // with the login deadline (an unauthenticated connection is closed after `login_timeout_ms`), a client
 // that opens connections and sends nothing holds at most `per_address` of them, for seconds.
 // Thread-safe.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 namespace cpx::server {
+
+// The key a peer's limits are kept under (connections, failed logins): an IPv4 address as it is (also
+// one mapped into IPv6), an IPv6 address by its /64 — one host can use a whole /64, so a key per address
+// would be no limit at all.
+inline std::string peer_key(const std::string& ip) {
+  in6_addr a6{};
+  if (::inet_pton(AF_INET6, ip.c_str(), &a6) != 1) return ip;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+    ::inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof text);
+    return text;
+  }
+  std::memset(&a6.s6_addr[8], 0, 8);
+  ::inet_ntop(AF_INET6, &a6, text, sizeof text);
+  return std::string(text) + "/64";
+}
 
 // The deadline of connection `id` (login, idle): at least `ms`, spread up to 1.5 times that by the id. A
 // client that opens thousands of connections at once would otherwise see them all expire in the same

@@ -267,7 +267,9 @@ struct WebGateway::Impl {
                                 std::string_view sig, const std::string& where, const std::string& address,
                                 server::User& user, std::string& refusal) {
     const int64_t now = server::wall_clock();
-    const auto attempt = core.login_guard().begin(key, address, now);
+    // Throttled per address only: an API key's signature cannot be guessed, and a budget per key would let
+    // anyone who knows a key's name lock its owner (an operator too) out.
+    const auto attempt = core.login_guard().begin({}, address, auth::LoginGuard::steady_now_ns());
     if (attempt.verdict != auth::LoginVerdict::Allowed) {
       core.metrics().auth_failures.fetch_add(1, std::memory_order_relaxed);
       core.audit_failure(std::string("key:") + std::string(key.substr(0, 32)), "login_failed",
@@ -287,7 +289,7 @@ struct WebGateway::Impl {
                          where + " from " + address + " " + std::string(auth::reason_code(r)));
       return r;
     }
-    core.login_guard().succeeded(key, address);
+    core.login_guard().succeeded({}, address);
     user = *u;
     return r;
   }
@@ -405,6 +407,7 @@ class WsConn final : public Peer {
   void logged_in(ParticipantId p) override {
     login_pending_ = false;
     logged_in_ = p != kNoParticipant;
+    if (logged_in_) frames_.raise_max(gw_.cfg.max_frame_bytes);
   }
 
   // The user's credentials were rotated or the user disabled: this session ends (its orders are then
@@ -580,7 +583,12 @@ class WsConn final : public Peer {
         refuse(RejectReason::Unavailable, "the audit log cannot be written: " + core.audit_writer().problem(), cmd, id_json);
         return;
       }
-      core.audit(username_, "request", msg);
+      // Each is an fsynced audit entry: bounded in rate and in size (the journal has the command itself).
+      if (!audited_.allow(server::wall_clock())) {
+        refuse(RejectReason::RateLimited, "too many non-trading requests (each is audited): at most 20 a second", cmd, id_json);
+        return;
+      }
+      core.audit(username_, "request", api::shown(msg, 4096));
     }
     // The parsed request travels to the engine thread, which decodes it without parsing it again.
     core.sequencer().submit(id, [&gw = gw_, session = id, acting = participant, request = std::move(req), id_json](
@@ -819,7 +827,12 @@ class WsConn final : public Peer {
   WebGateway::Impl& gw_;
   websocket::stream<Stream> ws_;  // the upgrade only; afterwards raw() and the framing above
   std::array<char, 64 * 1024> rbuf_;
-  WsFrameReader frames_{gw_.cfg.max_frame_bytes};
+  // Until login a message may be small (a login is a few hundred bytes): a connection that has not logged
+  // in cannot make the server hold a megabyte.
+  WsFrameReader frames_{std::min<size_t>(gw_.cfg.max_frame_bytes, kMaxBeforeLogin)};
+  static constexpr size_t kMaxBeforeLogin = 8 * 1024;
+  server::RateLimiter audited_{kAuditedPerSecond, kAuditedBurst};  // non-trading requests (each an audit entry)
+  static constexpr int64_t kAuditedPerSecond = 20, kAuditedBurst = 200;
   std::deque<OutFrame> out_;
   std::vector<OutFrame> inflight_;
   std::vector<std::array<uint8_t, 10>> headers_;
@@ -1225,7 +1238,7 @@ void accept_loop(WebGateway::Impl& gw, tcp::acceptor& acceptor) {
     }
     beast::error_code peer_ec;
     const auto peer = socket.remote_endpoint(peer_ec);
-    const std::string address = peer_ec ? std::string("?") : peer.address().to_string();
+    const std::string address = peer_ec ? std::string("?") : server::peer_key(peer.address().to_string());
     auto ticket = gw.core.connections().acquire(address);
     if (!ticket || peer_ec) {
       gw.core.metrics().connections_refused.fetch_add(1, std::memory_order_relaxed);

@@ -54,6 +54,10 @@ class WsFrameReader {
   enum class Got { nothing, text, binary, ping, pong, close, too_big, bad };
 
   explicit WsFrameReader(size_t max_message) : max_(max_message) {}
+  // Raises the limit (a connection allows small messages until it has logged in); never lowers it.
+  void raise_max(size_t max_message) {
+    if (max_message > max_) max_ = max_message;
+  }
 
   void feed(const char* data, size_t n) {
     if (pos_ > 0 && pos_ == buf_.size()) {
