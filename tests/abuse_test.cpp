@@ -37,18 +37,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 constexpr int64_t kLoginTimeoutMs = 3000;
 constexpr size_t kPerAddress = 64;
 
@@ -64,7 +52,7 @@ struct Server {
     config.data_dir = dir.string();
     config.http_port = 0;
     config.https_port = -1;
-    config.fix_port = free_port();
+    config.fix_port = 0;  // any free port (FixServer::port() says which)
     config.fix_tls_port = -1;
     config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"C1"}, {"C2"}, {"C3"}};
     config.snapshot_every = 0;
@@ -127,18 +115,7 @@ Server& server() {
 
 // A TCP connection from `source` (any 127.x.y.z) that sends nothing; -1 when it could not connect.
 int idle_connection(const std::string& source, int port, const std::string& dest = "127.0.0.1") {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in local{}, remote{};
-  local.sin_family = remote.sin_family = AF_INET;
-  ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
-  ::inet_pton(AF_INET, dest.c_str(), &remote.sin_addr);
-  remote.sin_port = htons(static_cast<uint16_t>(port));
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
+  return client::connect_socket(client::Endpoint{dest, port, false, {}, source});
 }
 
 // True once the server has closed `fd` (end of stream or reset), waiting up to `ms`.

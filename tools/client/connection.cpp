@@ -25,6 +25,23 @@ struct Connection::Tls {
   }
 };
 
+int connect_socket(const Endpoint& at) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in local{}, remote{};
+  local.sin_family = remote.sin_family = AF_INET;
+  remote.sin_port = htons(static_cast<uint16_t>(at.port));
+  const bool ok = ::inet_pton(AF_INET, at.host.c_str(), &remote.sin_addr) == 1 &&
+                  (at.source.empty() || (::inet_pton(AF_INET, at.source.c_str(), &local.sin_addr) == 1 &&
+                                         ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0)) &&
+                  ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) == 0;
+  if (!ok) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 Result<std::unique_ptr<Connection>> Connection::open(const Endpoint& at, int rcvbuf) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -16,6 +16,10 @@ struct Endpoint {
   std::string source;   // the local address to connect from (empty: the system's choice); e.g. 127.0.0.7
 };
 
+// A plain TCP socket connected to `at` (from `at.source` when set), blocking; -1 when it cannot connect.
+// For tools and tests that hold many raw connections (idle ones, junk senders).
+int connect_socket(const Endpoint& at);
+
 class Connection {
  public:
   static Result<std::unique_ptr<Connection>> open(const Endpoint& at, int rcvbuf = 0);

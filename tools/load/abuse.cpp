@@ -50,19 +50,7 @@ std::string source(int k, int sources) {
 }
 
 int connect_from(const std::string& from, const std::string& host, int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in local{}, remote{};
-  local.sin_family = remote.sin_family = AF_INET;
-  ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
-  ::inet_pton(AF_INET, host.c_str(), &remote.sin_addr);
-  remote.sin_port = htons(static_cast<uint16_t>(port));
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
-      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
+  return cpx::client::connect_socket(cpx::client::Endpoint{host, port, false, {}, from});
 }
 
 struct Counts {
