@@ -21,6 +21,7 @@
 #include "json/auction_file.hpp"
 #include "json/command_codec.hpp"
 #include "json/config_loader.hpp"
+#include "small_stack.hpp"
 
 namespace cpx::test {
 namespace {
@@ -397,6 +398,36 @@ TEST(AuctionFile, RefusesTextThatIsNotAnAuctionDay) {
   auto missing = api::load_auction_day("/nonexistent/day.json");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().text.find("cannot open /nonexistent/day.json"), std::string::npos);
+}
+
+// A value nested 30,000 deep where an entry or a number is expected: the error shows it bounded, and the
+// reader never recurses once per level (dump() did: the stack overflowed under ASan, and on a 256 KiB
+// stack without it).
+TEST(AuctionFile, DeeplyNestedValuesAreRefusedWithoutRecursion) {
+  const size_t n = 30'000;
+  const std::string deep = std::string(n, '[') + std::string(n, ']');
+  const std::string day = api::write_auction_day(frozen_small_day());
+  std::vector<std::string> errors;
+  test::on_small_stack([&] {
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"\"offers\": [", "\"offers\": [" + deep + ","}, {"\"fee_bps\": 10", "\"fee_bps\": " + deep},
+             {"\"format\": \"cpx-auction-day/1\"", "\"format\": " + deep}}) {
+      std::string text = day;
+      const size_t at = text.find(from);
+      if (at == std::string::npos) {
+        errors.push_back("no " + from + " in the day file");
+        continue;
+      }
+      text.replace(at, from.size(), to);
+      auto f = api::read_auction_day(text);
+      errors.push_back(f ? "read" : f.error().text);
+    }
+  });
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_NE(errors[0].find("offers[0]: must be a JSON object, not [[[["), std::string::npos) << errors[0].substr(0, 300);
+  EXPECT_NE(errors[1].find("field \"fee_bps\" must be a whole number, not [[[["), std::string::npos) << errors[1].substr(0, 300);
+  EXPECT_NE(errors[2].find("this file says [[[["), std::string::npos) << errors[2].substr(0, 300);
+  for (const std::string& e : errors) EXPECT_LT(e.size(), 400u) << e.substr(0, 300);
 }
 
 // Damage anywhere in a file: a value replaced by one of another type or range, a field removed, an entry

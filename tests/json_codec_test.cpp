@@ -16,6 +16,7 @@
 #include "json/event_fanout.hpp"
 #include "json/names.hpp"
 #include "json/route_codec.hpp"
+#include "small_stack.hpp"
 
 namespace {
 
@@ -643,6 +644,40 @@ TEST_F(CodecErrors, DeepNestingIsAnErrorNotACrash) {
   size_t n = (CommandDecoder::kMaxLineBytes - prefix.size() - 1) / 2;
   std::string nested = prefix + std::string(n, '[') + std::string(n, ']') + "}";
   ok(nested);  // unknown fields are ignored
+}
+
+// Nesting is read in place, never copied or written out whole: an auction bid's route constraints used to
+// copy the request (a recursion per level: cpx-replay and cpxd's engine thread overflowed their stack under
+// ASan with 30,000 levels), and an unknown chip class or region was written into its error with dump() (the
+// same recursion). On a 256 KiB stack both crashed without the fix.
+TEST_F(CodecErrors, DeepNestingInRouteFieldsIsReadInPlace) {
+  const size_t n = 30'000;
+  const std::string deep = std::string(n, '[') + std::string(n, ']');
+  const std::string bid = R"({"cmd":"auction_bid","participant":"BUY","day":"2026-12-02","first_hour":1,"hours":2,)"
+                          R"("scu_per_hour":989,"origin":"JJJ","limit_cny_per_scu_hour":"0.02",)";
+  std::vector<std::pair<std::string, std::string>> results;  // (request kind, error text or "ok")
+  test::on_small_stack([&] {
+    for (const std::string& line : {bid + R"("classes":["H100"],"x":)" + deep + "}",
+                                    bid + R"("classes":[)" + deep + "]}",
+                                    bid + R"("classes":["H100"],"regions":[)" + deep + "]}",
+                                    bid + R"("classes":["H100"],"data_gb_per_hour":)" + deep + "}",
+                                    R"({"cmd":"route_order","participant":"BUY","classes":[)" + deep +
+                                        R"(],"origin":"JJJ","scu":989,"window_start":"2026-12-01T00:00:00+08:00",)"
+                                        R"("window_end":"2026-12-02T00:00:00+08:00","limit_cny_per_scu_hour":"0.02"})"}) {
+      auto r = decoder.decode(line, kDefaultTs);
+      results.emplace_back(line.substr(0, 40), r ? "ok" : r.error().text);
+    }
+  });
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_EQ(results[0].second, "ok") << "an unknown deep field is ignored";
+  for (size_t i : {1, 2}) {
+    EXPECT_TRUE(contains(results[i].second, "unknown ")) << results[i].second;
+    EXPECT_LT(results[i].second.size(), 120u) << "the value is shown bounded: " << results[i].second.substr(0, 200);
+  }
+  EXPECT_TRUE(contains(results[3].second, "\"data_gb\"")) << results[3].second;
+  EXPECT_TRUE(contains(results[4].second, "unknown chip class [[[[")) << results[4].second.substr(0, 200);
+  EXPECT_EQ(shown_json(nlohmann::json::parse(deep)).size(), 64u + 3u);  // 64 bytes and "..."
+  EXPECT_EQ(shown_json(nlohmann::json::parse(R"({"a":[1,"x"]})")), R"({"a":[1,"x"]})");
 }
 
 // ------------------------------------------------------------------------------------------ client ids

@@ -1,6 +1,7 @@
 // The auction day file (read, validate, write), the solver input built from it, the export of a day the
 // engine froze, and the result files (docs/AUCTION_FILES.md).
 #include "json/auction_file.hpp"
+#include "json/command_codec.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -40,7 +41,9 @@ struct FileError {
 
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-std::string dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+// A value of a file in an error text: at most `max` bytes, and never recursing with a deeply nested value
+// (nlohmann's dump() recurses once per level; an entry nested 30,000 deep overflowed the stack).
+std::string dump(const json& v, size_t max = 200) { return shown_json(v, max); }
 
 // 128-bit rounding, as the rules do it (engine/auction_math.hpp, which is the engine's private header).
 i128 div_round(i128 n, i128 d) {
@@ -1389,13 +1392,13 @@ Result<bool> compare_recorded_payments(std::string_view text, const AuctionDayFi
     for (size_t i = 0; i < std::max(recorded.size(), derived.size()); ++i) {
       if (i >= recorded.size())
         return differ(std::string("result.json lists ") + std::to_string(recorded.size()) + " " + key + "; re-derived there are " +
-                      std::to_string(derived.size()) + " (missing: " + dump(derived[i]) + ")");
+                      std::to_string(derived.size()) + " (missing: " + dump(derived[i], 4000) + ")");
       if (i >= derived.size())
         return differ(std::string("result.json lists ") + std::to_string(recorded.size()) + " " + key + "; re-derived there are " +
-                      std::to_string(derived.size()) + " (extra: " + dump(recorded[i]) + ")");
+                      std::to_string(derived.size()) + " (extra: " + dump(recorded[i], 4000) + ")");
       if (recorded[i] != derived[i])
-        return differ(std::string(key) + "[" + std::to_string(i) + "] in result.json is " + dump(recorded[i]) +
-                      "; re-derived from the prices and allocations it is " + dump(derived[i]));
+        return differ(std::string(key) + "[" + std::to_string(i) + "] in result.json is " + dump(recorded[i], 4000) +
+                      "; re-derived from the prices and allocations it is " + dump(derived[i], 4000));
     }
     return true;
   };
@@ -1403,8 +1406,8 @@ Result<bool> compare_recorded_payments(std::string_view text, const AuctionDayFi
   if (auto ok = compare("balances", json(balances_json(f, d))); !ok) return ok;
   const json money = json(money_json(d));
   if (!doc.contains("money") || doc["money"] != money)
-    return differ("field \"money\" of result.json is " + (doc.contains("money") ? dump(doc["money"]) : std::string("missing")) +
-                  "; re-derived it is " + dump(money));
+    return differ("field \"money\" of result.json is " + (doc.contains("money") ? dump(doc["money"], 4000) : std::string("missing")) +
+                  "; re-derived it is " + dump(money, 4000));
   return true;
 }
 

@@ -133,6 +133,26 @@ class Reader {
   bool failed_ = false;
 };
 
+// Appends `v` as JSON until `out` holds `max` bytes: each nested level writes a bracket first, so the
+// recursion is never deeper than `max`.
+void append_bounded(const json& v, std::string& out, size_t max) {
+  if (out.size() >= max) return;
+  if (v.is_array() || v.is_object()) {
+    out += v.is_array() ? '[' : '{';
+    bool first = true;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (out.size() >= max) return;
+      if (!first) out += ',';
+      first = false;
+      if (v.is_object()) out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ':';
+      append_bounded(it.value(), out, max);
+    }
+    out += v.is_array() ? ']' : '}';
+    return;
+  }
+  out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string shown(std::string_view value, size_t max) {
@@ -140,6 +160,12 @@ std::string shown(std::string_view value, size_t max) {
   size_t cut = max;
   while (cut > 0 && (static_cast<uint8_t>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
   return std::string(value.substr(0, cut)) + "...";
+}
+
+std::string shown_json(const json& value, size_t max) {
+  std::string out;
+  append_bounded(value, out, max + 1);
+  return shown(out, max);
 }
 
 Result<Command, DecodeError> CommandDecoder::decode(std::string_view line, Timestamp default_ts,
@@ -318,13 +344,17 @@ Result<Command, DecodeError> CommandDecoder::decode_parsed(const json& obj, Time
       in.fail(RejectReason::MalformedRequest, "a block asks for \"scu_per_hour\", not \"scu\"");
     }
     if (!in.failed()) {
-      // The block's constraints are a route query over the block's hours; its data is per hour.
-      json query = obj;
-      query["window_start"] = format_iso_time(c.day_start + c.first_hour * kNanosPerHour);
-      query["window_end"] = format_iso_time(c.day_start + (c.first_hour + std::max(c.hours, 1)) * kNanosPerHour);
-      if (auto d = obj.find("data_gb_per_hour"); d != obj.end()) query["data_gb"] = *d;
-      if (auto q = obj.find("scu_per_hour"); q != obj.end()) query["scu"] = *q;
-      auto q = decode_route_query(query, names_);
+      // The block's constraints are a route query over the block's hours; its data is per hour. The
+      // request is read in place, never copied (a copy recurses once per level a client nested).
+      const json window_start = format_iso_time(c.day_start + c.first_hour * kNanosPerHour);
+      const json window_end = format_iso_time(c.day_start + (c.first_hour + std::max(c.hours, 1)) * kNanosPerHour);
+      const auto data = obj.find("data_gb_per_hour");
+      const auto scu = obj.find("scu_per_hour");
+      auto q = decode_route_query(obj, names_,
+                                  {{"window_start", &window_start},
+                                   {"window_end", &window_end},
+                                   {"data_gb", data != obj.end() ? &*data : nullptr},
+                                   {"scu", scu != obj.end() ? &*scu : nullptr}});
       if (!q) {
         in.fail(q.error().reason, q.error().text);
       } else {

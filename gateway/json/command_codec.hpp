@@ -24,6 +24,10 @@ struct DecodeError {
 // character boundary and marked with "..." when cut. An answer never grows with what a client sends (a
 // 64 KB name once came back whole in its error).
 std::string shown(std::string_view value, size_t max = 64);
+// The same for a JSON value as text, written only as far as `max` bytes: never recursing deeper than that,
+// however deeply a client nested the value (nlohmann's dump() recurses once per level: a 64 KB request
+// nests 32,000 levels).
+std::string shown_json(const nlohmann::json& value, size_t max = 64);
 
 class CommandDecoder {
  public:

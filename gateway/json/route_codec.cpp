@@ -1,5 +1,6 @@
 #include "json/route_codec.hpp"
 
+#include <cstring>
 #include <optional>
 
 namespace cpx::api {
@@ -34,41 +35,50 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const Matching
   return decode_route_query(r, EngineNames(engine));
 }
 
-Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameResolver& names) {
+Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameResolver& names,
+                                                   std::initializer_list<RouteQueryField> replaced) {
   if (!r.is_object()) return error(RejectReason::MalformedRequest, "a route query is a JSON object");
+  // A field from `replaced` when named there (absent when its value is null), else the request's own.
+  const auto field = [&](const char* name) -> const json* {
+    for (const RouteQueryField& f : replaced)
+      if (std::strcmp(f.name, name) == 0) return f.value;
+    auto it = r.find(name);
+    return it == r.end() ? nullptr : &*it;
+  };
   RouteQuery q;
   const auto bad = [](const std::string& what) { return error(RejectReason::MalformedRequest, what); };
   // Classes: one family.
-  const json* classes = r.contains("classes") ? &r["classes"] : nullptr;
+  const json* classes = field("classes");
   if (!classes || !classes->is_array() || classes->empty()) return bad("field \"classes\": a non-empty array of chip class codes");
   std::optional<ChipFamily> family;
   for (const json& c : *classes) {
     const ChipClassId id = c.is_string() ? names.chip_class(c.get<std::string>()) : UINT16_MAX;
-    if (id == UINT16_MAX) return error(RejectReason::UnknownChipClass, "unknown chip class " + shown(c.dump()));
+    if (id == UINT16_MAX) return error(RejectReason::UnknownChipClass, "unknown chip class " + shown_json(c));
     const ChipFamily f = names.chip_class_info(id)->family;
     if (family && *family != f) return error(RejectReason::InvalidValue, "\"classes\" must all be of one family (ai or general)");
     family = f;
     q.classes.push_back(id);
   }
   // Regions: a list, or "any" (the default).
-  if (r.contains("regions") && !(r["regions"].is_string() && r["regions"] == "any")) {
-    if (!r["regions"].is_array() || r["regions"].empty()) return bad("field \"regions\": a non-empty array of region codes or \"any\"");
-    for (const json& c : r["regions"]) {
+  if (const json* regions = field("regions"); regions && !(regions->is_string() && *regions == "any")) {
+    if (!regions->is_array() || regions->empty()) return bad("field \"regions\": a non-empty array of region codes or \"any\"");
+    for (const json& c : *regions) {
       const RegionId id = c.is_string() ? names.region(c.get<std::string>()) : UINT16_MAX;
-      if (id == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown region " + shown(c.dump()));
+      if (id == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown region " + shown_json(c));
       q.regions.push_back(id);
     }
   }
-  if (!r.contains("origin") || !r["origin"].is_string()) return bad("field \"origin\": the region code where the data is");
-  q.origin = names.region(r["origin"].get<std::string>());
-  if (q.origin == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown origin region " + shown(r["origin"].dump()));
-  if (r.contains("max_latency_ms")) {
-    if (!r["max_latency_ms"].is_number_integer() || r["max_latency_ms"].get<int64_t>() < 0)
+  const json* origin = field("origin");
+  if (!origin || !origin->is_string()) return bad("field \"origin\": the region code where the data is");
+  q.origin = names.region(origin->get<std::string>());
+  if (q.origin == UINT16_MAX) return error(RejectReason::UnknownRegion, "unknown origin region " + shown_json(*origin));
+  if (const json* latency = field("max_latency_ms")) {
+    if (!latency->is_number_integer() || latency->get<int64_t>() < 0)
       return bad("field \"max_latency_ms\": a whole number of milliseconds, 0 or more");
-    q.max_latency_ms = r["max_latency_ms"].get<int64_t>();
+    q.max_latency_ms = latency->get<int64_t>();
   }
-  if (r.contains("residency")) {
-    const json& res = r["residency"];
+  if (const json* residency = field("residency")) {
+    const json& res = *residency;
     if (res.is_string() && res == "local") {
       q.local_only = true;
     } else if (res.is_array() && !res.empty()) {  // [] would read as "any": the opposite of a residency list
@@ -80,26 +90,29 @@ Result<RouteQuery, DecodeError> decode_route_query(const json& r, const NameReso
       return bad("field \"residency\": \"any\", \"local\" or a non-empty array of jurisdictions");
     }
   }
-  if (r.contains("min_green_share")) {
-    auto g = fixed(r["min_green_share"], 4);
+  if (const json* green = field("min_green_share")) {
+    auto g = fixed(*green, 4);
     if (!g || *g < 0 || *g > kScale) return bad("field \"min_green_share\": a decimal from 0 to 1, like \"0.30\"");
     q.min_green_share = *g;
   }
-  if (r.contains("data_gb")) {
-    if (!r["data_gb"].is_number_integer() || r["data_gb"].get<int64_t>() < 0 || r["data_gb"].get<int64_t>() > 1'000'000'000)
+  if (const json* data = field("data_gb")) {
+    if (!data->is_number_integer() || data->get<int64_t>() < 0 || data->get<int64_t>() > 1'000'000'000)
       return bad("field \"data_gb\": whole GB, 0 to 1,000,000,000");
-    q.data_gb = r["data_gb"].get<int64_t>();
+    q.data_gb = data->get<int64_t>();
   }
-  if (!r.contains("scu") || !r["scu"].is_number_integer() || r["scu"].get<int64_t>() <= 0 || r["scu"].get<int64_t>() > kMaxDevices)
+  const json* scu = field("scu");
+  if (!scu || !scu->is_number_integer() || scu->get<int64_t>() <= 0 || scu->get<int64_t>() > kMaxDevices)
     return bad("field \"scu\": the quantity in SCU, 1 to 1,000,000,000");
-  q.scu = r["scu"].get<int64_t>();
-  const Timestamp start = r.contains("window_start") ? time_of(r["window_start"]).value_or(-1) : -1;
-  const Timestamp end = r.contains("window_end") ? time_of(r["window_end"]).value_or(-1) : -1;
+  q.scu = scu->get<int64_t>();
+  const json* window_start = field("window_start");
+  const json* window_end = field("window_end");
+  const Timestamp start = window_start ? time_of(*window_start).value_or(-1) : -1;
+  const Timestamp end = window_end ? time_of(*window_end).value_or(-1) : -1;
   if (start < 0 || end <= start) return bad("fields \"window_start\" < \"window_end\": ISO 8601 times of the delivery window");
   q.window_start = start;
   q.window_end = end;
-  if (r.contains("limit_cny_per_scu_hour")) {
-    auto l = fixed(r["limit_cny_per_scu_hour"], static_cast<int>(kScuPriceDecimals));
+  if (const json* limit = field("limit_cny_per_scu_hour")) {
+    auto l = fixed(*limit, static_cast<int>(kScuPriceDecimals));
     if (!l || *l <= 0) return bad("field \"limit_cny_per_scu_hour\": a positive decimal with up to eight decimals");
     q.limit_per_scu_hour = *l;
   }
