@@ -200,6 +200,7 @@ class Conn final : public Connection {
     if (done_) return;
     if (ec) return finish();
     if (closing()) return read();  // what the peer still sends while our Logout goes out is dropped
+    note_logon();
     framer_.feed(rbuf_.data(), n);
     std::string message;
     for (;;) {
@@ -217,10 +218,7 @@ class Conn final : public Connection {
             return;
           }
           if (done_) return;
-          if (!logged_on_ && t_.engine->logged_on(id)) {
-            logged_on_ = true;
-            framer_.set_max(t_.settings.max_message_bytes);
-          }
+          note_logon();
           break;
         case FixFramer::Got::bad:
         case FixFramer::Got::too_big:
@@ -232,6 +230,13 @@ class Conn final : public Connection {
           break;
       }
     }
+  }
+
+  // Once the session is live (its Logon was approved meanwhile, on this thread) frames may be full size.
+  void note_logon() {
+    if (logged_on_ || !t_.engine->logged_on(id)) return;
+    logged_on_ = true;
+    framer_.set_max(t_.settings.max_message_bytes);
   }
 
   bool closing() {
