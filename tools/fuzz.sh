@@ -40,6 +40,9 @@ out=${CPX_FUZZ_OUT:-$build/runs/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
+# A 1 MiB stack: a recursion once per level of a client's nesting then overflows within the inputs' 4 KiB
+# (2,000 levels), as it would on cpxd's 8 MiB threads with a 64 KiB request (a json copy in auction_bid did).
+if [ "$(ulimit -s)" = unlimited ] || [ "$(ulimit -s)" -gt 1024 ]; then ulimit -s 1024; fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
