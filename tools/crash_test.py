@@ -19,11 +19,14 @@ does only after the command is durable):
 A process that is not ready in time, or exits before it is ready, fails the test. One that refuses to start
 because the kill tore the write-ahead log's last record (cpx-replay exit 3, journal_torn_tail: a write cut
 in the middle, never acknowledged) is restarted with --accept-torn-tail and counted in the summary
-(torn_tails_accepted); the checks above still apply to it.
+(torn_tails_accepted); the checks above still apply to it. That restart path is checked first,
+deterministically: a journal whose last WAL record is cut must be refused (exit 3) and open without that
+record with --accept-torn-tail.
 
 Prints one JSON object with the figures; exits 1 on any violation. CI runs it with a small count.
 """
 import argparse
+import glob
 import json
 import os
 import random
@@ -212,6 +215,35 @@ def fail(summary, error, run=None):
     return 1
 
 
+def preflight_torn_tail(replay, base):
+    """The restart path the test relies on, checked first and deterministically: a journal whose last WAL
+    record is cut is refused with exit 3, and opens without that record with --accept-torn-tail (the WAL
+    files kept aside). Returns None, or what went wrong."""
+    d = base + "-preflight"
+    shutil.rmtree(d, ignore_errors=True)
+    lines = "\n".join(setup_lines()) + "\n"
+    first = subprocess.run([replay, "--journal", d, "-"], input=lines, capture_output=True, text=True)
+    ready = [json.loads(l) for l in first.stdout.splitlines() if '"ready"' in l]
+    if first.returncode != 0 or not ready:
+        return f"preflight: a fresh journal did not start: exit {first.returncode} {first.stderr[-500:]}"
+    written = ready[0]["next_seq"] - 1 + len(setup_lines())  # one command per input line
+    wal = sorted(glob.glob(os.path.join(d, "[0-9]*.log")))[-1]
+    os.truncate(wal, os.path.getsize(wal) - 10)  # into the last record: the last command's batch
+    refused = subprocess.run([replay, "--journal", d, "-"], input="", capture_output=True, text=True)
+    if refused.returncode != 3 or "journal_torn_tail" not in refused.stderr:
+        return f"preflight: a cut WAL tail gave exit {refused.returncode}, not 3: {refused.stderr[-500:]}"
+    accepted = subprocess.run([replay, "--journal", d, "--accept-torn-tail", "-"], input="", capture_output=True,
+                              text=True)
+    ready = [json.loads(l) for l in accepted.stdout.splitlines() if '"ready"' in l]
+    if accepted.returncode != 0 or not ready or ready[0]["next_seq"] != written:
+        return (f"preflight: --accept-torn-tail gave exit {accepted.returncode}, {ready}, expected next_seq "
+                f"{written}: {accepted.stderr[-500:]}")
+    if not glob.glob(os.path.join(d, "torn-tail-*", os.path.basename(wal))):
+        return "preflight: the WAL was not kept aside"
+    shutil.rmtree(d, ignore_errors=True)
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--replay", default="build/bin/cpx-replay")
@@ -230,6 +262,11 @@ def main():
     min_orders = args.commands // 4 if args.min_acked_orders is None else args.min_acked_orders
     min_trades = args.commands // 40 if args.min_acked_trades is None else args.min_acked_trades
 
+    summary = {"kills": 0}
+    why = preflight_torn_tail(args.replay, args.dir)
+    if why:
+        return fail(summary, why)
+
     rng = random.Random(args.seed)
     shutil.rmtree(args.dir, ignore_errors=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.dir)), exist_ok=True)
@@ -241,7 +278,6 @@ def main():
     torn_tails = 0
     accept_torn_tail = False
     started = time.monotonic()
-    summary = {"kills": 0}
     while True:
         final_run = kills_done >= args.kills
         run = Run(args.replay, args.dir, pending + (CLOSING if final_run else []), args.snapshot_every, accept_torn_tail)
