@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 namespace cpx::api {
 
@@ -133,24 +134,40 @@ class Reader {
   bool failed_ = false;
 };
 
-// Appends `v` as JSON until `out` holds `max` bytes: each nested level writes a bracket first, so the
-// recursion is never deeper than `max`.
-void append_bounded(const json& v, std::string& out, size_t max) {
-  if (out.size() >= max) return;
-  if (v.is_array() || v.is_object()) {
-    out += v.is_array() ? '[' : '{';
-    bool first = true;
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      if (out.size() >= max) return;
-      if (!first) out += ',';
-      first = false;
-      if (v.is_object()) out += json(it.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ':';
-      append_bounded(it.value(), out, max);
+// Appends `root` as JSON until `out` holds `max` bytes. Iterative: a value nested 30,000 levels deep must
+// not cost a stack frame per level (a recursion bounded by `max` still overflowed a 256 KiB stack under
+// ASan, whose frames are large). Each open level has written a bracket, so the stack of levels holds at
+// most `max` entries.
+void append_bounded(const json& root, std::string& out, size_t max) {
+  struct Level {
+    const json* value;
+    json::const_iterator next;
+    bool first;
+  };
+  std::vector<Level> open;
+  auto begin = [&](const json& v) {
+    if (v.is_array() || v.is_object()) {
+      out += v.is_array() ? '[' : '{';
+      open.push_back(Level{&v, v.cbegin(), true});
+    } else {
+      out += v.dump(-1, ' ', false, json::error_handler_t::replace);
     }
-    out += v.is_array() ? ']' : '}';
-    return;
+  };
+  begin(root);
+  while (!open.empty() && out.size() < max) {
+    Level& level = open.back();
+    if (level.next == level.value->cend()) {
+      out += level.value->is_array() ? ']' : '}';
+      open.pop_back();
+      continue;
+    }
+    if (!level.first) out += ',';
+    level.first = false;
+    if (level.value->is_object()) out += json(level.next.key()).dump(-1, ' ', false, json::error_handler_t::replace) + ':';
+    const json& child = *level.next;
+    ++level.next;
+    begin(child);  // may grow `open`: `level` is not used after this
   }
-  out += v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace
