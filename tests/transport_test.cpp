@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fix/fix_framing.hpp"
+#include "fix/fix_transport.hpp"
 #include "server/connection_limits.hpp"
 
 namespace cpx::fix {
@@ -183,3 +184,16 @@ TEST(ConnectionLimits, PerAddressAndTotalAndPlacesComeBack) {
 
 }  // namespace
 }  // namespace cpx::server
+
+// A session that keeps to its application rate limit is never closed as a flood; with rates unlimited the
+// flood limit is off too (the fix-50k benchmark's 12,500 orders a second per session were closed by a
+// fixed 4,000/s limit).
+TEST(FixFloodLimit, FollowsTheApplicationRateLimit) {
+  EXPECT_EQ(cpx::fix::frame_limits(2000, 4000), std::make_pair(int64_t{4000}, int64_t{8000}));
+  EXPECT_EQ(cpx::fix::frame_limits(100, 10), std::make_pair(int64_t{4000}, int64_t{8000}));
+  EXPECT_EQ(cpx::fix::frame_limits(50'000, 100'000), std::make_pair(int64_t{100'000}, int64_t{200'000}));
+  EXPECT_EQ(cpx::fix::frame_limits(0, 4000), std::make_pair(int64_t{0}, int64_t{0}));
+  const auto huge = cpx::fix::frame_limits(INT64_MAX, INT64_MAX);
+  EXPECT_GT(huge.first, 0);
+  EXPECT_GT(huge.second, 0);
+}

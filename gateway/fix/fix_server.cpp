@@ -16,6 +16,9 @@ FixServer::FixServer(server::ServerCore& core) : core_(core) {
   transport_settings_.max_message_bytes = c.max_message_bytes;
   transport_settings_.max_outbound_bytes = c.max_outbound_bytes;
   transport_settings_.login_timeout_ms = c.login_timeout_ms;
+  const auto frames = frame_limits(c.requests_per_s, c.burst);
+  transport_settings_.frames_per_s = frames.first;
+  transport_settings_.frames_burst = frames.second;
   transport_settings_.write_timeout_ms = c.fix_send_timeout_ms > 0 ? c.fix_send_timeout_ms : 3'600'000;
   settings_.sender_comp_id = c.fix_sender_comp_id;
   settings_.tls_sender_comp_id = c.fix_sender_comp_id + "S";
