@@ -29,6 +29,8 @@
 #include "auth/request_auth.hpp"
 #include "server/admin_ops.hpp"
 #include "json/route_codec.hpp"
+#include "query/query_service.hpp"
+#include "web/http_routes.hpp"
 #include "web/ws_frames.hpp"
 #include "server/rate_limiter.hpp"
 #include "web/web_gateway.hpp"
@@ -56,33 +58,6 @@ constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 bool is_trading_cmd(std::string_view cmd) {
   return cmd == "new_order" || cmd == "route_order" || cmd == "cancel" || cmd == "replace" || cmd == "mass_cancel" ||
          cmd == "delivery_report" || cmd == "dispute";
-}
-
-std::string query_param(std::string_view query, std::string_view key) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == key) {
-      if (eq == std::string_view::npos) return "";
-      // Percent-escapes decoded (a time's "+08:00" arrives as "%2B08:00"); a bad escape stays as it is.
-      std::string out;
-      const std::string_view v = pair.substr(eq + 1);
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
-          out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
-          i += 2;
-        } else {
-          out += v[i];
-        }
-      }
-      return out;
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
 }
 
 }  // namespace
@@ -113,6 +88,7 @@ struct WebGateway::Impl {
   net::io_context ioc{1};
   std::optional<ssl::context> tls;
   std::unique_ptr<WebSink> sink;
+  std::unique_ptr<query::QueryService> queries;  // engine thread: every query's answer
   std::thread thread;
   std::optional<tcp::acceptor> plain, secure;
   int plain_port = -1, secure_port = -1;
@@ -338,19 +314,6 @@ struct WebGateway::Impl {
   }
 };
 
-// A route quote (DESIGN.md §3.2) on the engine thread: the HTTP status and the answer.
-std::pair<int, std::string> route_quote_answer(server::ServerCore& core, const json& request, const std::string& id_json) {
-  const MatchingEngine& engine = core.exchange().engine();
-  auto q = api::decode_route_query(request, engine);
-  if (!q) {
-    core.metrics().reject(q.error().reason);
-    return {400, error_json(q.error(), id_json)};
-  }
-  std::string body = api::route_quote_json(*q, quote_route(engine, *q), engine);
-  if (!id_json.empty()) body.insert(body.size() - 1, ",\"id\":" + id_json);
-  return {200, std::move(body)};
-}
-
 // GET /health, answered on the I/O thread from what the other threads publish: 200 when the exchange
 // takes requests, 503 with the reasons when it cannot (the journal or the audit log cannot be written).
 std::pair<http::status, std::string> health_json(server::ServerCore& core) {
@@ -557,8 +520,8 @@ class WsConn final : public Peer {
           refuse(RejectReason::RateLimited, reason_text(RejectReason::RateLimited), {}, id_json);
           return;
         }
-        gw_.core.sequencer().submit(id, [&gw = gw_, session = id, req, id_json](Timestamp, std::vector<Command>&) {
-          gw.sink->reply(session, route_quote_answer(gw.core, req, id_json).second);
+        gw_.core.sequencer().submit(id, [&gw = gw_, session = id, q = query::RouteQuote{req, id_json}](Timestamp, std::vector<Command>&) {
+          gw.sink->reply(session, gw.queries->answer(q).body);
         });
         return;
       }
@@ -947,18 +910,16 @@ class HttpConn final : public Peer {
   void handle() {
     auto& core = gw_.core;
     core.metrics().requests.fetch_add(1, std::memory_order_relaxed);
-    const std::string target(req_.target());
-    const size_t q = target.find('?');
-    const std::string path = target.substr(0, q);
-    const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
-    const bool get = req_.method() == http::verb::get;
-    if (get && path == "/health") {
-      const auto [status, body] = health_json(core);
-      respond(status, body);
-      return;
-    }
-    if (get && path == "/metrics") {
-      respond(http::status::ok, core.metrics().prometheus(), "text/plain; version=0.0.4");
+    const auto method = req_.method_string();
+    const auto target = req_.target();
+    HttpRoute route = route_http({method.data(), method.size()}, {target.data(), target.size()}, req_.body());
+    if (const HttpLocal* local = std::get_if<HttpLocal>(&route); local && *local != HttpLocal::Admin) {
+      if (*local == HttpLocal::Health) {
+        const auto [status, body] = health_json(core);
+        respond(status, body);
+      } else {
+        respond(http::status::ok, core.metrics().prometheus(), "text/plain; version=0.0.4");
+      }
       return;
     }
     // Everything below goes to the engine thread, which is holding a batch it cannot write: refused now
@@ -968,128 +929,25 @@ class HttpConn final : public Peer {
       respond(http::status::service_unavailable, error_json("unavailable", core.sequencer().unavailable_reason()));
       return;
     }
-    if (get && path == "/instruments") {
-      return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->instruments_json()); });
+    if (HttpRefusal* refusal = std::get_if<HttpRefusal>(&route)) {
+      respond(static_cast<http::status>(refusal->status), std::move(refusal->body));
+      return;
     }
-    if (req_.method() == http::verb::post && path == "/route/quote") {
-      json request = json::parse(req_.body(), nullptr, false);
-      return query_engine([request = std::move(request)](WebGateway::Impl& gw, uint64_t s) {
-        auto [status, body] = route_quote_answer(gw.core, request, {});
-        gw.sink->reply(s, std::move(body), status);
-      });
-    }
-    if (get && path == "/indices") {
-      const std::string h = query_param(query, "window_hours");
-      const int64_t hours = h.empty() ? 24 : std::clamp<int64_t>(std::strtoll(h.c_str(), nullptr, 10), 1, 24 * 366);
-      return query_engine([hours](WebGateway::Impl& gw, uint64_t s) {
-        const Timestamp now = gw.core.exchange().engine().now();
-        gw.sink->reply(s, gw.sink->indices_json(gw.core.exchange(), now, hours * kNanosPerHour));
-      });
-    }
-    if (get && path.rfind("/bars/", 0) == 0) {
-      const std::string symbol = path.substr(6);
-      const std::string iv = query_param(query, "interval");
-      const int64_t interval = iv == "1d" ? kNanosPerDay : iv == "1m" ? 60 * kNanosPerSecond : kNanosPerHour;
-      if (!iv.empty() && iv != "1m" && iv != "1h" && iv != "1d") {
-        respond(http::status::bad_request, error_json("malformed_request", "interval is 1m, 1h or 1d"));
-        return;
-      }
-      const std::string l = query_param(query, "limit");
-      const size_t limit = l.empty() ? 100 : std::clamp<size_t>(std::strtoull(l.c_str(), nullptr, 10), 1, 1000);
-      return query_engine([symbol, interval, limit](WebGateway::Impl& gw, uint64_t s) {
-        const InstrumentId inst = gw.core.names().instrument(symbol);
-        if (inst == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + api::shown(symbol) + "' is not listed"), 404);
-          return;
-        }
-        gw.sink->reply(s, gw.sink->bars_json(gw.core.exchange(), inst, gw.core.exchange().engine().now(), interval, limit));
-      });
-    }
-    if (get && path == "/auctions") {
-      return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->auctions_json(gw.core.auctions())); });
-    }
-    if (get && path.rfind("/auction/", 0) == 0) {
-      const std::string text = path.substr(9);
-      const auto day = parse_iso_time(text);
-      if (!day || text.size() != 10) {
-        respond(http::status::bad_request, error_json("malformed_request", "the day is YYYY-MM-DD, like /auction/2026-12-02"));
-        return;
-      }
-      return query_engine([day = *day, text](WebGateway::Impl& gw, uint64_t s) {
-        std::string body = gw.sink->auction_json(day, gw.core.auctions());
-        if (body.empty()) {
-          gw.sink->reply(s, error_json("unknown_auction", "no auction for delivery day " + text), 404);
-        } else {
-          gw.sink->reply(s, std::move(body));
-        }
-      });
-    }
-    if (get && path == "/monitor") {
-      const std::string f = query_param(query, "from"), t = query_param(query, "to");
-      const auto from = f.empty() ? std::optional<Timestamp>(0) : parse_iso_time(f);
-      const auto to = t.empty() ? std::optional<Timestamp>(0) : parse_iso_time(t);
-      if (!from || !to || (!f.empty() && !t.empty() && *to <= *from)) {
-        respond(http::status::bad_request,
-                error_json("malformed_request", "from and to are ISO-8601 times or dates, from before to (default: today, CST)"));
-        return;
-      }
-      return query_engine([from = *from, to = *to, has_from = !f.empty(), has_to = !t.empty()](WebGateway::Impl& gw, uint64_t s) {
-        const Timestamp today = cst_day_start(gw.core.exchange().engine().now());
-        const Timestamp a = has_from ? from : today;
-        const Timestamp b = has_to ? to : a + kNanosPerDay;
-        if (b <= a) {
-          gw.sink->reply(s, error_json("malformed_request", "to must be after from"), 400);
-          return;
-        }
-        gw.sink->reply(s, gw.sink->monitor_json(gw.core.exchange(), a, b));
-      });
-    }
-    if (get && path == "/network") {
-      return query_engine([](WebGateway::Impl& gw, uint64_t s) { gw.sink->reply(s, gw.sink->network_json()); });
-    }
-    if (get && path.rfind("/book/", 0) == 0) {
-      const std::string symbol = path.substr(6);
-      const std::string d = query_param(query, "depth");
-      const size_t depth = d.empty() ? 10 : std::clamp<size_t>(std::strtoull(d.c_str(), nullptr, 10), 1, 1000);
-      return query_engine([symbol, depth](WebGateway::Impl& gw, uint64_t s) {
-        const InstrumentId inst = gw.core.names().instrument(symbol);
-        if (inst == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + api::shown(symbol) + "' is not listed"), 404);
-        } else {
-          gw.sink->reply(s, gw.sink->book_json(inst, depth));
-        }
-      });
-    }
-    if (get && path == "/trades") {
-      const std::string symbol = query_param(query, "symbol");
-      const std::string l = query_param(query, "limit");
-      const size_t limit = l.empty() ? 100 : std::clamp<size_t>(std::strtoull(l.c_str(), nullptr, 10), 1, 1000);
-      return query_engine([symbol, limit](WebGateway::Impl& gw, uint64_t s) {
-        InstrumentId inst = kNoInstrument;
-        if (!symbol.empty() && (inst = gw.core.names().instrument(symbol)) == kNoInstrument) {
-          gw.sink->reply(s, error_json("unknown_instrument", "instrument '" + api::shown(symbol) + "' is not listed"), 404);
-          return;
-        }
-        gw.sink->reply(s, gw.sink->trades_json(inst, limit));
-      });
-    }
-    if (path == "/admin") {
+    if (std::holds_alternative<HttpLocal>(route)) {  // /admin
       if (req_.method() != http::verb::post) {
         respond(http::status::method_not_allowed, error_json("malformed_request", "POST a JSON request to /admin"));
         return;
       }
       return admin();
     }
-    respond(http::status::not_found, error_json("not_found", "no such endpoint: " + api::shown(path)));
-  }
-
-  template <class F>
-  void query_engine(F f) {
     waiting_ = true;
     admin_ = false;
     status_ = 0;
     lines_.clear();
-    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, f](Timestamp, std::vector<Command>&) { f(gw, session); });
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, q = std::move(std::get<query::Query>(route))](Timestamp, std::vector<Command>&) {
+      query::Answer a = gw.queries->answer(q);
+      gw.sink->reply(session, std::move(a.body), a.status == 200 ? 0 : a.status);
+    });
   }
 
   // POST /admin: an operator's request, signed with its API key over "POST /admin\n<body>".
@@ -1277,6 +1135,7 @@ WebGateway::WebGateway(server::ServerCore& core) : impl_(std::make_unique<Impl>(
   gw.sink = std::make_unique<WebSink>(core.exchange().engine(), core.names(),
                                       [&gw](std::vector<WebItem>&& items) { gw.release(std::move(items)); });
   gw.sink->set_market(&core.exchange(), &core.auctions());
+  gw.queries = std::make_unique<query::QueryService>(core, *gw.sink);
   core.add_listener(gw.sink.get());
   core.add_sink(gw.sink.get());
   core.on_credentials_revoked([&gw](const std::string& username) {

@@ -1,0 +1,125 @@
+#include "web/http_routes.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+
+#include "json/command_codec.hpp"
+#include "web/web_sink.hpp"
+
+namespace cpx::web {
+
+namespace {
+
+using json = nlohmann::json;
+
+HttpRefusal bad_request(std::string text) { return {400, error_json("malformed_request", text)}; }
+
+// A count from the query string: `fallback` when absent, clamped to [lo, hi] (never an error: a client
+// asking for 10,000 levels gets the most there is to give).
+size_t count_param(std::string_view query, std::string_view key, size_t fallback, size_t lo, size_t hi) {
+  const std::string v = query_param(query, key);
+  return v.empty() ? fallback : std::clamp<size_t>(std::strtoull(v.c_str(), nullptr, 10), lo, hi);
+}
+
+// One entry of the table: `rest` is what follows the path prefix, `query` the text after '?'.
+struct Route {
+  std::string_view method;  // empty: any (the endpoint answers a wrong method itself)
+  std::string_view path;
+  bool prefix;              // the path starts with `path` (the rest names a symbol or day)
+  HttpRoute (*parse)(std::string_view rest, std::string_view query, const std::string& body);
+};
+
+const std::array kRoutes{
+    Route{"GET", "/health", false, [](auto, auto, auto&) -> HttpRoute { return HttpLocal::Health; }},
+    Route{"GET", "/metrics", false, [](auto, auto, auto&) -> HttpRoute { return HttpLocal::Metrics; }},
+    Route{"GET", "/instruments", false, [](auto, auto, auto&) -> HttpRoute { return query::Instruments{}; }},
+    Route{"POST", "/route/quote", false,
+          [](auto, auto, const std::string& body) -> HttpRoute {
+            return query::RouteQuote{json::parse(body, nullptr, false), {}};
+          }},
+    Route{"GET", "/indices", false,
+          [](auto, std::string_view q, auto&) -> HttpRoute {
+            const std::string h = query_param(q, "window_hours");
+            return query::Indices{h.empty() ? 24 : std::clamp<int64_t>(std::strtoll(h.c_str(), nullptr, 10), 1, 24 * 366)};
+          }},
+    Route{"GET", "/bars/", true,
+          [](std::string_view symbol, std::string_view q, auto&) -> HttpRoute {
+            const std::string iv = query_param(q, "interval");
+            if (!iv.empty() && iv != "1m" && iv != "1h" && iv != "1d") return bad_request("interval is 1m, 1h or 1d");
+            const int64_t interval = iv == "1d" ? kNanosPerDay : iv == "1m" ? 60 * kNanosPerSecond : kNanosPerHour;
+            return query::Bars{std::string(symbol), interval, count_param(q, "limit", 100, 1, 1000)};
+          }},
+    Route{"GET", "/auctions", false, [](auto, auto, auto&) -> HttpRoute { return query::Auctions{}; }},
+    Route{"GET", "/auction/", true,
+          [](std::string_view text, auto, auto&) -> HttpRoute {
+            const auto day = parse_iso_time(text);
+            if (!day || text.size() != 10) return bad_request("the day is YYYY-MM-DD, like /auction/2026-12-02");
+            return query::Auction{*day, std::string(text)};
+          }},
+    Route{"GET", "/monitor", false,
+          [](auto, std::string_view q, auto&) -> HttpRoute {
+            const std::string f = query_param(q, "from"), t = query_param(q, "to");
+            query::Monitor m;
+            if (!f.empty()) m.from = parse_iso_time(f);
+            if (!t.empty()) m.to = parse_iso_time(t);
+            if ((!f.empty() && !m.from) || (!t.empty() && !m.to) || (m.from && m.to && *m.to <= *m.from))
+              return bad_request("from and to are ISO-8601 times or dates, from before to (default: today, CST)");
+            return m;
+          }},
+    Route{"GET", "/network", false, [](auto, auto, auto&) -> HttpRoute { return query::Network{}; }},
+    Route{"GET", "/book/", true,
+          [](std::string_view symbol, std::string_view q, auto&) -> HttpRoute {
+            return query::Book{std::string(symbol), count_param(q, "depth", 10, 1, 1000)};
+          }},
+    Route{"GET", "/trades", false,
+          [](auto, std::string_view q, auto&) -> HttpRoute {
+            return query::Trades{query_param(q, "symbol"), count_param(q, "limit", 100, 1, 1000)};
+          }},
+    Route{"", "/admin", false,
+          [](auto, auto, auto&) -> HttpRoute { return HttpLocal::Admin; }},
+};
+
+}  // namespace
+
+HttpRoute route_http(std::string_view method, std::string_view target, const std::string& body) {
+  const size_t q = target.find('?');
+  const std::string_view path = target.substr(0, q);
+  const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  for (const Route& r : kRoutes) {
+    const bool match = r.prefix ? path.substr(0, r.path.size()) == r.path : path == r.path;
+    if (!match || (!r.method.empty() && r.method != method)) continue;
+    return r.parse(path.substr(r.path.size()), query, body);
+  }
+  return HttpRefusal{404, error_json("not_found", "no such endpoint: " + api::shown(path))};
+}
+
+std::string query_param(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key) {
+      if (eq == std::string_view::npos) return "";
+      // Percent-escapes decoded (a time's "+08:00" arrives as "%2B08:00"); a bad escape stays as it is.
+      std::string out;
+      const std::string_view v = pair.substr(eq + 1);
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
+          out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
+          i += 2;
+        } else {
+          out += v[i];
+        }
+      }
+      return out;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+}  // namespace cpx::web

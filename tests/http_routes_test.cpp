@@ -1,0 +1,112 @@
+// The HTTP routing table (gateway/web/http_routes.hpp): each endpoint's target becomes the typed query the
+// engine thread answers, with the documented defaults, bounds and refusals (docs/API.md).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "web/http_routes.hpp"
+
+namespace cpx::web {
+namespace {
+
+template <class Q>
+Q query_of(std::string_view method, std::string_view target, const std::string& body = {}) {
+  HttpRoute r = route_http(method, target, body);
+  const query::Query* q = std::get_if<query::Query>(&r);
+  if (!q || !std::holds_alternative<Q>(*q)) {
+    ADD_FAILURE() << method << " " << target << " is not the expected query";
+    return Q{};
+  }
+  return std::get<Q>(*q);
+}
+
+HttpRefusal refusal_of(std::string_view method, std::string_view target) {
+  HttpRoute r = route_http(method, target, {});
+  if (!std::holds_alternative<HttpRefusal>(r)) {
+    ADD_FAILURE() << method << " " << target << " was not refused";
+    return {};
+  }
+  return std::get<HttpRefusal>(r);
+}
+
+TEST(HttpRoutes, EachEndpointBecomesItsQueryWithDefaults) {
+  query_of<query::Instruments>("GET", "/instruments");
+  query_of<query::Network>("GET", "/network");
+  query_of<query::Auctions>("GET", "/auctions");
+  EXPECT_EQ(query_of<query::Indices>("GET", "/indices").window_hours, 24);
+  const auto bars = query_of<query::Bars>("GET", "/bars/NM.H100.D.20261202");
+  EXPECT_EQ(bars.symbol, "NM.H100.D.20261202");
+  EXPECT_EQ(bars.interval_ns, kNanosPerHour);
+  EXPECT_EQ(bars.limit, 100u);
+  const auto book = query_of<query::Book>("GET", "/book/X");
+  EXPECT_EQ(book.symbol, "X");
+  EXPECT_EQ(book.depth, 10u);
+  const auto trades = query_of<query::Trades>("GET", "/trades");
+  EXPECT_EQ(trades.symbol, "");
+  EXPECT_EQ(trades.limit, 100u);
+  const auto monitor = query_of<query::Monitor>("GET", "/monitor");
+  EXPECT_FALSE(monitor.from);
+  EXPECT_FALSE(monitor.to);
+  const auto quote = query_of<query::RouteQuote>("POST", "/route/quote", R"({"origin":"JJJ"})");
+  EXPECT_EQ(quote.request["origin"], "JJJ");
+  EXPECT_EQ(quote.id_json, "");
+}
+
+TEST(HttpRoutes, ParametersAreReadAndCountsClampedNotRefused) {
+  EXPECT_EQ(query_of<query::Indices>("GET", "/indices?window_hours=0").window_hours, 1);
+  EXPECT_EQ(query_of<query::Indices>("GET", "/indices?window_hours=999999").window_hours, 24 * 366);
+  EXPECT_EQ(query_of<query::Bars>("GET", "/bars/X?interval=1d&limit=5").interval_ns, kNanosPerDay);
+  EXPECT_EQ(query_of<query::Bars>("GET", "/bars/X?interval=1m").interval_ns, 60 * kNanosPerSecond);
+  EXPECT_EQ(query_of<query::Bars>("GET", "/bars/X?limit=5000").limit, 1000u);
+  EXPECT_EQ(query_of<query::Book>("GET", "/book/X?depth=0").depth, 1u);
+  EXPECT_EQ(query_of<query::Book>("GET", "/book/X?depth=99999999999999999999").depth, 1000u);
+  const auto trades = query_of<query::Trades>("GET", "/trades?limit=3&symbol=A%2EB");
+  EXPECT_EQ(trades.symbol, "A.B");
+  EXPECT_EQ(trades.limit, 3u);
+  const auto monitor = query_of<query::Monitor>("GET", "/monitor?from=2026-12-02T00:00:00%2B08:00&to=2026-12-03");
+  ASSERT_TRUE(monitor.from && monitor.to);
+  EXPECT_EQ(*monitor.from, *parse_iso_time("2026-12-02T00:00:00+08:00"));
+  EXPECT_EQ(*monitor.to, *parse_iso_time("2026-12-03"));
+  const auto day = query_of<query::Auction>("GET", "/auction/2026-12-02");
+  EXPECT_EQ(day.day_text, "2026-12-02");
+  EXPECT_EQ(day.day, *parse_iso_time("2026-12-02"));
+}
+
+TEST(HttpRoutes, BadParametersAreRefusedWithTheirRule) {
+  auto r = refusal_of("GET", "/bars/X?interval=2h");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("interval is 1m, 1h or 1d"), std::string::npos) << r.body;
+  r = refusal_of("GET", "/auction/2026-12-2");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("YYYY-MM-DD"), std::string::npos) << r.body;
+  for (const char* t : {"/monitor?from=yesterday", "/monitor?to=nope", "/monitor?from=2026-12-03&to=2026-12-02"}) {
+    r = refusal_of("GET", t);
+    EXPECT_EQ(r.status, 400) << t;
+    EXPECT_NE(r.body.find("from before to"), std::string::npos) << r.body;
+  }
+}
+
+TEST(HttpRoutes, UnknownPathsAndMethodsAreNotFoundAndLocalEndpointsStayLocal) {
+  auto r = refusal_of("GET", "/nothing?x=1");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("no such endpoint: /nothing"), std::string::npos) << r.body;
+  EXPECT_EQ(refusal_of("POST", "/instruments").status, 404);
+  EXPECT_EQ(refusal_of("GET", "/route/quote").status, 404);
+  const std::string huge(100'000, 'a');
+  EXPECT_LT(refusal_of("GET", "/" + huge).body.size(), 400u) << "the path is shown bounded";
+  EXPECT_EQ(std::get<HttpLocal>(route_http("GET", "/health", {})), HttpLocal::Health);
+  EXPECT_EQ(std::get<HttpLocal>(route_http("GET", "/metrics", {})), HttpLocal::Metrics);
+  EXPECT_EQ(std::get<HttpLocal>(route_http("POST", "/admin", {})), HttpLocal::Admin);
+  EXPECT_EQ(std::get<HttpLocal>(route_http("GET", "/admin", {})), HttpLocal::Admin) << "/admin answers a wrong method itself";
+}
+
+TEST(HttpRoutes, QueryParamDecodesEscapesAndLeavesBadOnesAlone) {
+  EXPECT_EQ(query_param("a=1&b=%2B08%3a00", "b"), "+08:00");
+  EXPECT_EQ(query_param("a=1&b=2", "c"), "");
+  EXPECT_EQ(query_param("a&b=2", "a"), "");
+  EXPECT_EQ(query_param("b=%zz%4", "b"), "%zz%4");
+  EXPECT_EQ(query_param("ab=1&b=2", "b"), "2");
+}
+
+}  // namespace
+}  // namespace cpx::web
