@@ -30,6 +30,7 @@
 #include "server/admin_ops.hpp"
 #include "json/route_codec.hpp"
 #include "query/query_service.hpp"
+#include "web/fan_out.hpp"
 #include "web/http_routes.hpp"
 #include "web/ws_frames.hpp"
 #include "server/rate_limiter.hpp"
@@ -45,7 +46,6 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 using nlohmann::json;
-using Line = std::shared_ptr<const std::string>;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
@@ -61,24 +61,6 @@ bool is_trading_cmd(std::string_view cmd) {
 }
 
 }  // namespace
-
-// A connection the engine's output can reach.
-class Peer : public std::enable_shared_from_this<Peer> {
- public:
-  virtual ~Peer() = default;
-  virtual void deliver(const Line& line) = 0;
-  virtual void request_done() {}
-  virtual void refused(int /*http_status*/) {}
-  virtual void logged_in(ParticipantId) {}
-  virtual void revoke(const std::string& /*username*/) {}
-
-  uint64_t id = 0;
-  ParticipantId participant = kNoParticipant;
-  std::string address;                        // the peer's IP address
-  server::ConnectionLimits::Ticket ticket;    // its place among the connections (released with the peer)
-  bool orders_feed = false;      // every private event of the participant
-  bool executions_feed = false;  // its fills
-};
 
 struct WebGateway::Impl {
   Impl(server::ServerCore& c) : core(c), cfg(c.config()), verifier(c.config().auth_window_ms * 1'000'000) {}
@@ -121,9 +103,7 @@ struct WebGateway::Impl {
   }
 
   // I/O thread state.
-  std::unordered_map<uint64_t, std::shared_ptr<Peer>> peers;
-  std::unordered_map<ParticipantId, std::unordered_set<uint64_t>> by_participant;
-  std::unordered_map<std::string, std::unordered_set<uint64_t>> channels;
+  FanOut fan_out;
   std::unordered_map<std::string, server::RateLimiter> limits;  // per API key
   auth::RequestVerifier verifier;
 
@@ -157,84 +137,9 @@ struct WebGateway::Impl {
     for (WebItem& item : items) route(item);
   }
 
-  Peer* peer(uint64_t id) {
-    auto it = peers.find(id);
-    return it == peers.end() ? nullptr : it->second.get();
-  }
-
-  void route(WebItem& item) {
-    switch (item.kind) {
-      case WebItem::Kind::Participant: {
-        auto it = by_participant.find(item.participant);
-        if (it == by_participant.end()) return;
-        Line line;
-        for (uint64_t id : it->second) {
-          Peer* p = peer(id);
-          if (!p) continue;
-          if (id == item.session || p->orders_feed || (item.is_trade && p->executions_feed)) {
-            if (!line) line = std::make_shared<const std::string>(std::move(item.text));
-            p->deliver(line);
-          }
-        }
-        return;
-      }
-      case WebItem::Kind::Channel: {
-        auto it = channels.find(item.channel);
-        if (it == channels.end() || it->second.empty()) return;
-        Line line = std::make_shared<const std::string>(std::move(item.text));
-        for (uint64_t id : it->second)
-          if (Peer* p = peer(id)) p->deliver(line);
-        return;
-      }
-      case WebItem::Kind::Session:
-      case WebItem::Kind::Failed:
-        if (Peer* p = peer(item.session)) {
-          if (item.http_status != 0) p->refused(item.http_status);
-          p->deliver(std::make_shared<const std::string>(std::move(item.text)));
-        }
-        return;
-      case WebItem::Kind::Subscribed:
-        if (Peer* p = peer(item.session)) {
-          if (item.channel == "orders") {
-            p->orders_feed = true;
-          } else if (item.channel == "executions") {
-            p->executions_feed = true;
-          } else {
-            channels[item.channel].insert(item.session);
-          }
-          p->deliver(std::make_shared<const std::string>(std::move(item.text)));
-        }
-        return;
-      case WebItem::Kind::EndRequest:
-        if (Peer* p = peer(item.session)) p->request_done();
-        return;
-      case WebItem::Kind::LoggedIn:
-        if (Peer* p = peer(item.session)) {
-          if (p->participant != kNoParticipant) by_participant[p->participant].erase(p->id);
-          p->participant = item.participant;
-          if (item.participant != kNoParticipant) by_participant[item.participant].insert(p->id);
-          p->logged_in(item.participant);
-          if (!item.text.empty()) p->deliver(std::make_shared<const std::string>(std::move(item.text)));
-        }
-        return;
-    }
-  }
-
-  void add_peer(const std::shared_ptr<Peer>& p) { peers[p->id] = p; }
-  void remove_peer(uint64_t id) {
-    auto it = peers.find(id);
-    if (it == peers.end()) return;
-    Peer& p = *it->second;
-    if (p.participant != kNoParticipant) {
-      auto s = by_participant.find(p.participant);
-      if (s != by_participant.end()) {
-        s->second.erase(id);
-        if (s->second.empty()) by_participant.erase(s);
-      }
-    }
-    for (auto& [name, ids] : channels) ids.erase(id);
-    peers.erase(it);
-  }
+  void route(WebItem& item) { fan_out.route(item); }
+  void add_peer(const std::shared_ptr<Peer>& p) { fan_out.add(p); }
+  void remove_peer(uint64_t id) { fan_out.remove(id); }
 
   // Checks an API-key signature from `address`; on success `user` is filled. Failures are throttled per
   // address and per key (refused without a check once the budget is spent), counted and audited (bounded).
@@ -647,7 +552,7 @@ class WsConn final : public Peer {
     if (op == "unsubscribe") {
       if (channel == "orders") orders_feed = false;
       if (channel == "executions") executions_feed = false;
-      if (auto it = gw_.channels.find(channel); it != gw_.channels.end()) it->second.erase(id);
+      gw_.fan_out.unsubscribe(id, channel);
       reply("{\"ev\":\"unsubscribed\",\"channel\":" + json(channel).dump() + (id_json.empty() ? "" : ",\"id\":" + id_json) + "}");
       return;
     }
@@ -1140,9 +1045,7 @@ WebGateway::WebGateway(server::ServerCore& core) : impl_(std::make_unique<Impl>(
   core.add_sink(gw.sink.get());
   core.on_credentials_revoked([&gw](const std::string& username) {
     net::post(gw.ioc, [&gw, username] {
-      std::vector<std::shared_ptr<Peer>> all;
-      for (auto& [id, p] : gw.peers) all.push_back(p);
-      for (auto& p : all) p->revoke(username);
+      for (auto& p : gw.fan_out.all()) p->revoke(username);
     });
   });
 }
@@ -1197,9 +1100,7 @@ void WebGateway::stop() {
     beast::error_code ec;
     if (gw.plain) gw.plain->close(ec);
     if (gw.secure) gw.secure->close(ec);
-    gw.peers.clear();
-    gw.by_participant.clear();
-    gw.channels.clear();
+    gw.fan_out.clear();
   });
   // Let the closes go out, then stop whatever is still pending.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));

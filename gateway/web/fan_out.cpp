@@ -1,0 +1,100 @@
+#include "web/fan_out.hpp"
+
+namespace cpx::web {
+
+Peer* FanOut::peer(uint64_t id) {
+  auto it = peers_.find(id);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+void FanOut::remove(uint64_t id) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return;
+  Peer& p = *it->second;
+  if (p.participant != kNoParticipant) {
+    auto s = by_participant_.find(p.participant);
+    if (s != by_participant_.end()) {
+      s->second.erase(id);
+      if (s->second.empty()) by_participant_.erase(s);
+    }
+  }
+  for (auto& [name, ids] : channels_) ids.erase(id);
+  peers_.erase(it);
+}
+
+void FanOut::unsubscribe(uint64_t id, const std::string& channel) {
+  if (auto it = channels_.find(channel); it != channels_.end()) it->second.erase(id);
+}
+
+std::vector<std::shared_ptr<Peer>> FanOut::all() const {
+  std::vector<std::shared_ptr<Peer>> out;
+  out.reserve(peers_.size());
+  for (const auto& [id, p] : peers_) out.push_back(p);
+  return out;
+}
+
+void FanOut::clear() {
+  peers_.clear();
+  by_participant_.clear();
+  channels_.clear();
+}
+
+void FanOut::route(WebItem& item) {
+  switch (item.kind) {
+    case WebItem::Kind::Participant: {
+      auto it = by_participant_.find(item.participant);
+      if (it == by_participant_.end()) return;
+      Line line;
+      for (uint64_t id : it->second) {
+        Peer* p = peer(id);
+        if (!p) continue;
+        if (id == item.session || p->orders_feed || (item.is_trade && p->executions_feed)) {
+          if (!line) line = std::make_shared<const std::string>(std::move(item.text));
+          p->deliver(line);
+        }
+      }
+      return;
+    }
+    case WebItem::Kind::Channel: {
+      auto it = channels_.find(item.channel);
+      if (it == channels_.end() || it->second.empty()) return;
+      Line line = std::make_shared<const std::string>(std::move(item.text));
+      for (uint64_t id : it->second)
+        if (Peer* p = peer(id)) p->deliver(line);
+      return;
+    }
+    case WebItem::Kind::Session:
+    case WebItem::Kind::Failed:
+      if (Peer* p = peer(item.session)) {
+        if (item.http_status != 0) p->refused(item.http_status);
+        p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+      }
+      return;
+    case WebItem::Kind::Subscribed:
+      if (Peer* p = peer(item.session)) {
+        if (item.channel == "orders") {
+          p->orders_feed = true;
+        } else if (item.channel == "executions") {
+          p->executions_feed = true;
+        } else {
+          channels_[item.channel].insert(item.session);
+        }
+        p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+      }
+      return;
+    case WebItem::Kind::EndRequest:
+      if (Peer* p = peer(item.session)) p->request_done();
+      return;
+    case WebItem::Kind::LoggedIn:
+      if (Peer* p = peer(item.session)) {
+        if (p->participant != kNoParticipant) by_participant_[p->participant].erase(p->id);
+        p->participant = item.participant;
+        if (item.participant != kNoParticipant) by_participant_[item.participant].insert(p->id);
+        p->logged_in(item.participant);
+        if (!item.text.empty()) p->deliver(std::make_shared<const std::string>(std::move(item.text)));
+      }
+      return;
+  }
+}
+
+}  // namespace cpx::web

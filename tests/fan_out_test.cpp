@@ -1,0 +1,98 @@
+// The gateway's fan-out (gateway/web/fan_out.hpp): private events reach the requesting connection and the
+// participant's feeds only, channel lines their subscribers only, and a removed connection nothing.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "web/fan_out.hpp"
+
+namespace cpx::web {
+namespace {
+
+struct FakePeer : Peer {
+  std::vector<std::string> got;
+  int done = 0, status = 0;
+  void deliver(const Line& line) override { got.push_back(*line); }
+  void request_done() override { ++done; }
+  void refused(int s) override { status = s; }
+};
+
+std::shared_ptr<FakePeer> add(FanOut& f, uint64_t id) {
+  auto p = std::make_shared<FakePeer>();
+  p->id = id;
+  f.add(p);
+  return p;
+}
+
+WebItem item(WebItem::Kind kind, uint64_t session, ParticipantId participant, std::string channel, std::string text) {
+  WebItem i{kind};
+  i.session = session;
+  i.participant = participant;
+  i.channel = std::move(channel);
+  i.text = std::move(text);
+  return i;
+}
+
+TEST(FanOut, PrivateEventsGoToTheRequesterAndTheParticipantsFeedsOnly) {
+  FanOut f;
+  auto a = add(f, 1), b = add(f, 2), c = add(f, 3), other = add(f, 4);
+  for (uint64_t id : {1, 2, 3}) {
+    auto in = item(WebItem::Kind::LoggedIn, id, 7, {}, {});
+    f.route(in);
+  }
+  auto in = item(WebItem::Kind::LoggedIn, 4, 8, {}, {});
+  f.route(in);
+  auto sub = item(WebItem::Kind::Subscribed, 2, kNoParticipant, "orders", "{\"ev\":\"subscribed\"}");
+  f.route(sub);
+  auto sub_exec = item(WebItem::Kind::Subscribed, 3, kNoParticipant, "executions", "{\"ev\":\"subscribed\"}");
+  f.route(sub_exec);
+
+  auto ack = item(WebItem::Kind::Participant, 1, 7, {}, "ack");
+  f.route(ack);
+  auto fill = item(WebItem::Kind::Participant, 1, 7, {}, "fill");
+  fill.is_trade = true;
+  f.route(fill);
+  EXPECT_EQ(a->got, (std::vector<std::string>{"ack", "fill"}));
+  EXPECT_EQ(b->got, (std::vector<std::string>{"{\"ev\":\"subscribed\"}", "ack", "fill"}));
+  EXPECT_EQ(c->got, (std::vector<std::string>{"{\"ev\":\"subscribed\"}", "fill"}));
+  EXPECT_TRUE(other->got.empty());
+}
+
+TEST(FanOut, ChannelsReachSubscribersUntilTheyLeave) {
+  FanOut f;
+  auto a = add(f, 1), b = add(f, 2);
+  auto sub = item(WebItem::Kind::Subscribed, 1, kNoParticipant, "trades", "snap");
+  f.route(sub);
+  auto t1 = item(WebItem::Kind::Channel, 0, kNoParticipant, "trades", "t1");
+  f.route(t1);
+  f.unsubscribe(1, "trades");
+  auto t2 = item(WebItem::Kind::Channel, 0, kNoParticipant, "trades", "t2");
+  f.route(t2);
+  EXPECT_EQ(a->got, (std::vector<std::string>{"snap", "t1"}));
+  EXPECT_TRUE(b->got.empty());
+}
+
+TEST(FanOut, RepliesRefusalsAndRemoval) {
+  FanOut f;
+  auto a = add(f, 1);
+  auto r = item(WebItem::Kind::Session, 1, kNoParticipant, {}, "no");
+  r.http_status = 404;
+  f.route(r);
+  auto end = item(WebItem::Kind::EndRequest, 1, kNoParticipant, {}, {});
+  f.route(end);
+  EXPECT_EQ(a->status, 404);
+  EXPECT_EQ(a->done, 1);
+  auto in = item(WebItem::Kind::LoggedIn, 1, 7, {}, "welcome");
+  f.route(in);
+  f.remove(1);
+  EXPECT_EQ(f.peer(1), nullptr);
+  auto late = item(WebItem::Kind::Participant, 1, 7, {}, "late");
+  f.route(late);
+  EXPECT_EQ(a->got, (std::vector<std::string>{"no", "welcome"}));
+  EXPECT_TRUE(f.all().empty());
+}
+
+}  // namespace
+}  // namespace cpx::web
