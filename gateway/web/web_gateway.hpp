@@ -1,6 +1,6 @@
 #pragma once
 // The WebSocket + HTTP gateway (DESIGN.md §6): plain and TLS listeners, one I/O thread. No Beast types
-// here: Boost.Beast is included by web_server.cpp alone, to keep builds lean.
+// here: Boost.Beast is included by web_server.cpp and ws_session.cpp alone, to keep builds lean.
 #include <memory>
 
 #include "cpx/result.hpp"
