@@ -481,6 +481,30 @@ TEST(Abuse, SequenceNumbersFarAheadOrAFloodOfSessionMessagesCloseTheConnection) 
   EXPECT_TRUE(flood.closed(10'000)) << "more frames than frames_burst at once";
 }
 
+// Resends are gap fills (the server keeps no messages to resend), and the ResendRequest's own MsgSeqNum
+// counts: QuickFIX's PersistMessages=N path forgot it, so the next message was answered with a
+// ResendRequest for it (FIX acceptance test 8_OnlyAdminMessages).
+TEST(Abuse, AResendIsAGapFillAndTheSessionKeepsCounting) {
+  FixWireClient c("127.0.211.3", "C2");
+  ASSERT_EQ(c.logon("bjai", "demo-bjai").first, "A");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send("1", "112=HELLO\x01"));
+    const std::string hb = c.next();
+    EXPECT_EQ(client::fix_field(hb, 35), "0") << hb;
+  }
+  ASSERT_TRUE(c.send("2", "7=1\x01" "16=0\x01"));
+  const std::string reset = c.next();
+  EXPECT_EQ(client::fix_field(reset, 35), "4") << reset;
+  EXPECT_EQ(client::fix_field(reset, 123), "Y") << reset;
+  EXPECT_EQ(client::fix_field(reset, 34), "1") << reset;
+  EXPECT_EQ(client::fix_field(reset, 36), "5") << reset;
+  ASSERT_TRUE(c.send("1", "112=AGAIN\x01"));
+  const std::string after = c.next();
+  EXPECT_EQ(client::fix_field(after, 35), "0") << "the server asked for the ResendRequest back: " << after;
+  EXPECT_EQ(client::fix_field(after, 112), "AGAIN") << after;
+  EXPECT_EQ(client::fix_field(after, 34), "5") << after;
+}
+
 // An API key's name is no secret: failed signatures from anywhere must not lock its owner out (only the
 // addresses that fail are throttled). (Found in review.)
 TEST(Abuse, BadSignaturesForAKeyDoNotLockItsOwnerOut) {

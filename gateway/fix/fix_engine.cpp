@@ -225,10 +225,6 @@ struct FixEngine::Impl : public FIX::Application {
     FIX::Dictionary d = base_dictionary(settings.dictionary, 30, settings.reset_on_logon);
     d.setString(FIX::CONNECTION_TYPE, "acceptor");
     if (!settings.check_latency) d.setString(FIX::CHECK_LATENCY, "N");
-    // With the memory store nothing is resent across Logons anyway (ResetOnLogon): keeping every message
-    // sent would grow for the whole session, and a ResendRequest could make the I/O thread re-send all of
-    // it. A resend is answered with a SequenceReset-GapFill instead.
-    if (settings.store == "memory") d.setString(FIX::PERSIST_MESSAGES, "N");
     return d;
   }
 
@@ -274,6 +270,27 @@ struct FixEngine::Impl : public FIX::Application {
   }
 };
 
+namespace {
+
+// The "memory" store: sequence numbers, never messages. Nothing is resent across Logons anyway
+// (ResetOnLogon), keeping every message sent would grow for the whole session, and a ResendRequest could
+// make the I/O thread re-send all of it: with no message to resend QuickFIX answers with a
+// SequenceReset-GapFill over the range. (Not PersistMessages=N, which gap-fills too but then forgets to
+// count the ResendRequest's own MsgSeqNum, so the session asks for it back: acceptance test
+// 8_OnlyAdminMessages.)
+class SequenceOnlyStore final : public FIX::MemoryStore {
+ public:
+  bool set(int, const std::string&) throw(FIX::IOException) override { return true; }
+};
+
+class SequenceOnlyStoreFactory final : public FIX::MessageStoreFactory {
+ public:
+  FIX::MessageStore* create(const FIX::SessionID&) override { return new SequenceOnlyStore(); }
+  void destroy(FIX::MessageStore* store) override { delete store; }
+};
+
+}  // namespace
+
 FixEngine::FixEngine(const FixSettings& settings, FixHandler& handler, FixConnections& connections)
     : impl_(new Impl(settings, handler, connections)) {}
 FixEngine::~FixEngine() { stop(); }
@@ -285,7 +302,7 @@ std::string FixEngine::start() {
     if (s.settings.store == "file") {
       s.store.reset(new FIX::FileStoreFactory(s.settings.store_dir));
     } else {
-      s.store.reset(new FIX::MemoryStoreFactory());
+      s.store.reset(new SequenceOnlyStoreFactory());
     }
     s.factory.reset(new FIX::SessionFactory(s, *s.store, &s.logs));
     const FIX::Dictionary d = s.session_settings();
