@@ -1,4 +1,4 @@
-// cpx-bench-auction: the day-ahead coupled auction (DESIGN.md §3.3, §9) on a seeded realistic day
+// cpx-bench-auction: the day-ahead coupled auction (docs/PRODUCT.md §3.3, §9) on a seeded realistic day
 // (bench/auction_day.hpp): 8 regions x 8 chip classes x 24 hours, blocks and offers as many as the
 // scenario says. Prints one JSON object per scenario: model size, the first MIP's time to proven
 // optimality, PAB rounds, the whole solve, acceptance and welfare. With --repeat, the scenario is solved

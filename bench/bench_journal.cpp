@@ -1,4 +1,4 @@
-// cpx-bench-journal: the durable path (DESIGN.md §5, §9). Appends the benchmark order flow to a RocksDB
+// cpx-bench-journal: the durable path (docs/PRODUCT.md §5, §9). Appends the benchmark order flow to a RocksDB
 // journal in batches of several sizes, each batch one atomic WriteBatch synced once (group commit), and
 // measures commands/s and the fsyncs it took; then reopens a journal of --recovery-commands commands and
 // replays it into a fresh engine (recovery without a snapshot). One JSON object per scenario.

@@ -1,4 +1,4 @@
-// cpx-bench-route: how long a routing decision takes (DESIGN.md §3.2). The shipped reference data and
+// cpx-bench-route: how long a routing decision takes (docs/PRODUCT.md §3.2). The shipped reference data and
 // network (config/: 8 hubs, 8 chip classes, 56 links), one delivery day listed in every region x class
 // (64 books), each book with `levels` ask levels of 4 orders from different suppliers. One thread, no I/O.
 // Scenarios, each one JSON object:

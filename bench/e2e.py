@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end benchmark (DESIGN.md §9, docs/BENCHMARKS.md): cpxd and cpx-load on this machine over loopback,
+"""End-to-end benchmark (docs/PRODUCT.md §9, docs/BENCHMARKS.md): cpxd and cpx-load on this machine over loopback,
 journal durable (every acknowledgement after its fsync'd write). Starts a fresh cpxd with the demo market and
 no rate limits, sets the load up through cpx-admin (buyers and sellers with cash, capacity and users, a new
 hourly instrument without a price band), runs cpx-load scenarios and prints one JSON object per scenario,

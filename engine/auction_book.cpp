@@ -1,4 +1,4 @@
-// The day-ahead auction in the engine (DESIGN.md §3.3): order collection with the same pre-trade risk as
+// The day-ahead auction in the engine (docs/PRODUCT.md §3.3): order collection with the same pre-trade risk as
 // the continuous market (offers commit registered capacity, bids hold credit), the freeze of the solver's
 // input at the gate, and the clearing: a result is checked in integers against the frozen input
 // (check_auction_result) before any capacity, credit or contract moves.

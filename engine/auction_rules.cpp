@@ -1,4 +1,4 @@
-// The auction's rules in integers (DESIGN.md §3.3): the check a result must pass before any money moves,
+// The auction's rules in integers (docs/PRODUCT.md §3.3): the check a result must pass before any money moves,
 // the contracts it makes, and the credit a block holds. No solver here: the engine only ever checks.
 //
 // The rounding allowance of "no paradoxically accepted block".

@@ -1,6 +1,6 @@
 #pragma once
 // Registered devices per supplier x region x class over time, and how many of them are already offered
-// or sold (DESIGN.md §3.1). Each key keeps a step function of *headroom* (registered minus committed);
+// or sold (docs/PRODUCT.md §3.1). Each key keeps a step function of *headroom* (registered minus committed);
 // a sell order may commit q devices over its delivery window only if headroom >= q at every instant.
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Routed orders (DESIGN.md §3.2): one buy across every book its constraints allow, cheapest landed price
+// Routed orders (docs/PRODUCT.md §3.2): one buy across every book its constraints allow, cheapest landed price
 // first. The router plans the whole sweep over the books as they are (the asks it would take, order by
 // order, with each fill's transport fee and the buyer's credit), then sends one IOC child order per book
 // that takes exactly the planned orders. Planning first gives FOK its meaning at the parent (nothing is

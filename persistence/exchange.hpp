@@ -1,5 +1,5 @@
 #pragma once
-// The whole deterministic exchange: the matching engine plus settlement (DESIGN.md §4) on a double-entry
+// The whole deterministic exchange: the matching engine plus settlement (docs/PRODUCT.md §4) on a double-entry
 // ledger. Commands in, events out, one thread. Order and admin commands go to the engine; every trade
 // opens a contract and moves the buyer's cash into the contract's escrow; the seller's delivery report
 // starts a dispute window after which the escrow pays out — to the supplier's revenue-sharing parties

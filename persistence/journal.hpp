@@ -1,5 +1,5 @@
 #pragma once
-// The command journal (DESIGN.md §5): every accepted command gets a gap-free sequence number and is
+// The command journal (docs/PRODUCT.md §5): every accepted command gets a gap-free sequence number and is
 // durable before anything about it leaves the process. One RocksDB database with column families
 // `journal` (seq -> command), `ledger`, `state` (snapshots) and `meta`. A batch of commands is one atomic
 // WriteBatch written with sync: one fsync covers the whole batch (group commit).

@@ -1,5 +1,5 @@
 #pragma once
-// The double-entry ledger (DESIGN.md §4), in the spirit of TigerBeetle: accounts keep debits and credits,
+// The double-entry ledger (docs/PRODUCT.md §4), in the spirit of TigerBeetle: accounts keep debits and credits,
 // posted and pending; immutable transfers move an amount from one account's debit side to another's
 // credit side. Transfer and account ids are idempotent: the same id with the same content again is a
 // no-op, with other content an error. Two-phase transfers reserve (pending) and later post or void.

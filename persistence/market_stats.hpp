@@ -1,5 +1,5 @@
 #pragma once
-// Price discovery from what traded (DESIGN.md §7): CPX indices — VWAP in CNY per SCU-hour per chip class,
+// Price discovery from what traded (docs/PRODUCT.md §7): CPX indices — VWAP in CNY per SCU-hour per chip class,
 // per region and national, over a trailing window — and OHLCV bars per instrument. Both are read from the
 // exchange's contracts (one per trade, kept in snapshots), so they survive a restart and need no state of
 // their own; each query scans the contracts (fine for a day's trades; an incremental store is for later).
@@ -23,7 +23,7 @@ struct PriceIndex {
 // Trades with from < traded_at <= to; regional indices first (class, then region), then national ones.
 std::vector<PriceIndex> price_indices(const Exchange& exchange, Timestamp from, Timestamp to);
 
-// Monitoring per region x class over a window (DESIGN.md §7): device-hours registered by suppliers,
+// Monitoring per region x class over a window (docs/PRODUCT.md §7): device-hours registered by suppliers,
 // offered (open sell orders of books whose window overlaps, and open day-ahead offers), sold (contracts of
 // the continuous books and the auction whose delivery overlaps), and utilisation = sold / registered.
 struct CapacityFigures {

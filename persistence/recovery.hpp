@@ -1,5 +1,5 @@
 #pragma once
-// Recovery (DESIGN.md §5): first everything kept is checked, then the newest snapshot that loads, plus a
+// Recovery (docs/PRODUCT.md §5): first everything kept is checked, then the newest snapshot that loads, plus a
 // replay of the journal after it.
 //
 // The check (Journal::verify) covers what the restart would otherwise never read: RocksDB's block

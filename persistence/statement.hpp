@@ -1,5 +1,5 @@
 #pragma once
-// Per-participant statements (DESIGN.md §4): every transfer on the participant's cash account in order,
+// Per-participant statements (docs/PRODUCT.md §4): every transfer on the participant's cash account in order,
 // with a running balance, in JSON and CSV. Built from the ledger alone, so they reconcile to it exactly:
 // the closing balance is the account's balance.
 #include <functional>

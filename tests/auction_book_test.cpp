@@ -1,4 +1,4 @@
-// The day-ahead auction in the engine and through the ledger (DESIGN.md §3.3, §4, §7): every reject of
+// The day-ahead auction in the engine and through the ledger (docs/PRODUCT.md §3.3, §4, §7): every reject of
 // every auction command, the input frozen at the gate, clearing with a result worked out by hand and with
 // the solver's, settlement of auction contracts to the last unit, cancellation, reference prices,
 // snapshots at each stage, the monitoring figures, and seeded random days with every cross-check after

@@ -1,4 +1,4 @@
-// The day-ahead auction (DESIGN.md §3.3, docs/AUCTION.md): instances solved by hand, the contracts a
+// The day-ahead auction (docs/PRODUCT.md §3.3, docs/AUCTION.md): instances solved by hand, the contracts a
 // result makes, the reserve, and check_auction_result refusing each kind of violation.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Gateway security building blocks (DESIGN.md §6, §8): known-answer tests for the primitives, password
+// Gateway security building blocks (docs/PRODUCT.md §6, §8): known-answer tests for the primitives, password
 // hashing, signed API requests with every way they can fail, and the audit log's tamper evidence.
 #include <gtest/gtest.h>
 #include <unistd.h>

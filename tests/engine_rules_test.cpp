@@ -1,4 +1,4 @@
-// The rules of the matching core (DESIGN.md §3.1), one hand-picked case per rule. Each test states the rule
+// The rules of the matching core (docs/PRODUCT.md §3.1), one hand-picked case per rule. Each test states the rule
 // in its name and asserts the exact event sequence and the resulting book, credit or capacity state.
 // Event line format: see engine_fixture.hpp. Prices print with four decimals (18.5000 = 18.50 CNY per
 // device-hour); the standard instrument NM.H100.D.2026-12-01 is a 24-hour window of H100 (989 SCU).

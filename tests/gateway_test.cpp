@@ -74,7 +74,7 @@ std::string nonce() {
 
 std::string cst_date(Timestamp t) { return format_iso_time(t).substr(0, 10); }
 
-// Routed orders (DESIGN.md §3.2) get H100 books on two delivery days no other test trades: day 5 for the
+// Routed orders (docs/PRODUCT.md §3.2) get H100 books on two delivery days no other test trades: day 5 for the
 // WebSocket test, day 6 for the FIX tests (days counted from tomorrow = day 0; the demo lists days 0-2).
 // NMDC sells in NM (its demo registration covers these days), ALICLOUD in GS (registered here). Each
 // routed test then sweeps exactly these offers, whatever the other tests did.
@@ -714,7 +714,7 @@ TEST(Gateway, FixOverTls) {
   EXPECT_EQ(m.value(393), "1");
 }
 
-// DESIGN.md §8: rotating a user's credentials or disabling the user ends its open sessions at once, over
+// docs/PRODUCT.md §8: rotating a user's credentials or disabling the user ends its open sessions at once, over
 // both protocols; a rotated-then-disabled user stays disabled.
 TEST(Gateway, RevokedCredentialsEndOpenSessions) {
   auto created = admin_request("key-ops1", "secret-ops1", R"({"op":"user_create","username":"rev-user","participant":"BJAI"})");
@@ -805,7 +805,7 @@ TEST(Gateway, AStuckWebSocketWriteClosesTheConnection) {
   EXPECT_EQ(server().core->metrics().slow_consumer_drops.load(), before) << "by the timeout, not the queue bound";
 }
 
-// DESIGN.md §3.2: "where is my job cheapest, all costs in?" over HTTP and WebSocket, on the demo books.
+// docs/PRODUCT.md §3.2: "where is my job cheapest, all costs in?" over HTTP and WebSocket, on the demo books.
 TEST(Gateway, RouteQuoteOverHttpAndWebSocket) {
   json query = {{"classes", {"H100"}}, {"origin", "JJJ"}, {"scu", 9890}, {"data_gb", 2000}};
   const json listed = json::parse(http_request(http::verb::get, "/instruments").body);
@@ -845,7 +845,7 @@ TEST(Gateway, RouteQuoteOverHttpAndWebSocket) {
   EXPECT_EQ(answer["candidates"], q["candidates"]) << "the same books, the same answer";
 }
 
-// DESIGN.md §7 over HTTP: indices and bars from the trades the tests above made (NX.H20 5 @ 4.10 ...).
+// docs/PRODUCT.md §7 over HTTP: indices and bars from the trades the tests above made (NX.H20 5 @ 4.10 ...).
 TEST(Gateway, PriceIndicesAndBarsOverHttp) {
   auto idx = http_request(http::verb::get, "/indices?window_hours=48");
   ASSERT_EQ(idx.status, 200) << idx.body;
@@ -868,7 +868,7 @@ TEST(Gateway, PriceIndicesAndBarsOverHttp) {
   EXPECT_EQ(http_request(http::verb::get, "/bars/NX.H20.D.2031-01-01").status, 404);
 }
 
-// ---- routed orders (DESIGN.md §3.2) ----
+// ---- routed orders (docs/PRODUCT.md §3.2) ----
 
 // A participant's row of the operator's balances answer (cash, escrowed_unsettled, open_orders, ...).
 json balances(const std::string& code) {
@@ -1310,7 +1310,7 @@ class RawFixClient {
   int seq_ = 0;
 };
 
-// DESIGN.md §6: a client that cannot keep up with market data is dropped with a reason, memory stays
+// docs/PRODUCT.md §6: a client that cannot keep up with market data is dropped with a reason, memory stays
 // bounded, and everyone else goes on. A WebSocket client and a FIX client subscribe to one book and stop
 // reading; the book changes until both have been dropped; a third client reading normally gets every change.
 TEST(Gateway, SlowConsumersAreDroppedWithAReasonAndOthersGetEverything) {

@@ -1,4 +1,4 @@
-// Price discovery (DESIGN.md §7): CPX indices (VWAP per SCU-hour per class, per region and national, over
+// Price discovery (docs/PRODUCT.md §7): CPX indices (VWAP per SCU-hour per class, per region and national, over
 // a trailing window) and OHLCV bars, from the exchange's contracts, with figures worked out by hand; both
 // survive a snapshot.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The network between regions (DESIGN.md §3.2, §3.3) as engine reference data: add_link's rules, the
+// The network between regions (docs/PRODUCT.md §3.2, §3.3) as engine reference data: add_link's rules, the
 // links in snapshots and the journal codec, and config/network.json loaded through the JSON schema.
 #include <gtest/gtest.h>
 

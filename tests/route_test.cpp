@@ -1,4 +1,4 @@
-// Landed cost across regions (DESIGN.md §3.2): a route quote over the shipped network, with figures worked
+// Landed cost across regions (docs/PRODUCT.md §3.2): a route quote over the shipped network, with figures worked
 // out by hand, every exclusion rule, and random books and queries checked against the rules.
 #include <gtest/gtest.h>
 

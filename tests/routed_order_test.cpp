@@ -1,4 +1,4 @@
-// Routed orders (DESIGN.md §3.2): one buy across every book its constraints allow, cheapest landed price
+// Routed orders (docs/PRODUCT.md §3.2): one buy across every book its constraints allow, cheapest landed price
 // first, as IOC child orders; transport fees as legs of the trades, paid to the carriers at settlement.
 //
 //   1. RoutedOrderTest: hand-computed cases on a small network (figures worked out in the comments).
@@ -657,7 +657,7 @@ TEST_F(RoutedOrderTest, AnExactTieInLandedPriceGoesToTheFasterPath) {
   EXPECT_EQ(fills(), (Lines{std::string(kGsH100) + " 15.0500x1 transport=1.2800 CMNET@1:1.2800"}));
 }
 
-// The limit holds each term of the landed price rounded up (DESIGN §3.2 as built: never above the limit).
+// The limit holds each term of the landed price rounded up (docs/PRODUCT.md §3.2 as built: never above the limit).
 // One device in NM at 18.00 with 1 GB from JJJ (0.0200 per GB):
 //   compute 18.00 / 989 = 0.018200202224... (rounded 0.01820020, up 0.01820021)
 //   transfer 0.0200 / (989 x 24) = 0.000000842602... (rounded 0.00000084, up 0.00000085)

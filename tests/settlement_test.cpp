@@ -1,4 +1,4 @@
-// Settlement on the ledger (DESIGN.md §4): every path documented case by case, the revenue split's
+// Settlement on the ledger (docs/PRODUCT.md §4): every path documented case by case, the revenue split's
 // rounding, and seeded random streams through the whole exchange with every cross-check after every
 // command.
 #include <gtest/gtest.h>

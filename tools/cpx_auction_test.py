@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The day-ahead auction end to end (DESIGN.md §3.3, §4, §7) against a real cpxd: a rehearsal server with the
+"""The day-ahead auction end to end (docs/PRODUCT.md §3.3, §4, §7) against a real cpxd: a rehearsal server with the
 demo market and no auction schedule. Through cpx-admin: open / list / offer / bid / withdraw with every
 refusal's reason and exit code; `clock advance` past the gate; the server solves and clears the day; then
 `auction show` prices, contracts, balances to the fen, `monitor` figures, the reference price the day book

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Crash test for the durable journal (DESIGN.md §5, §10).
+"""Crash test for the durable journal (docs/PRODUCT.md §5, §10).
 
 Drives cpx-replay in durable mode (--journal, --flush) with a stream of orders and cancels, kills it with
 SIGKILL at random moments after it said it was ready (recovered, input next), restarts it, and at the end

@@ -1,5 +1,5 @@
 #pragma once
-// Stored credentials (DESIGN.md §8): salted PBKDF2-HMAC-SHA256, kept as
+// Stored credentials (docs/PRODUCT.md §8): salted PBKDF2-HMAC-SHA256, kept as
 // "pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>". The password itself is never stored or logged.
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// API-key request authentication (DESIGN.md §6, §8): the client signs timestamp, nonce and payload with
+// API-key request authentication (docs/PRODUCT.md §6, §8): the client signs timestamp, nonce and payload with
 // HMAC-SHA256 under its secret; the gateway checks the key, the signature, a timestamp window (5 s by
 // default) and that the nonce was not used before within the window. Each failure has its own reason.
 #include <cstdint>

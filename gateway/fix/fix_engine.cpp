@@ -26,7 +26,7 @@ namespace fixapi {
 
 namespace {
 
-// QuickFIX logs nothing of ours: the Logon carries the password (DESIGN.md §8: secrets never logged).
+// QuickFIX logs nothing of ours: the Logon carries the password (docs/PRODUCT.md §8: secrets never logged).
 class NullLogFactory : public FIX::LogFactory {
  public:
   FIX::Log* create() override { return new FIX::NullLog; }

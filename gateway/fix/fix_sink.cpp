@@ -292,7 +292,7 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
   }
 }
 
-// A NewOrderSingle with Symbol(55) = ROUTE: a routed buy (DESIGN.md §3.2) whose constraints travel in
+// A NewOrderSingle with Symbol(55) = ROUTE: a routed buy (docs/PRODUCT.md §3.2) whose constraints travel in
 // CPX tags (docs/FIX.md §3.7). Everything the gateway can check without the engine's state is checked
 // here with a sentence naming the tag; the engine checks the query again and decides what depends on its
 // state (the buy role, credit, what the books hold), rejecting with its own reason.

@@ -34,7 +34,7 @@ enum : int {
   CpxReasonCode = 20001, CpxStpMode = 20002, CpxTradeNotional = 20010, CpxTradeFee = 20011,
   CpxPricePerScuHour = 20012, CpxRegion = 20020, CpxChipClass = 20021, CpxWindowStart = 20022,
   CpxWindowEnd = 20023, CpxInstrumentState = 20024,
-  // Routed orders (DESIGN.md §3.2, docs/FIX.md §3.7): the constraints of a NewOrderSingle with Symbol ROUTE
+  // Routed orders (docs/PRODUCT.md §3.2, docs/FIX.md §3.7): the constraints of a NewOrderSingle with Symbol ROUTE
   // (the delivery window travels in CpxWindowStart/End), and what its reports add.
   CpxRouteClasses = 20030, CpxRouteRegions = 20031, CpxRouteOrigin = 20032, CpxMaxLatencyMs = 20033,
   CpxResidency = 20034, CpxMinGreenShare = 20035, CpxDataGb = 20036, CpxLandedLimit = 20037,

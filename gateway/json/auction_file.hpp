@@ -1,5 +1,5 @@
 #pragma once
-// The day-ahead auction as plain files (DESIGN.md §3.3: "the auction's input and output are plain files
+// The day-ahead auction as plain files (docs/PRODUCT.md §3.3: "the auction's input and output are plain files
 // too"), docs/AUCTION_FILES.md. One self-contained JSON file per delivery day ("cpx-auction-day/1") holds
 // everything the solver needs in the exchange's own codes: participants, regions, chip classes, the
 // network, the hourly offers and the block bids with their constraints and the routes frozen at the gate.

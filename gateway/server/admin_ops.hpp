@@ -1,5 +1,5 @@
 #pragma once
-// The operator's requests that are not engine commands (DESIGN.md §9: cpx-admin): users and their
+// The operator's requests that are not engine commands (docs/PRODUCT.md §9: cpx-admin): users and their
 // credentials, participants with balances, ledger statements, contracts awaiting delivery, audit-log
 // verification. A POST /admin body with "op" is one of these; one with "cmd" goes to the engine.
 // Runs on the engine thread, which owns the exchange and the ledger it reads.

@@ -1,5 +1,5 @@
 #pragma once
-// The day-ahead auction in cpxd (DESIGN.md §3.3). The engine collects orders and freezes the solver's
+// The day-ahead auction in cpxd (docs/PRODUCT.md §3.3). The engine collects orders and freezes the solver's
 // input at each day's gate; this runner solves that input on its own worker thread (a solve takes seconds
 // to minutes and must never stall matching) and submits the result as a ClearAuction command, which the
 // engine checks and applies and the journal keeps, so recovery replays the result and never solves again.

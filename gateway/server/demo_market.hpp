@@ -1,5 +1,5 @@
 #pragma once
-// cpxd --demo: a realistic market seeded on a fresh journal (DESIGN.md §2): an operator, suppliers of each
+// cpxd --demo: a realistic market seeded on a fresh journal (docs/PRODUCT.md §2): an operator, suppliers of each
 // kind (cloud vendors, state-owned data-centre operators) with registered capacity and a revenue-sharing
 // agreement, carriers, buyers with cash, instruments for the coming days and resting offers; and a user
 // per participant with a known demo password and API key, printed at start.

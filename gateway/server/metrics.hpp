@@ -1,5 +1,5 @@
 #pragma once
-// Counters the server exports at /metrics in Prometheus text format (DESIGN.md §6). Written from the
+// Counters the server exports at /metrics in Prometheus text format (docs/PRODUCT.md §6). Written from the
 // engine thread and the gateway threads with relaxed atomics: a scrape sees each counter's own latest
 // value, not one consistent cut, which is what Prometheus expects.
 #include <array>

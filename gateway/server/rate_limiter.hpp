@@ -1,5 +1,5 @@
 #pragma once
-// Token bucket per API key or FIX session (DESIGN.md §8): `rate` requests per second on average, bursts
+// Token bucket per API key or FIX session (docs/PRODUCT.md §8): `rate` requests per second on average, bursts
 // up to `burst`. Time comes from the caller. Not thread-safe: each lives on one gateway thread.
 #include <algorithm>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// The server's sequencer (DESIGN.md §5, §6): gateway threads submit commands; one engine thread takes
+// The server's sequencer (docs/PRODUCT.md §5, §6): gateway threads submit commands; one engine thread takes
 // whatever has queued up as a batch, applies it to the exchange in memory, writes the batch's commands
 // and ledger postings as one synced WriteBatch (group commit: one fsync for the whole batch), and only
 // then releases each command's events. So an acknowledgement never leaves before its command is durable,

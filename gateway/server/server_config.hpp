@@ -66,7 +66,7 @@ struct ServerConfig {
   // to run delivery days and dispute windows in minutes. Never on a production market.
   bool rehearsal_clock = false;
 
-  // The day-ahead auction (DESIGN.md §3.3): the server opens the next `auction_days_ahead` delivery days
+  // The day-ahead auction (docs/PRODUCT.md §3.3): the server opens the next `auction_days_ahead` delivery days
   // itself, with gate closure at `auction_gate_hour` (CST) the day before each, and clears a day with the
   // solver as soon as its gate closes (a worker thread; the result goes through the journal like any
   // command). Off: operators open days with cpx-admin, clearing still runs at every gate.

@@ -1,5 +1,5 @@
 #pragma once
-// Who may log in (DESIGN.md §8): users with a password (FIX Logon, salted PBKDF2-HMAC-SHA256) and an API
+// Who may log in (docs/PRODUCT.md §8): users with a password (FIX Logon, salted PBKDF2-HMAC-SHA256) and an API
 // key with its HMAC secret (WebSocket/HTTP), each acting for one participant. Kept as a JSON file
 // (mode 0600) beside the journal; the secrets are needed in clear to check HMAC signatures, so the file is
 // the server's and never logged. Thread-safe: the FIX threads and the web thread read it.

@@ -1,4 +1,4 @@
-// The web gateway's day-ahead auction and monitoring views (DESIGN.md §3.3, §7): published results, each
+// The web gateway's day-ahead auction and monitoring views (docs/PRODUCT.md §3.3, §7): published results, each
 // day's state, the private auction events, and capacity per region x class.
 #include "cpx/auction_book.hpp"
 #include "market_stats.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The WebSocket + HTTP gateway (DESIGN.md §6): plain and TLS listeners, one I/O thread. No Beast types
+// The WebSocket + HTTP gateway (docs/PRODUCT.md §6): plain and TLS listeners, one I/O thread. No Beast types
 // here: Boost.Beast is included by web_server.cpp and ws_session.cpp alone, to keep builds lean.
 #include <memory>
 

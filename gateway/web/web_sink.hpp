@@ -51,7 +51,7 @@ class WebSink final : public EventListener, public server::BatchSink {
   // Query answers (JSON objects).
   std::string instruments_json() const;
   std::string network_json() const;
-  // Price discovery (DESIGN.md §7): CPX indices over (now - window, now] and an instrument's OHLCV bars.
+  // Price discovery (docs/PRODUCT.md §7): CPX indices over (now - window, now] and an instrument's OHLCV bars.
   std::string indices_json(const persistence::Exchange& exchange, Timestamp now, int64_t window_ns) const;
   std::string bars_json(const persistence::Exchange& exchange, InstrumentId id, Timestamp now, int64_t interval_ns,
                         size_t limit) const;  // the links between regions: latency, capacity, tariff, carrier

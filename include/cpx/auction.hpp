@@ -1,5 +1,5 @@
 #pragma once
-// The day-ahead coupled auction (DESIGN.md §3.3) as plain data: what the solver reads (frozen by the
+// The day-ahead coupled auction (docs/PRODUCT.md §3.3) as plain data: what the solver reads (frozen by the
 // engine at gate closure, or read from files by cpx-auction) and what it returns (journaled as the
 // ClearAuction command, so a replay never solves again). Everything is an integer; the solver's doubles
 // come back through explicit rounding, and check_auction_result() holds the result to the rules in

@@ -1,5 +1,5 @@
 #pragma once
-// The day-ahead auction as the engine keeps it (DESIGN.md §3.3): one AuctionDay per delivery day, opened
+// The day-ahead auction as the engine keeps it (docs/PRODUCT.md §3.3): one AuctionDay per delivery day, opened
 // by an operator (or the server's schedule) with a gate closure time; suppliers' hourly offers and
 // buyers' block bids collect until the gate; at the gate the engine freezes the solver's input (zones,
 // network, orders, eligible routes) so that the result an operator submits afterwards (ClearAuction) is

@@ -1,5 +1,5 @@
 #pragma once
-// The day-ahead auction's solver (DESIGN.md §3.3, docs/AUCTION.md): an EUPHEMIA-like welfare maximisation
+// The day-ahead auction's solver (docs/PRODUCT.md §3.3, docs/AUCTION.md): an EUPHEMIA-like welfare maximisation
 // on COIN-OR CBC/CLP. Only the cpx_auction library and the programs that clear auctions link it; the
 // engine checks results (auction.hpp) and never solves.
 //

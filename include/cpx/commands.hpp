@@ -190,7 +190,7 @@ struct AddLink {
   ParticipantId carrier = kNoParticipant;
 };
 
-// A routed buy (DESIGN.md §3.2): `query.scu` SCU for the query's delivery window, in any book the
+// A routed buy (docs/PRODUCT.md §3.2): `query.scu` SCU for the query's delivery window, in any book the
 // constraints allow, cheapest landed price (compute + transfer per SCU-hour) first, as IOC child orders in
 // each book; never above `query.limit_per_scu_hour` (landed, 8 decimals; required). The parent is IOC
 // (what is not found ends) or FOK (everything or nothing). Data moves in proportion to the SCU bought:
@@ -203,7 +203,7 @@ struct RoutedOrder {
   RouteQuery query;
 };
 
-// The day-ahead auction (DESIGN.md §3.3; include/cpx/auction_book.hpp). An operator opens a delivery day
+// The day-ahead auction (docs/PRODUCT.md §3.3; include/cpx/auction_book.hpp). An operator opens a delivery day
 // (00:00 CST) for orders until `gate_closure`.
 struct OpenAuction {
   Timestamp ts = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// The exchange's vocabulary (DESIGN.md §2): ids, sides, order types, regions, chip classes, participants.
+// The exchange's vocabulary (docs/PRODUCT.md §2): ids, sides, order types, regions, chip classes, participants.
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -77,7 +77,7 @@ struct Region {
   int64_t pue = 0;          // four decimals
 };
 
-// A one-way network link between two regions (DESIGN.md §3.2, §3.3): the transfer path of routed
+// A one-way network link between two regions (docs/PRODUCT.md §3.2, §3.3): the transfer path of routed
 // orders and the auction's network. The carrier is paid its tariff for every GB moved over it.
 struct NetworkLink {
   RegionId from = 0;

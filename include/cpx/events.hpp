@@ -176,7 +176,7 @@ struct AdminDone {
   std::string_view subject;
 };
 
-// Money and contract steps outside the book (DESIGN.md §4).
+// Money and contract steps outside the book (docs/PRODUCT.md §4).
 enum class SettlementKind : uint8_t {
   Deposit,           // participant, amount, cash after
   Withdrawal,        // participant, amount, cash after

@@ -1,5 +1,5 @@
 #pragma once
-// Instruments: one order book = region x chip class x delivery window (DESIGN.md §2).
+// Instruments: one order book = region x chip class x delivery window (docs/PRODUCT.md §2).
 // Symbol grammar:  REGION '.' CLASS '.' TENOR '.' START
 //   H: 2026-12-01T14   one hour starting 14:00 CST
 //   D: 2026-12-01      one CST calendar day

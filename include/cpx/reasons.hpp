@@ -1,5 +1,5 @@
 #pragma once
-// Every reject and every end of an order carries a reason code and a sentence (DESIGN.md §3.1, §6).
+// Every reject and every end of an order carries a reason code and a sentence (docs/PRODUCT.md §3.1, §6).
 #include <cstdint>
 #include <string_view>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Landed cost across regions (DESIGN.md §3.2): where is a job cheapest, compute and transfer together?
+// Landed cost across regions (docs/PRODUCT.md §3.2): where is a job cheapest, compute and transfer together?
 // A route query names what the buyer can use (chip classes of one family, regions), where its data is
 // (origin region, GB to move), what it requires (latency from the origin, residency, green share), how
 // much (SCU) and when (the delivery window). The quote lists every candidate book with the path its data

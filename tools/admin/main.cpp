@@ -1,4 +1,4 @@
-// cpx-admin: the operator's command line (DESIGN.md §9), over cpxd's signed POST /admin (and GET /instruments,
+// cpx-admin: the operator's command line (docs/PRODUCT.md §9), over cpxd's signed POST /admin (and GET /instruments,
 // and a participant's WebSocket for `order`). One subcommand per task of the exchange day; every one has
 // --help, prints a readable answer or the server's JSON (--json), and exits with a code a script can test.
 #include <unistd.h>
@@ -508,7 +508,7 @@ std::vector<Command> commands() {
                  }
                  return act(g, a, req);
                }});
-  // The day-ahead auction (DESIGN.md §3.3) and monitoring (§7).
+  // The day-ahead auction (docs/PRODUCT.md §3.3) and monitoring (§7).
   c.push_back({{"auction", "list"}, "", "Every delivery day's auction: state, gate closure, orders, and how its clearing went.", {}, {}, 0, 0,
                [](const Global& g, const Args&) {
                  return finish(g, http_call(g.at, "GET", "/auctions"), [](const json& b) {

@@ -1,4 +1,4 @@
-// cpx-auction: the day-ahead auction offline (DESIGN.md §3.3, docs/AUCTION_FILES.md). Solves a day file
+// cpx-auction: the day-ahead auction offline (docs/PRODUCT.md §3.3, docs/AUCTION_FILES.md). Solves a day file
 // ("cpx-auction-day/1", as cpx-replay's export_auction or the server writes it) into result files, checks
 // a result against a day file and re-derives its payments, and writes a small example day.
 //

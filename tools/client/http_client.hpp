@@ -1,5 +1,5 @@
 #pragma once
-// HTTP/1.1 requests for the tools (one connection per request) and the signed POST /admin of DESIGN.md §6.
+// HTTP/1.1 requests for the tools (one connection per request) and the signed POST /admin of docs/PRODUCT.md §6.
 #include <string>
 #include <utility>
 #include <vector>

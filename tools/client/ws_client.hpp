@@ -19,7 +19,7 @@ class WsClient {
   enum class Read { message, closed, timeout, error };
   // The next whole text message into `out`.
   Read next(std::string& out, int timeout_ms);
-  // Signs and sends the login (DESIGN.md §6); the server's answer ("login" or an error) is returned.
+  // Signs and sends the login (docs/PRODUCT.md §6); the server's answer ("login" or an error) is returned.
   // keep_orders: the session's orders stay when it disconnects ("cancel_on_disconnect": false).
   Result<std::string> login(const std::string& key, const std::string& secret, int timeout_ms = 5000, bool keep_orders = false);
   int close_code() const { return close_code_; }

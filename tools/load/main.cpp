@@ -1,4 +1,4 @@
-// cpx-load: a load generator for cpxd over WebSocket or FIX 4.4 (DESIGN.md §9). Each session is one thread
+// cpx-load: a load generator for cpxd over WebSocket or FIX 4.4 (docs/PRODUCT.md §9). Each session is one thread
 // that sends on a schedule (open loop at --rate, or closed loop with --rate 0 and a window) and reads its
 // answers; latencies are send → durable acknowledgement (accepted, cancelled or rejected: cpxd answers only
 // after the journal write) and, for orders that cross, send → first fill. One JSON object on stdout; a progress line on a terminal.
