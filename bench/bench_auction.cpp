@@ -12,6 +12,7 @@
 
 #include "auction_day.hpp"
 #include "cpx/auction_solver.hpp"
+#include "cpx/version.hpp"
 
 using namespace cpx;
 
@@ -97,6 +98,7 @@ bool scenario(const char* name, const bench::AuctionWorld& world, const bench::D
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-bench-auction")) return 0;
   std::vector<std::string> only;
   uint64_t seed = 1;
   bool repeat = false;

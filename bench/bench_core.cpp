@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "order_flow.hpp"
+#include "cpx/version.hpp"
 
 using namespace cpx;
 
@@ -105,6 +106,7 @@ void scenario(const char* name, const Setup& s, const std::vector<Op>& ops, uint
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-bench-core")) return 0;
   size_t ops = 4'000'000;
   Setup s{1000, 1000, 50};
   for (int i = 1; i < argc; ++i) {

@@ -28,6 +28,7 @@
 #include "recovery.hpp"
 #include "snapshot_store.hpp"
 #include "order_flow.hpp"
+#include "cpx/version.hpp"
 
 using namespace cpx;
 using namespace cpx::bench;
@@ -309,6 +310,7 @@ void ledger_scenario(const std::string& dir, size_t postings, size_t batch) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-bench-journal")) return 0;
   std::string dir = "var/bench-journal";
   size_t recovery_commands = 2'000'000;
   size_t scale = 1;

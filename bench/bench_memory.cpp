@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <random>
 #include <vector>
+#include "cpx/version.hpp"
 
 namespace {
 
@@ -43,7 +44,8 @@ void run(bool huge) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-bench-memory")) return 0;
   run(false);
   run(true);
   return 0;

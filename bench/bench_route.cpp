@@ -25,6 +25,7 @@
 #include "json/command_codec.hpp"
 #include "json/config_loader.hpp"
 #include "json/names.hpp"
+#include "cpx/version.hpp"
 
 using namespace cpx;
 
@@ -173,6 +174,7 @@ void restore(MatchingEngine& e, Quiet& q, Timestamp ts) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-bench-route")) return 0;
   int levels = 50;
   int calls = 2000;
   for (int i = 1; i < argc; ++i) {

@@ -14,11 +14,13 @@
 
 #include "order_flow.hpp"
 #include "server/sequencer.hpp"
+#include "cpx/version.hpp"
 
 using namespace cpx;
 using namespace cpx::bench;
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-bench-sequencer")) return 0;
   std::string dir = "var/bench-sequencer";
   size_t ops = 400'000;
   int producers = 2;

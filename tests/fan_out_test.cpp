@@ -27,7 +27,8 @@ std::shared_ptr<FakePeer> add(FanOut& f, uint64_t id) {
 }
 
 WebItem item(WebItem::Kind kind, uint64_t session, ParticipantId participant, std::string channel, std::string text) {
-  WebItem i{kind};
+  WebItem i;
+  i.kind = kind;
   i.session = session;
   i.participant = participant;
   i.channel = std::move(channel);

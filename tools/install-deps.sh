@@ -12,6 +12,7 @@ packages=(
   libboost-dev
   libquickfix-dev
   libjemalloc-dev
+  libsystemd-dev  # cpxd tells systemd it is ready (Type=notify, config/systemd/cpxd.service)
   coinor-libcbc-dev
   python3
   clang libclang-rt-14-dev llvm  # tools/fuzz.sh: libFuzzer and its sanitizer runtimes, llvm-symbolizer

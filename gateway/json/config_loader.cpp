@@ -1,5 +1,6 @@
 #include "json/config_loader.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -8,7 +9,16 @@ namespace cpx::api {
 
 using nlohmann::json;
 
-std::string default_config_dir() { return std::string(CPX_SOURCE_DIR) + "/config"; }
+std::string default_config_dir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path dir = exe.parent_path().parent_path() / "share" / "cpx" / "config";
+    if (fs::exists(dir / "regions.json", ec)) return dir.string();
+  }
+  return "config";
+}
 
 namespace {
 

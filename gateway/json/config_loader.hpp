@@ -8,7 +8,10 @@
 
 namespace cpx::api {
 
-// The project's own config directory (source tree), used when no --config is given.
+// The reference data (regions, chip classes, network, demo day) and FIX dictionary that came with the
+// program: <the executable's directory>/../share/cpx/config. `cmake --install` puts them there, and every
+// build tree has the same path as a link to the source's config/. Failing that (a program copied
+// elsewhere), ./config. Used when the configuration names no reference_dir or fix_dictionary.
 std::string default_config_dir();
 
 // One JSON request line per region and chip class: {"cmd":"add_region",...}, {"cmd":"add_chip_class",...}.

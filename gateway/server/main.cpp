@@ -17,6 +17,9 @@
 #include "server/self_signed.hpp"
 #include "server/server_core.hpp"
 #include "web/web_gateway.hpp"
+#include "cpx/version.hpp"
+
+#include <systemd/sd-daemon.h>
 
 namespace {
 
@@ -65,6 +68,7 @@ void fit_descriptor_limit(cpx::server::ServerConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpxd")) return 0;
   std::string config_path;
   std::string data_dir;
   bool demo = false;
@@ -210,11 +214,15 @@ int main(int argc, char** argv) {
   }
   std::printf("cpxd: ready (SIGTERM or Ctrl-C to stop)\n");
   std::fflush(stdout);
+  // Under systemd (Type=notify): the unit is started only now, with the journal recovered and every
+  // listener open. Without NOTIFY_SOCKET this does nothing.
+  sd_notify(0, "READY=1");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::printf("cpxd: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   std::fflush(stdout);
+  sd_notify(0, "STOPPING=1");
   fix.stop();
   web.stop();
   core.stop();

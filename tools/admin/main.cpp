@@ -19,6 +19,7 @@
 #include "../client/http_client.hpp"
 #include "cpx/time.hpp"
 #include "../client/ws_client.hpp"
+#include "cpx/version.hpp"
 
 using nlohmann::json;
 using namespace cpx::client;
@@ -673,6 +674,7 @@ void print_command_help(const Command& c) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-admin")) return 0;
   const std::vector<Command> cmds = commands();
   Global g;
   std::string url = std::getenv("CPX_URL") ? std::getenv("CPX_URL") : "http://127.0.0.1:8080";

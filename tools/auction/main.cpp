@@ -19,6 +19,7 @@
 #include "cpx/auction_solver.hpp"
 #include "json/auction_file.hpp"
 #include "json/config_loader.hpp"
+#include "cpx/version.hpp"
 
 namespace {
 
@@ -405,6 +406,7 @@ int example(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-auction")) return 0;
   if (argc < 2) {
     std::fprintf(stderr, "cpx-auction: give a command: solve, check or example\n%s", kMainUsage);
     return kUsage;

@@ -28,6 +28,7 @@
 #include "connection.hpp"
 #include "fix_wire.hpp"
 #include "ws_client.hpp"
+#include "cpx/version.hpp"
 
 namespace {
 
@@ -183,6 +184,7 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-abuse")) return 0;
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

@@ -21,6 +21,7 @@
 #include "../client/fix_wire.hpp"
 #include "../client/http_client.hpp"
 #include "../client/ws_client.hpp"
+#include "cpx/version.hpp"
 
 using namespace cpx::client;
 
@@ -69,7 +70,7 @@ class Session {
         rng_(o.seed * 7919 + static_cast<uint64_t>(index)), fix_(c_, "CPX") {}
 
   std::string connect() {
-    Endpoint at{o_.host, o_.port, false, ""};
+    Endpoint at{o_.host, o_.port, false, "", ""};
     if (o_.proto == "ws") {
       auto ws = WsClient::connect(at);
       if (!ws) return ws.error().text;
@@ -358,6 +359,7 @@ int usage(const char* why) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-load")) return 0;
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 #include <rocksdb/write_batch.h>
 #include "snapshot_store.hpp"
+#include "cpx/version.hpp"
 
 namespace {
 
@@ -91,6 +92,7 @@ void write_depth(const cpx::MatchingEngine& engine, cpx::InstrumentId id, size_t
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (cpx::asked_for_version(argc, argv, "cpx-replay")) return 0;
   std::string config_dir = cpx::api::default_config_dir();
   bool load_config = true;
   size_t depth = 0;
