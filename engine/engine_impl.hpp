@@ -447,8 +447,8 @@ class MatchingEngine::Impl {
   }
 
   void emit_reject(CommandKind kind, ParticipantId p, InstrumentId i, OrderId id, std::string_view cl,
-                   RejectReason r) {
-    out_.on_rejected(OrderRejected{now_, kind, p, i, id, cl, r});
+                   RejectReason r, Side side = Side::Buy) {
+    out_.on_rejected(OrderRejected{now_, kind, p, i, id, cl, r, side});
   }
 
   void emit_done(const Order& o, Quantity cancelled, DoneReason why) {

@@ -6,7 +6,7 @@ namespace cpx {
 void MatchingEngine::Impl::new_order(const NewOrder& c) {
   begin(c.ts);
   auto reject = [&](RejectReason r) {
-    emit_reject(CommandKind::NewOrder, c.participant, c.instrument, 0, c.cl_ord_id.view(), r);
+    emit_reject(CommandKind::NewOrder, c.participant, c.instrument, 0, c.cl_ord_id.view(), r, c.side);
     flush();
   };
   if (c.participant >= participants_.size()) return reject(RejectReason::UnknownParticipant);

@@ -16,7 +16,7 @@ class EventText final : public EventListener {
                            u(e.price), u(e.qty), u(e.expire_at)}, e.cl_ord_id);
   }
   void on_rejected(const OrderRejected& e) override {
-    add("rejected", e.ts, {u(e.command), e.participant, e.instrument, e.order_id, u(e.reason)}, e.cl_ord_id);
+    add("rejected", e.ts, {u(e.command), e.participant, e.instrument, e.order_id, u(e.reason), u(e.side)}, e.cl_ord_id);
   }
   void on_trade(const Trade& e) override {
     add("trade", e.ts, {e.trade_id, e.instrument, u(e.price), u(e.qty), e.buy_order_id, e.sell_order_id, e.buyer,

@@ -116,7 +116,7 @@ struct Server {
     config.https_port = 0;
     config.fix_port = free_port();
     config.fix_tls_port = free_port();
-    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}, {"SLOW"}};
+    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}, {"SLOW"}, {"BJAI2"}};
     config.fix_max_queued_messages = 1000;  // the slow-consumer test's FIX client falls this far behind
     config.ws_write_timeout_ms = 6000;      // the stuck-writer test waits this long; the slow-consumer test's
                                             // flood (1-3 s) finishes well before
@@ -697,6 +697,29 @@ TEST(Gateway, FixOrderFillMarketDataAndRejects) {
   for (const auto& level : book["bids"])
     if (level["price"] == "8.0000") gone = false;
   EXPECT_TRUE(gone);
+}
+
+// A participant's FIX sessions hear of its orders from every gateway: a WebSocket sell the engine refuses
+// is an ExecutionReport with Side(54)=2. The FIX sink used to take the side from its own request context,
+// which for another gateway's request is the default, a buy.
+TEST(Gateway, FixSeesARefusedWebSocketOrderWithItsSide) {
+  const std::string sym = server().symbols[1];
+  std::string why;
+  fixapi::FixClient c(fix_settings("BJAI2", "bjai", "demo-bjai"));
+  ASSERT_EQ(c.start(), "");
+  ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  // BJAI is a buyer: selling is refused by the engine (role_missing), not by the JSON decoder.
+  ws.send(R"({"cmd":"new_order","cl_ord_id":"ws-sell-refused","symbol":")" + sym + R"(","side":"sell","price":"9.00","qty":1})");
+  json refused = ws.read_until([](const json& m) { return is_ev(m, "rejected") || is_ev(m, "error"); });
+  ASSERT_EQ(refused.value("reason", ""), "role_missing") << refused.dump();
+  fixapi::FixMessage m;
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "ws-sell-refused"; }, m));
+  EXPECT_EQ(m.value(150), "8");
+  EXPECT_EQ(m.value(54), "2");
+  EXPECT_EQ(m.value(55), sym);
+  c.stop();
 }
 
 TEST(Gateway, FixOverTls) {

@@ -241,8 +241,9 @@ class ReferenceExchange {
     }
     touched_.clear();
   }
-  void reject(CommandKind k, ParticipantId p, InstrumentId i, OrderId id, const std::string& cl, RejectReason r) {
-    out_.on_rejected(OrderRejected{now_, k, p, i, id, cl, r});
+  void reject(CommandKind k, ParticipantId p, InstrumentId i, OrderId id, const std::string& cl, RejectReason r,
+              Side side = Side::Buy) {
+    out_.on_rejected(OrderRejected{now_, k, p, i, id, cl, r, side});
     flush();
   }
   void done(const ROrder& o, Quantity cancelled, DoneReason why) {
@@ -389,7 +390,7 @@ class ReferenceExchange {
   void handle(const NewOrder& c) {
     begin(c.ts);
     std::string cl(c.cl_ord_id.view());
-    auto rej = [&](RejectReason r) { reject(CommandKind::NewOrder, c.participant, c.instrument, 0, cl, r); };
+    auto rej = [&](RejectReason r) { reject(CommandKind::NewOrder, c.participant, c.instrument, 0, cl, r, c.side); };
     if (c.participant >= participants_.size()) return rej(RejectReason::UnknownParticipant);
     if (c.instrument >= books_.size()) return rej(RejectReason::UnknownInstrument);
     RBook& b = books_[c.instrument];

@@ -681,7 +681,10 @@ void FixSink::on_rejected(const OrderRejected& e) {
   req.set(tag::Symbol, routed ? std::string(kRouteSymbol)
                       : e.instrument != kNoInstrument ? std::string(core_.names().symbol(e.instrument))
                                                       : context_.symbol);
-  req.set(tag::Side, std::string(1, context_.side));
+  // A new order's side comes with the event: the request may have come from another gateway (a
+  // WebSocket sell was reported to the participant's FIX sessions as a buy from the default context).
+  const bool new_order = e.command == CommandKind::NewOrder || routed;
+  req.set(tag::Side, std::string(1, new_order ? side_char(e.side) : context_.side));
   if (e.order_id != 0) req.set(tag::OrderID, std::to_string(e.order_id));
   req.set(tag::MassCancelRequestType, context_.mass_cancel_type.empty() ? "7" : context_.mass_cancel_type);
   to_participant(e.participant, refusal(req, e.reason, std::string(reason_text(e.reason)), next_exec_id()));

@@ -38,6 +38,7 @@ struct OrderRejected {
   OrderId order_id;         // cancel / replace target, 0 for new orders
   std::string_view cl_ord_id;
   RejectReason reason;
+  Side side = Side::Buy;    // a new order's side (a routed order buys); Buy for requests without one
 };
 
 // A carrier's part of a routed trade's transport fee: the trade's data over one link of its path.
