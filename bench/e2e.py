@@ -47,6 +47,9 @@ def main():
     ap.add_argument("--abuse", action="store_true", help="run each scenario quiet, then under cpx-abuse")
     ap.add_argument("--abuse-idle", type=int, default=5000)
     ap.add_argument("--abuse-logins", type=int, default=1000)
+    ap.add_argument("--abuse-nice", type=int, default=0,
+                    help="run cpx-abuse at this nice level (19: it takes only CPU the exchange leaves, as an attacker on "
+                         "another machine would)")
     ap.add_argument("--check", action="store_true",
                     help="fail unless every request was answered, orders were acknowledged and crossing orders filled")
     a = ap.parse_args()
@@ -101,7 +104,7 @@ def main():
         admin("users", "create", "guessed", "--participant", "GUESSED")
 
     def abuse(duration):
-        return subprocess.Popen([os.path.join(bin_dir, "cpx-abuse"), "--web-port", str(http), "--fix-port", str(fix),
+        return subprocess.Popen(["nice", "-n", str(a.abuse_nice), os.path.join(bin_dir, "cpx-abuse"), "--web-port", str(http), "--fix-port", str(fix),
                                  "--fix-comp-id", "ABUSE", "--fix-user", "guessed", "--idle", str(a.abuse_idle),
                                  "--bad-logins", str(a.abuse_logins), "--duration", str(duration)],
                                 stdout=subprocess.PIPE, text=True)

@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <thread>
 #include <limits>
 #include <fstream>
 #include <sstream>
@@ -369,22 +372,36 @@ TEST_F(AuditWriterTest, AnActionIsToldOnceItsEntryIsDurable) {
 }
 
 TEST_F(AuditWriterTest, WhatWaitsIsBoundedInBytesToo) {
-  auto log = AuditLog::open(path);
+  // The writer is held inside its first write (of entry 0), so everything after it waits in the queue:
+  // with 100 KB allowed, 9 entries of 10 KB fit and the other 40 are refused at once. (Holding the writer
+  // from outside, before it took its first batch, made how many it took a matter of timing.)
+  static std::promise<void> in_write, release;
+  in_write = {};
+  release = {};
+  static std::atomic<bool> first{true};
+  first = true;
+  AuditIo io;
+  io.write = [](int fd, const void* p, size_t n) -> ssize_t {
+    if (first.exchange(false)) {
+      in_write.set_value();
+      release.get_future().wait();
+    }
+    return ::write(fd, p, n);
+  };
+  auto log = AuditLog::open(path, io);
   ASSERT_TRUE(log.ok());
   AuditWriterOptions o;
   o.max_waiting_bytes = 100'000;
   AuditWriter writer(std::move(*log), o);
-  std::atomic<int> refused{0};
-  {
-    auto paused = writer.with_log_paused([&] {  // nothing is written meanwhile: everything waits
-      for (int i = 0; i < 50; ++i)
-        writer.append({kStart + i, "OPS1", "request", std::string(10'000, 'x')}, [&](bool ok) { refused += ok ? 0 : 1; });
-      return 0;
-    });
-    (void)paused;
-  }
+  std::atomic<int> refused{0}, written{0};
+  auto done = [&](bool ok) { (ok ? written : refused) += 1; };
+  writer.append({kStart, "OPS1", "request", "first"}, done);
+  in_write.get_future().wait();
+  for (int i = 1; i < 50; ++i) writer.append({kStart + i, "OPS1", "request", std::string(10'000, 'x')}, done);
+  EXPECT_EQ(refused.load(), 40) << "past 100 KB waiting, an entry is refused at once";
+  release.set_value();
   writer.flush();
-  EXPECT_GE(refused.load(), 40) << "past 100 KB waiting, an entry is refused at once";
+  EXPECT_EQ(written.load(), 10);
   EXPECT_TRUE(AuditLog::verify(path).ok);
 }
 
@@ -412,6 +429,46 @@ TEST_F(AuditWriterTest, FailedLoginsPastTheRateAreCountedAndSummarised) {
   }
   EXPECT_EQ(failed, 5);
   EXPECT_EQ(summarised, 1);
+  EXPECT_TRUE(AuditLog::verify(path).ok);
+}
+
+// Under a flood of failed logins the audit log was fsynced for every batch of them (up to
+// failures_per_s times a second), on the disk whose journal fsyncs every durable acknowledgement waits
+// for. Failures alone now wait (failure_flush_every_ns); an entry that must be durable takes them along.
+TEST_F(AuditWriterTest, FailuresAloneAreNotFsyncedAtOnceAndGoWithTheNextAction) {
+  static std::atomic<int> fsyncs{0};
+  fsyncs = 0;
+  AuditIo io;
+  io.fsync = [](int fd) {
+    ++fsyncs;
+    return ::fsync(fd);
+  };
+  std::atomic<Timestamp> clock{kStart};  // does not move (until the end): the failures never come due by time
+  AuditWriterOptions o;
+  o.failures_per_s = 100;
+  o.failure_flush_every_ns = 1'000'000'000;
+  o.clock = [&clock] { return clock.load(); };
+  auto log = AuditLog::open(path, io);
+  ASSERT_TRUE(log.ok());
+  const int opened_with = fsyncs.load();
+  const uint64_t before = log->entries();
+  AuditWriter writer(std::move(*log), o);
+  for (int i = 0; i < 20; ++i) {
+    writer.failure({clock.load(), "user:x", "login_failed", "fix bad_credentials"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(fsyncs.load(), opened_with) << "20 failures over 100 ms: nothing written yet";
+  std::promise<bool> durable;
+  writer.append({clock.load(), "OPS1", "login", "websocket"}, [&](bool ok) { durable.set_value(ok); });
+  ASSERT_TRUE(durable.get_future().get());
+  EXPECT_EQ(fsyncs.load(), opened_with + 1) << "the action and the failures before it: one write, one fsync";
+  EXPECT_EQ(writer.entries(), before + 21);
+  // Failures alone come due by time: with a clock that moves past failure_flush_every_ns they are written.
+  writer.failure({clock.load(), "user:x", "login_failed", "fix bad_credentials"});
+  clock += 2'000'000'000;
+  writer.failure({clock.load(), "user:x", "login_failed", "fix bad_credentials"});
+  for (int i = 0; i < 300 && writer.entries() < before + 23; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(writer.entries(), before + 23) << "due one second after the first of them";
   EXPECT_TRUE(AuditLog::verify(path).ok);
 }
 

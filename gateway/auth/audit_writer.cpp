@@ -15,6 +15,7 @@ AuditWriter::AuditWriter(AuditLog log, AuditWriterOptions options) : log_(std::m
   options_.failures_per_s = std::clamp<int64_t>(options_.failures_per_s, 0, 1'000'000);
   options_.summary_every_ns = std::max<int64_t>(options_.summary_every_ns, 1'000'000);
   options_.retry_every_ns = std::max<int64_t>(options_.retry_every_ns, 1'000'000);
+  options_.failure_flush_every_ns = std::max<int64_t>(options_.failure_flush_every_ns, 0);
   failure_tokens_ = options_.failures_per_s * kNanos;
   entries_ = log_.entries();
   thread_ = std::thread([this] {
@@ -44,6 +45,7 @@ void AuditWriter::append(AuditEntry entry, Done done) {
     if (queue_.size() < options_.max_waiting && queued_bytes_ + bytes <= options_.max_waiting_bytes && !stopping_) {
       queued_bytes_ += bytes;
       queue_.push_back(Item{std::move(entry), std::move(done)});
+      ++queued_actions_;
       wake_.notify_one();
       return;
     }
@@ -67,7 +69,10 @@ void AuditWriter::failure(AuditEntry entry) {
     failure_tokens_ -= kNanos;
     queued_bytes_ += bytes;
     queue_.push_back(Item{std::move(entry), nullptr});
-    wake_.notify_one();
+    if (queued_failures_++ == 0) {
+      first_failure_queued_ = t;
+      wake_.notify_one();  // the writer learns when this batch is due; it waits until then
+    }
     return;
   }
   if (pending_suppressed_ == 0) suppressed_since_ = t;
@@ -102,6 +107,10 @@ uint64_t AuditWriter::lost() const {
 
 void AuditWriter::flush() {
   std::unique_lock lock(mutex_);
+  if (!queue_.empty()) {
+    flush_wanted_ = true;
+    wake_.notify_one();
+  }
   drained_.wait(lock, [&] { return (queue_.empty() && !busy_) || !thread_.joinable(); });
 }
 
@@ -118,13 +127,16 @@ void AuditWriter::run() {
   for (;;) {
     // Due: queued entries; a summary of suppressed failures; after a failed write, another try.
     auto due = [&](Timestamp t) {
-      if (!queue_.empty() || stopping_) return true;
+      if (queued_actions_ > 0 || stopping_ || (flush_wanted_ && !queue_.empty())) return true;
+      if (queued_failures_ > 0 && t - first_failure_queued_ >= options_.failure_flush_every_ns) return true;
       if (pending_suppressed_ > 0 && summary_due(t)) return true;
       return !healthy_ && lost_unreported_ > 0 && t >= next_retry;
     };
     while (!due(now())) {
       int64_t wait_ns = options_.summary_every_ns;
       if (!healthy_) wait_ns = std::min(wait_ns, options_.retry_every_ns);
+      if (queued_failures_ > 0)
+        wait_ns = std::clamp<int64_t>(first_failure_queued_ + options_.failure_flush_every_ns - now(), 1'000'000, wait_ns);
       wake_.wait_for(lock, std::chrono::nanoseconds(wait_ns));
     }
     if (queue_.empty() && stopping_ && pending_suppressed_ == 0 && (healthy_ || lost_unreported_ == 0)) break;
@@ -132,6 +144,8 @@ void AuditWriter::run() {
     const Timestamp t = now();
     batch.swap(queue_);
     queued_bytes_ = 0;
+    queued_failures_ = queued_actions_ = 0;
+    flush_wanted_ = false;
     entries.clear();
     // What could not be written before goes on record first, once writing works again.
     const uint64_t lost_here = lost_unreported_;

@@ -6,7 +6,11 @@
 //
 // Failed logins are what an attacker can make at will, so they are bounded: at most `failures_per_s`
 // are written one by one; the rest are counted and written as one summary entry every
-// `summary_every_ns`. The queue is bounded too (`max_waiting`): past it an action is refused at once.
+// `summary_every_ns`. Nothing waits for a failure's entry, so failures alone are written (and fsynced) at
+// most every `failure_flush_every_ns`, or sooner with the next entry that must be durable: under a flood
+// of failed logins the audit log's fsyncs stay rare, and they share the disk with the journal, whose
+// fsyncs every durable acknowledgement waits for (a crash may lose that last second of failures, never
+// an action). The queue is bounded too (`max_waiting`): past it an action is refused at once.
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -25,6 +29,7 @@ struct AuditWriterOptions {
   int64_t failures_per_s = 10;            // failed logins written one by one (token bucket, burst = rate)
   int64_t summary_every_ns = 10'000'000'000;  // how often the count of the others is written
   int64_t retry_every_ns = 1'000'000'000;     // after a failed write: how often the log is tried again
+  int64_t failure_flush_every_ns = 1'000'000'000;  // failed logins alone are written at most this often
   std::function<Timestamp()> clock;       // default: the system clock
 };
 
@@ -84,6 +89,10 @@ class AuditWriter {
   uint64_t pending_suppressed_ = 0;
   Timestamp suppressed_since_ = 0;
   Timestamp last_summary_ = 0;
+  size_t queued_failures_ = 0;      // failed-login entries in queue_ (written without hurry)
+  size_t queued_actions_ = 0;       // other entries in queue_ (written at once)
+  Timestamp first_failure_queued_ = 0;
+  bool flush_wanted_ = false;       // flush() waits: write what is queued now
   uint64_t suppressed_total_ = 0;
   uint64_t lost_ = 0;
   uint64_t lost_unreported_ = 0;
