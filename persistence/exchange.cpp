@@ -8,7 +8,8 @@ namespace cpx::persistence {
 
 namespace {
 constexpr uint32_t kMagic = 0x58585043;  // "CPXX"
-constexpr uint8_t kVersion = 3;  // 2: contracts carry traded_at and scu; 3: region, class, route, transport legs
+// 2: contracts carry traded_at and scu; 3: region, class, route, transport legs; 4: the order history
+constexpr uint8_t kVersion = 4;
 }  // namespace
 
 std::string_view to_string(ContractState s) {
@@ -35,7 +36,7 @@ std::string_view transfer_code_name(uint16_t code) {
 }
 
 Exchange::Exchange(EventListener& out, ExchangeConfig config)
-    : out_(out), config_(config), engine_(*this, config.engine) {
+    : out_(out), config_(config), engine_(*this, config.engine), history_(config.history_retention_ns) {
   ledger_.create_account({kBankAccountId, 1, kBankAccount, 0});
   ledger_.create_account({kExchangeFeesAccount, 1, kFeeAccount, kDebitsMustNotExceedCredits});
   ensure_cash_account(kExchangeParticipant);
@@ -51,6 +52,7 @@ void Exchange::apply(const Command& command) {
   // itself is looked at (a withdrawal at T may spend a payout due before T).
   engine_.advance_time(AdvanceTime{command_time(command)});
   settle_due();
+  history_.expire(engine_.now());
   std::visit(
       [&](const auto& c) {
         using T = std::decay_t<decltype(c)>;
@@ -137,6 +139,7 @@ void Exchange::on_admin(const AdminDone& e) {
 }
 
 void Exchange::on_trade(const Trade& t) {
+  history_.trade(t);
   out_.on_trade(t);
   Contract k;
   k.trade_id = t.trade_id;
@@ -470,6 +473,7 @@ std::string Exchange::snapshot() const {
     }
   }
   ledger_.save(w);
+  history_.save(w);
   return out;
 }
 
@@ -480,7 +484,9 @@ Result<bool> Exchange::restore(std::string_view bytes) {
   }
   ByteReader r(bytes);
   if (r.u32() != kMagic) return bad("does not start with the CPX exchange marker");
-  if (const uint8_t v = r.u8(); v != kVersion) return bad("has version " + std::to_string(v));
+  const uint8_t version = r.u8();
+  // Version 3 had no order history: it starts empty (orders still open then are not in it).
+  if (version != kVersion && version != 3) return bad("has version " + std::to_string(version));
   auto engine_ok = engine_.restore(r.str());
   if (!engine_ok) return engine_ok.error();
   next_transfer_id_ = r.u64();
@@ -537,6 +543,10 @@ Result<bool> Exchange::restore(std::string_view bytes) {
   auto ledger_ok = fresh.load(r);
   if (!ledger_ok) return ledger_ok.error();
   ledger_ = std::move(fresh);
+  if (version >= 4) {
+    auto history_ok = history_.load(r);
+    if (!history_ok) return history_ok.error();
+  }
   if (!r.ok()) return bad("is truncated or has a value out of range");
   if (!r.done()) return bad("has trailing bytes");
   return true;

@@ -17,12 +17,14 @@
 
 #include "cpx/matching_engine.hpp"
 #include "ledger.hpp"
+#include "order_history.hpp"
 
 namespace cpx::persistence {
 
 struct ExchangeConfig {
   EngineConfig engine;
   int64_t dispute_window_ns = 24 * kNanosPerHour;  // buyers may dispute a delivery report this long
+  int64_t history_retention_ns = 31 * kNanosPerDay;  // closed orders and fills are kept this long
 };
 
 enum class ContractState : uint8_t { Escrowed, Reported, Disputed, Settled };
@@ -93,6 +95,8 @@ class Exchange final : private EventListener {
   const Contract* contract(TradeId id) const;
   size_t contract_count() const { return contracts_.size(); }
   const std::map<TradeId, Contract>& contracts() const { return contracts_; }
+  // Every participant's orders and fills (participant queries).
+  const OrderHistory& history() const { return history_; }
   // Ledger postings the exchange expected to succeed but the ledger refused: always 0 unless a bug.
   uint64_t ledger_failures() const { return ledger_failures_; }
 
@@ -105,17 +109,35 @@ class Exchange final : private EventListener {
 
  private:
   // Engine events pass through to `out_`; trades also open contracts.
-  void on_accepted(const OrderAccepted& e) override { out_.on_accepted(e); }
+  void on_accepted(const OrderAccepted& e) override {
+    history_.accepted(e);
+    out_.on_accepted(e);
+  }
   void on_rejected(const OrderRejected& e) override { out_.on_rejected(e); }
   void on_trade(const Trade& e) override;
-  void on_done(const OrderDone& e) override { out_.on_done(e); }
-  void on_replaced(const OrderReplaced& e) override { out_.on_replaced(e); }
-  void on_restated(const OrderRestated& e) override { out_.on_restated(e); }
+  void on_done(const OrderDone& e) override {
+    history_.done(e);
+    out_.on_done(e);
+  }
+  void on_replaced(const OrderReplaced& e) override {
+    history_.replaced(e);
+    out_.on_replaced(e);
+  }
+  void on_restated(const OrderRestated& e) override {
+    history_.restated(e);
+    out_.on_restated(e);
+  }
   void on_book_change(const BookChange& e) override { out_.on_book_change(e); }
   void on_instrument_state(const InstrumentStateChanged& e) override { out_.on_instrument_state(e); }
   void on_mass_cancel(const MassCancelDone& e) override { out_.on_mass_cancel(e); }
-  void on_route_accepted(const RouteAccepted& e) override { out_.on_route_accepted(e); }
-  void on_route_done(const RouteDone& e) override { out_.on_route_done(e); }
+  void on_route_accepted(const RouteAccepted& e) override {
+    history_.route_accepted(e);
+    out_.on_route_accepted(e);
+  }
+  void on_route_done(const RouteDone& e) override {
+    history_.route_done(e);
+    out_.on_route_done(e);
+  }
   void on_auction_state(const AuctionStateChanged& e) override { out_.on_auction_state(e); }
   void on_auction_order(const AuctionOrderAccepted& e) override { out_.on_auction_order(e); }
   void on_auction_order_done(const AuctionOrderDone& e) override { out_.on_auction_order_done(e); }
@@ -147,6 +169,7 @@ class Exchange final : private EventListener {
   MatchingEngine engine_;
   Ledger ledger_;
   std::map<TradeId, Contract> contracts_;
+  OrderHistory history_;
   std::map<ParticipantId, std::vector<std::pair<ParticipantId, int64_t>>> shares_;
   std::set<std::pair<Timestamp, TradeId>> due_;
   TransferId next_transfer_id_ = 1;

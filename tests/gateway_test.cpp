@@ -868,6 +868,111 @@ TEST(Gateway, RouteQuoteOverHttpAndWebSocket) {
   EXPECT_EQ(answer["candidates"], q["candidates"]) << "the same books, the same answer";
 }
 
+// Issue 13: a participant finds its own orders, fills and money over signed HTTP and WebSocket; an
+// operator may name anyone; another's order is not found, another participant not named.
+HttpReply signed_get(const std::string& key, const std::string& secret, const std::string& target) {
+  const int64_t ts = now_ns();
+  const std::string n = nonce();
+  return http_request(http::verb::get, target, {},
+                      {{"X-CPX-Key", key},
+                       {"X-CPX-Timestamp", std::to_string(ts)},
+                       {"X-CPX-Nonce", n},
+                       {"X-CPX-Signature", auth::sign_request(secret, ts, n, "GET " + target + "\n")}});
+}
+
+TEST(Gateway, AParticipantFindsItsOwnOrdersFillsAndBalances) {
+  const std::string sym = server().symbols[2];  // NX.H20 tomorrow: ALICLOUD offers it
+  const json book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+  ASSERT_FALSE(book["asks"].empty()) << book.dump();
+  const std::string ask = book["asks"][0]["price"];
+  auto fills_before = signed_get("key-bjai", "secret-bjai", "/fills?limit=1000");
+  ASSERT_EQ(fills_before.status, 200) << fills_before.body;
+  const uint64_t cursor = json::parse(fills_before.body)["next_after"];
+
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  ws.send(R"({"cmd":"new_order","cl_ord_id":"own-ioc","symbol":")" + sym + R"(","side":"buy","price":")" + ask +
+          R"(","qty":1,"tif":"ioc"})");
+  json trade = ws.read_until([](const json& m) { return is_ev(m, "trade") || is_ev(m, "error") || is_ev(m, "rejected"); });
+  ASSERT_TRUE(is_ev(trade, "trade")) << trade.dump();
+  // A buy well below the ask (within the price band) rests.
+  const std::string low = format_fixed(parse_fixed(ask).value_or(0) * 9 / 10 / 100 * 100, 4);
+  ws.send(R"({"cmd":"new_order","cl_ord_id":"own-rest","symbol":")" + sym + R"(","side":"buy","price":")" + low + R"(","qty":2})");
+  json rest = ws.read_until([](const json& m) { return m.value("cl_ord_id", "") == "own-rest"; });
+  ASSERT_TRUE(is_ev(rest, "accepted")) << rest.dump();
+  const uint64_t rest_id = rest["order_id"];
+
+  // Open orders: the resting one, not the IOC.
+  auto open = signed_get("key-bjai", "secret-bjai", "/orders?symbol=" + sym);
+  ASSERT_EQ(open.status, 200) << open.body;
+  std::set<std::string> open_ids;
+  const json open_doc = json::parse(open.body);
+  for (const auto& o : open_doc["orders"]) open_ids.insert(o["cl_ord_id"].get<std::string>());
+  EXPECT_TRUE(open_ids.count("own-rest")) << open.body;
+  EXPECT_FALSE(open_ids.count("own-ioc")) << open.body;
+  // One order by client id and by order id.
+  auto ioc = signed_get("key-bjai", "secret-bjai", "/orders?cl_ord_id=own-ioc");
+  ASSERT_EQ(ioc.status, 200) << ioc.body;
+  const json o = json::parse(ioc.body)["order"];
+  EXPECT_EQ(o["status"], "filled");
+  EXPECT_EQ(o["filled"], 1);
+  EXPECT_EQ(o["avg_price"], trade["price"]);
+  auto by_id = signed_get("key-bjai", "secret-bjai", "/orders/" + std::to_string(rest_id));
+  ASSERT_EQ(by_id.status, 200) << by_id.body;
+  EXPECT_EQ(json::parse(by_id.body)["order"]["leaves"], 2);
+  // Every order newest first.
+  auto all = json::parse(signed_get("key-bjai", "secret-bjai", "/orders?status=all&limit=2").body);
+  ASSERT_EQ(all["orders"].size(), 2u) << all.dump();
+  EXPECT_EQ(all["orders"][0]["cl_ord_id"], "own-rest");
+  EXPECT_EQ(all["orders"][1]["cl_ord_id"], "own-ioc");
+  // Fills since the cursor: exactly the IOC's trade.
+  auto fills = json::parse(signed_get("key-bjai", "secret-bjai", "/fills?after=" + std::to_string(cursor)).body);
+  ASSERT_EQ(fills["fills"].size(), 1u) << fills.dump();
+  EXPECT_EQ(fills["fills"][0]["trade_id"], trade["trade_id"]);
+  EXPECT_EQ(fills["fills"][0]["liquidity"], "taker");
+  EXPECT_EQ(fills["next_after"], trade["trade_id"]);
+  // Balances: the resting buy holds cash.
+  auto bal = json::parse(signed_get("key-bjai", "secret-bjai", "/balances").body);
+  EXPECT_EQ(bal["participant"], "BJAI");
+  EXPECT_GT(parse_fixed(bal["reserved_by_open_buys"].get<std::string>()).value_or(0), 0) << bal.dump();
+
+  // Over WebSocket, the same answers, with the request's id.
+  ws.send(R"({"op":"orders","symbol":")" + sym + R"(","id":41})");
+  json ws_open = ws.read_until([](const json& m) { return is_ev(m, "orders"); });
+  EXPECT_EQ(ws_open["id"], 41);
+  EXPECT_EQ(ws_open["orders"], json::parse(open.body)["orders"]);
+  ws.send(R"({"op":"order","order_id":)" + std::to_string(rest_id) + R"(,"id":42})");
+  EXPECT_EQ(ws.read_until([](const json& m) { return is_ev(m, "order"); })["order"]["cl_ord_id"], "own-rest");
+  ws.send(R"({"op":"fills","after":)" + std::to_string(cursor) + R"(,"limit":0})");
+  EXPECT_EQ(ws.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "malformed_request");
+
+  // Refusals: another participant's order is not found; another participant is for operators only.
+  auto theirs = signed_get("key-nmdc", "secret-nmdc", "/orders/" + std::to_string(rest_id));
+  EXPECT_EQ(theirs.status, 404);
+  EXPECT_EQ(json::parse(theirs.body)["reason"], "unknown_order");
+  auto naming = signed_get("key-nmdc", "secret-nmdc", "/orders?participant=BJAI");
+  EXPECT_EQ(naming.status, 403);
+  EXPECT_EQ(json::parse(naming.body)["reason"], "not_owner");
+  auto ops = signed_get("key-ops1", "secret-ops1", "/orders?participant=BJAI&symbol=" + sym);
+  ASSERT_EQ(ops.status, 200) << ops.body;
+  EXPECT_EQ(json::parse(ops.body)["orders"], json::parse(open.body)["orders"]);
+  EXPECT_EQ(signed_get("key-bjai", "secret-bjai", "/fills?limit=5000").status, 400) << "out of range: refused, not clamped";
+  EXPECT_EQ(signed_get("key-bjai", "secret-bjai", "/fills?after=abc").status, 400);
+  auto unsigned_get = http_request(http::verb::get, "/balances");
+  EXPECT_EQ(unsigned_get.status, 401);
+  auto forged = http_request(http::verb::get, "/balances", {},
+                             {{"X-CPX-Key", "key-bjai"}, {"X-CPX-Timestamp", std::to_string(now_ns())}, {"X-CPX-Nonce", nonce()},
+                              {"X-CPX-Signature", auth::sign_request("wrong", now_ns(), "n", "GET /balances\n")}});
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(json::parse(forged.body)["reason"], "bad_signature");
+
+  ws.send(R"({"cmd":"cancel","orig_cl_ord_id":"own-rest"})");
+  ASSERT_FALSE(ws.read_until([](const json& m) { return is_ev(m, "cancelled"); }).is_null());
+  auto cancelled = json::parse(signed_get("key-bjai", "secret-bjai", "/orders/" + std::to_string(rest_id)).body);
+  EXPECT_EQ(cancelled["order"]["status"], "cancelled");
+  EXPECT_EQ(cancelled["order"]["reason"], "cancelled");
+}
+
 // docs/PRODUCT.md §7 over HTTP: indices and bars from the trades the tests above made (NX.H20 5 @ 4.10 ...).
 TEST(Gateway, PriceIndicesAndBarsOverHttp) {
   auto idx = http_request(http::verb::get, "/indices?window_hours=48");

@@ -108,5 +108,36 @@ TEST(HttpRoutes, QueryParamDecodesEscapesAndLeavesBadOnesAlone) {
   EXPECT_EQ(query_param("ab=1&b=2", "b"), "2");
 }
 
+// A participant's own state (API.md §6.13): parameters out of range are refused, never clamped; every
+// one of these queries carries an asker the signature fills in.
+TEST(HttpRoutes, ParticipantQueriesRefuseWhatIsOutOfRange) {
+  const auto open = query_of<query::OwnOrders>("GET", "/orders?symbol=NX.H20");
+  EXPECT_TRUE(open.open_only);
+  EXPECT_EQ(open.symbol, "NX.H20");
+  EXPECT_EQ(open.who.about, "");
+  const auto all = query_of<query::OwnOrders>("GET", "/orders?status=all&before=90&limit=7&participant=BJAI");
+  EXPECT_FALSE(all.open_only);
+  EXPECT_EQ(all.before, 90u);
+  EXPECT_EQ(all.limit, 7u);
+  EXPECT_EQ(all.who.about, "BJAI");
+  EXPECT_EQ(query_of<query::OwnOrder>("GET", "/orders/12").order_id, 12u);
+  EXPECT_EQ(query_of<query::OwnOrder>("GET", "/orders?cl_ord_id=a%2Bb").cl_ord_id, "a+b");
+  const auto fills = query_of<query::OwnFills>("GET", "/fills?after=5&from=2026-12-01&limit=1000");
+  EXPECT_EQ(fills.after, 5u);
+  EXPECT_EQ(fills.limit, 1000u);
+  EXPECT_EQ(fills.from, *parse_iso_time("2026-12-01"));
+  query_of<query::OwnBalances>("GET", "/balances");
+  for (const char* bad : {"/orders?status=closed", "/orders?limit=0", "/orders?limit=1001", "/orders?before=-1",
+                          "/orders/abc", "/orders/0", "/orders/99999999999999999999", "/fills?limit=5000", "/fills?after=x",
+                          "/fills?from=yesterday", "/fills?from=2026-12-02&to=2026-12-01"}) {
+    EXPECT_EQ(refusal_of("GET", bad).status, 400) << bad;
+  }
+  HttpRoute r = route_http("GET", "/balances", {});
+  ASSERT_TRUE(std::holds_alternative<query::Query>(r));
+  EXPECT_NE(asker_of(std::get<query::Query>(r)), nullptr);
+  HttpRoute pub = route_http("GET", "/instruments", {});
+  EXPECT_EQ(asker_of(std::get<query::Query>(pub)), nullptr) << "public data needs no signature";
+}
+
 }  // namespace
 }  // namespace cpx::web

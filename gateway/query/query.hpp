@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cpx/domain.hpp"
 #include "cpx/time.hpp"
 
 namespace cpx::query {
@@ -54,7 +55,39 @@ struct RouteQuote {
   std::string id_json;
 };
 
-using Query = std::variant<Instruments, Network, Indices, Bars, Book, Trades, Auctions, Auction, Monitor, RouteQuote>;
+// A participant's own state (docs/API.md, "Your orders, fills and money"), asked by a logged-in or
+// signed-in participant: about itself, or (operators only) about the participant whose code is `about`.
+struct Asker {
+  ParticipantId participant = kNoParticipant;
+  std::string about;  // empty: the asker
+};
+// Open orders (oldest first), or every kept order newest first with ids below `before`.
+struct OwnOrders {
+  Asker who;
+  std::string symbol;  // empty: all instruments
+  bool open_only = true;
+  OrderId before = 0;
+  size_t limit = 100;
+};
+// One order by id, or the newest with a client order id; a routed order with its children.
+struct OwnOrder {
+  Asker who;
+  OrderId order_id = 0;
+  std::string cl_ord_id;
+};
+// Fills with trade id > `after`, from <= time < to, oldest first; `next_after` in the answer continues.
+struct OwnFills {
+  Asker who;
+  TradeId after = 0;
+  Timestamp from = INT64_MIN, to = INT64_MAX;
+  size_t limit = 100;
+};
+struct OwnBalances {
+  Asker who;
+};
+
+using Query = std::variant<Instruments, Network, Indices, Bars, Book, Trades, Auctions, Auction, Monitor, RouteQuote,
+                           OwnOrders, OwnOrder, OwnFills, OwnBalances>;
 
 // A query's answer: one JSON object and the HTTP status it would carry (a WebSocket sends the body).
 struct Answer {

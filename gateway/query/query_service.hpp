@@ -30,6 +30,11 @@ class QueryService {
   Answer one(const Auction&) const;
   Answer one(const Monitor&) const;
   Answer one(const RouteQuote&) const;
+  // A participant's own state: own_state.cpp.
+  Answer one(const OwnOrders&) const;
+  Answer one(const OwnOrder&) const;
+  Answer one(const OwnFills&) const;
+  Answer one(const OwnBalances&) const;
 
   server::ServerCore& core_;
   const web::WebSink& market_;

@@ -33,7 +33,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
       "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "snapshot_every", "rehearsal_clock",
       "max_batch", "max_connections", "max_connections_per_address", "login_timeout_ms", "http_idle_timeout_ms",
       "login_address_burst", "login_address_refill_ms", "login_user_burst", "login_user_refill_ms", "fix_logon_checks_per_s",
-      "fix_logon_burst", "fix_logon_queue", "audit_failures_per_s", "auction_schedule", "auction_gate_hour", "auction_days_ahead", "auction_time_limit_s", "comment"};
+      "fix_logon_burst", "fix_logon_queue", "audit_failures_per_s", "history_retention_days", "auction_schedule", "auction_gate_hour", "auction_days_ahead", "auction_time_limit_s", "comment"};
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     if (!known.count(it.key())) return Error{"bad_config", path + ": unknown key \"" + it.key() + "\""};
   }
@@ -79,6 +79,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.fix_logon_burst = doc.value("fix_logon_burst", c.fix_logon_burst);
     c.fix_logon_queue = doc.value("fix_logon_queue", c.fix_logon_queue);
     c.audit_failures_per_s = doc.value("audit_failures_per_s", c.audit_failures_per_s);
+    c.history_retention_days = doc.value("history_retention_days", c.history_retention_days);
     c.snapshot_every = doc.value("snapshot_every", c.snapshot_every);
     c.rehearsal_clock = doc.value("rehearsal_clock", c.rehearsal_clock);
     c.max_batch = doc.value("max_batch", c.max_batch);
@@ -105,6 +106,8 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     if (v < 1 || v > 3'600'000) return Error{"bad_config", path + ": login_*_refill_ms are 1 to 3600000"};
   if (c.fix_logon_checks_per_s < 1 || c.fix_logon_checks_per_s > 1000 || c.fix_logon_queue == 0 || c.fix_logon_queue > 100000)
     return Error{"bad_config", path + ": fix_logon_checks_per_s is 1 to 1000, fix_logon_queue 1 to 100000"};
+  if (c.history_retention_days < 1 || c.history_retention_days > 3660)
+    return Error{"bad_config", path + ": history_retention_days is 1 to 3660"};
   if (c.audit_failures_per_s < 0 || c.audit_failures_per_s > 100000) return Error{"bad_config", path + ": audit_failures_per_s is 0 to 100000"};
   if (c.max_batch == 0) return Error{"bad_config", path + ": max_batch must be positive"};
   if (c.auction_gate_hour < 0 || c.auction_gate_hour > 23) return Error{"bad_config", path + ": auction_gate_hour is 0 to 23 (CST)"};

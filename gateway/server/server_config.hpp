@@ -58,6 +58,7 @@ struct ServerConfig {
   int64_t fix_logon_checks_per_s = 4;
   int64_t fix_logon_burst = 10;
   size_t fix_logon_queue = 64;
+  int64_t history_retention_days = 31;       // closed orders and fills kept for participant queries
   int64_t audit_failures_per_s = 10;         // failed logins written one by one; the rest are counted
   bool ws_cancel_on_disconnect = true;
   int64_t ws_write_timeout_ms = 30000;      // a WebSocket write the client takes nothing of this long closes it

@@ -34,7 +34,11 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
 
   auto report = persistence::recover<persistence::Exchange>(
       *core->journal_, *core->snapshots_,
-      [&] { return std::make_unique<persistence::Exchange>(core->fanout_); }, core->exchange_);
+      [&] {
+        persistence::ExchangeConfig exchange_config;
+        exchange_config.history_retention_ns = config.history_retention_days * kNanosPerDay;
+        return std::make_unique<persistence::Exchange>(core->fanout_, exchange_config);
+      }, core->exchange_);
   if (!report) return Error{report.error().code, "recovery failed: " + report.error().text};
   for (const std::string& why : report->skipped) log += "recovery skipped " + why + "\n";
   if (!core->fresh_) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <optional>
 #include <cstdlib>
 
 #include "json/command_codec.hpp"
@@ -22,6 +24,22 @@ size_t count_param(std::string_view query, std::string_view key, size_t fallback
   const std::string v = query_param(query, key);
   return v.empty() ? fallback : std::clamp<size_t>(std::strtoull(v.c_str(), nullptr, 10), lo, hi);
 }
+
+// A whole number in [lo, hi] from the query string; `fallback` when absent; nullopt when malformed or out of
+// range (the participant endpoints answer 400 then, never clamp).
+std::optional<uint64_t> whole_param(std::string_view query, std::string_view key, uint64_t fallback, uint64_t lo,
+                                    uint64_t hi) {
+  const std::string v = query_param(query, key);
+  if (v.empty()) return fallback;
+  if (v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  errno = 0;
+  const unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
+  if (errno == ERANGE || n < lo || n > hi) return std::nullopt;
+  return n;
+}
+
+// The participant endpoints' common parameter: an operator may name any participant.
+query::Asker asker(std::string_view q) { return {kNoParticipant, query_param(q, "participant")}; }
 
 // One entry of the table: `rest` is what follows the path prefix, `query` the text after '?'.
 struct Route {
@@ -77,6 +95,46 @@ const std::array kRoutes{
           [](auto, std::string_view q, auto&) -> HttpRoute {
             return query::Trades{query_param(q, "symbol"), count_param(q, "limit", 100, 1, 1000)};
           }},
+    // A participant's own state: signed like /admin (web_server.cpp checks the signature and fills in the
+    // participant before the query goes to the engine thread).
+    Route{"GET", "/orders", false,
+          [](auto, std::string_view q, auto&) -> HttpRoute {
+            const std::string status = query_param(q, "status"), cl = query_param(q, "cl_ord_id");
+            if (!cl.empty()) return query::OwnOrder{asker(q), 0, cl};
+            if (!status.empty() && status != "open" && status != "all") return bad_request("status is open or all");
+            const auto before = whole_param(q, "before", 0, 1, INT64_MAX);
+            const auto limit = whole_param(q, "limit", 100, 1, 1000);
+            if (!before || !limit) return bad_request("before is an order id; limit is 1 to 1000");
+            return query::OwnOrders{asker(q), query_param(q, "symbol"), status != "all", *before, *limit};
+          }},
+    Route{"GET", "/orders/", true,
+          [](std::string_view id, std::string_view q, auto&) -> HttpRoute {
+            const auto n = whole_param("id=" + std::string(id), "id", 0, 1, INT64_MAX);
+            if (!n || id.empty()) return bad_request("/orders/{order_id}: a positive whole number (by client id: /orders?cl_ord_id=)");
+            return query::OwnOrder{asker(q), *n, {}};
+          }},
+    Route{"GET", "/fills", false,
+          [](auto, std::string_view q, auto&) -> HttpRoute {
+            const auto after = whole_param(q, "after", 0, 0, INT64_MAX);
+            const auto limit = whole_param(q, "limit", 100, 1, 1000);
+            if (!after || !limit) return bad_request("after is a trade id; limit is 1 to 1000");
+            query::OwnFills f{asker(q), *after};
+            f.limit = *limit;
+            const std::string from = query_param(q, "from"), to = query_param(q, "to");
+            if (!from.empty()) {
+              const auto t = parse_iso_time(from);
+              if (!t) return bad_request("from is an ISO-8601 time or date");
+              f.from = *t;
+            }
+            if (!to.empty()) {
+              const auto t = parse_iso_time(to);
+              if (!t) return bad_request("to is an ISO-8601 time or date");
+              f.to = *t;
+            }
+            if (f.to <= f.from) return bad_request("to must be after from");
+            return f;
+          }},
+    Route{"GET", "/balances", false, [](auto, std::string_view q, auto&) -> HttpRoute { return query::OwnBalances{asker(q)}; }},
     Route{"", "/admin", false,
           [](auto, auto, auto&) -> HttpRoute { return HttpLocal::Admin; }},
 };
@@ -93,6 +151,18 @@ HttpRoute route_http(std::string_view method, std::string_view target, const std
     return r.parse(path.substr(r.path.size()), query, body);
   }
   return HttpRefusal{404, error_json("not_found", "no such endpoint: " + api::shown(path))};
+}
+
+query::Asker* asker_of(query::Query& q) {
+  return std::visit(
+      [](auto& each) -> query::Asker* {
+        if constexpr (requires { each.who; }) {
+          return &each.who;
+        } else {
+          return nullptr;
+        }
+      },
+      q);
 }
 
 std::string query_param(std::string_view query, std::string_view key) {

@@ -23,6 +23,9 @@ using HttpRoute = std::variant<query::Query, HttpLocal, HttpRefusal>;
 
 HttpRoute route_http(std::string_view method, std::string_view target, const std::string& body);
 
+// The queries that need a signed request (a participant's own state): the signature names the participant.
+query::Asker* asker_of(query::Query& q);
+
 // The value of `key` in a URL query string, percent-escapes decoded; empty when absent.
 std::string query_param(std::string_view query, std::string_view key);
 

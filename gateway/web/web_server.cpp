@@ -162,23 +162,25 @@ class HttpConn final : public Peer {
       }
       return admin();
     }
+    query::Query& q = std::get<query::Query>(route);
+    if (asker_of(q)) return own(std::move(q));
     waiting_ = true;
     admin_ = false;
     status_ = 0;
     lines_.clear();
-    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, q = std::move(std::get<query::Query>(route))](Timestamp, std::vector<Command>&) {
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, q = std::move(q)](Timestamp, std::vector<Command>&) {
       query::Answer a = gw.queries->answer(q);
       gw.sink->reply(session, std::move(a.body), a.status == 200 ? 0 : a.status);
     });
   }
 
-  // POST /admin: an operator's request, signed with its API key over "POST /admin\n<body>".
-  void admin() {
+  // The request's signature (headers X-CPX-Key, -Timestamp, -Nonce, -Signature over
+  // "<METHOD> <target>\n<body>"), its throttles and rate limit: the user, or nullopt with the answer sent.
+  std::optional<server::User> signed_user(const std::string& payload) {
     auto header = [&](const char* name) { return std::string(req_[name]); };
     const std::string ts_text = header("X-CPX-Timestamp");
     char* end = nullptr;
     const long long ts = std::strtoll(ts_text.c_str(), &end, 10);
-    const std::string payload = "POST /admin\n" + req_.body();
     server::User user;
     std::string throttled;
     const auth::AuthResult r =
@@ -186,17 +188,42 @@ class HttpConn final : public Peer {
                          payload, header("X-CPX-Signature"), "http", address, user, throttled);
     if (!throttled.empty()) {
       respond(http::status::too_many_requests, error_json(throttled, "too many failed requests; try again later"));
-      return;
+      return std::nullopt;
     }
     if (r != auth::AuthResult::Ok) {
       respond(http::status::unauthorized, error_json(auth::reason_code(r), auth::reason_text(r)));
-      return;
+      return std::nullopt;
     }
     if (!gw_.rate_ok(user.api_key)) {
       gw_.core.metrics().reject(RejectReason::RateLimited);
       respond(http::status::too_many_requests, error_json("rate_limited", reason_text(RejectReason::RateLimited)));
-      return;
+      return std::nullopt;
     }
+    return user;
+  }
+
+  // GET /orders, /fills, /balances...: a participant's own state, signed; the engine thread answers it
+  // for the user's participant (or, for an operator, the participant it names).
+  void own(query::Query q) {
+    const std::string payload = std::string(req_.method_string()) + " " + std::string(req_.target()) + "\n" + req_.body();
+    auto user = signed_user(payload);
+    if (!user) return;
+    waiting_ = true;
+    admin_ = false;
+    status_ = 0;
+    lines_.clear();
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user->participant, q = std::move(q)](Timestamp, std::vector<Command>&) mutable {
+      asker_of(q)->participant = gw.core.names().participant(code);
+      query::Answer a = gw.queries->answer(q);
+      gw.sink->reply(session, std::move(a.body), a.status == 200 ? 0 : a.status);
+    });
+  }
+
+  // POST /admin: an operator's request, signed with its API key over "POST /admin\n<body>".
+  void admin() {
+    auto signed_in = signed_user("POST /admin\n" + req_.body());
+    if (!signed_in) return;
+    const server::User& user = *signed_in;
     waiting_ = true;
     admin_ = true;
     status_ = 0;

@@ -1,6 +1,8 @@
 // The WebSocket session (one of the gateway's two Beast translation units): login, requests to the
 // engine thread, subscriptions, and a bounded outbound queue; cpxd frames the connection itself after
 // Beast's upgrade (ws_frames.hpp).
+#include "web/http_routes.hpp"
+#include "web/own_requests.hpp"
 #include "web/web_gateway_impl.hpp"
 
 namespace cpx::web {
@@ -203,6 +205,7 @@ class WsConn final : public Peer {
         });
         return;
       }
+      if (is_own_op(op)) return own(op, req, id_json);
       refuse(RejectReason::MalformedRequest, "unknown op '" + api::shown(op) + "'", {}, id_json);
       return;
     }
@@ -250,6 +253,25 @@ class WsConn final : public Peer {
     gw_.core.metrics().journal_unavailable.fetch_add(1, std::memory_order_relaxed);
     refuse(RejectReason::Unavailable, gw_.core.sequencer().unavailable_reason(), {}, id_json);
     return false;
+  }
+
+  // A participant's own state: the engine thread answers for this session's participant.
+  void own(const std::string& op, const json& req, const std::string& id_json) {
+    if (!gw_.rate_ok(api_key_)) {
+      refuse(RejectReason::RateLimited, reason_text(RejectReason::RateLimited), {}, id_json);
+      return;
+    }
+    OwnRequest r = own_request(op, req);
+    if (!r.query) {
+      refuse(RejectReason::MalformedRequest, r.refusal, {}, id_json);
+      return;
+    }
+    asker_of(*r.query)->participant = participant;
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, q = std::move(*r.query), id_json](Timestamp, std::vector<Command>&) {
+      std::string body = gw.queries->answer(q).body;
+      if (!id_json.empty() && body.size() > 1) body.insert(body.size() - 1, ",\"id\":" + id_json);
+      gw.sink->reply(session, std::move(body));
+    });
   }
 
   void not_logged_in(const std::string& id_json) {

@@ -1,0 +1,396 @@
+#include "order_history.hpp"
+
+#include <algorithm>
+
+#include "cpx/fixed_point.hpp"
+
+namespace cpx::persistence {
+
+std::string_view order_status_code(OrderStatus s) {
+  switch (s) {
+    case OrderStatus::New: return "new";
+    case OrderStatus::PartiallyFilled: return "partially_filled";
+    case OrderStatus::Filled: return "filled";
+    case OrderStatus::Cancelled: return "cancelled";
+    case OrderStatus::Expired: return "expired";
+  }
+  return "?";
+}
+
+Price OrderRecord::average_price() const {
+  if (device_hours <= 0) return 0;
+  return mul_div_round(notional, 1, device_hours).value_or(0);
+}
+
+OrderRecord* OrderHistory::find(OrderId id) {
+  auto it = records_.find(id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+const OrderRecord* OrderHistory::order(OrderId id) const {
+  auto it = records_.find(id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+void OrderHistory::accepted(const OrderAccepted& e) {
+  OrderRecord r;
+  r.order_id = e.order_id;
+  r.route_id = e.route_id;
+  r.participant = e.participant;
+  r.instrument = e.instrument;
+  r.cl_ord_id.assign(e.cl_ord_id);
+  r.side = e.side;
+  r.type = e.type;
+  r.tif = e.tif;
+  r.post_only = e.post_only;
+  r.price = e.price;
+  r.qty = e.qty;
+  r.leaves = e.qty;
+  r.created_at = r.updated_at = e.ts;
+  r.expire_at = e.expire_at;
+  records_.insert_or_assign(e.order_id, std::move(r));
+  Own& own = own_[e.participant];
+  own.orders.insert(e.order_id);
+  own.open.insert(e.order_id);
+  if (e.route_id != 0)
+    if (OrderRecord* parent = find(e.route_id)) ++parent->children;
+}
+
+void OrderHistory::fill(OrderId order, const Trade& e, bool buy) {
+  OrderRecord* r = find(order);
+  const ParticipantId p = buy ? e.buyer : e.seller;
+  Fill f;
+  f.trade_id = e.trade_id;
+  f.ts = e.ts;
+  f.order_id = order;
+  f.route_id = buy ? e.route_id : 0;
+  f.instrument = e.instrument;
+  f.side = buy ? Side::Buy : Side::Sell;
+  f.maker = e.aggressor != f.side;
+  f.price = e.price;
+  f.qty = e.qty;
+  f.notional = e.notional;
+  f.fee = buy ? e.buyer_fee : e.seller_fee;
+  f.transport_fee = buy ? e.transport_fee : 0;
+  own_[p].fills.push_back(f);
+  if (!r) return;  // an order from before the history began (a snapshot of an older version)
+  r->filled += e.qty;
+  r->leaves = buy ? e.buy_remaining : e.sell_remaining;
+  r->notional += e.notional;
+  r->device_hours += e.qty * e.hours;
+  r->fees += f.fee;
+  r->updated_at = e.ts;
+  if (r->leaves == 0) {
+    close(*r, OrderStatus::Filled, DoneReason::Filled, e.ts);
+  } else {
+    r->status = OrderStatus::PartiallyFilled;
+  }
+  if (f.route_id != 0)
+    if (OrderRecord* parent = find(f.route_id)) {
+      parent->filled += e.qty;
+      parent->notional += e.notional;
+      parent->device_hours += e.qty * e.hours;
+      parent->fees += f.fee;
+      parent->transport_cost += f.transport_fee;
+      parent->filled_scu += e.scu;
+      parent->updated_at = e.ts;
+      if (parent->status == OrderStatus::New) parent->status = OrderStatus::PartiallyFilled;
+    }
+}
+
+void OrderHistory::trade(const Trade& e) {
+  fill(e.buy_order_id, e, true);
+  fill(e.sell_order_id, e, false);
+}
+
+void OrderHistory::close(OrderRecord& r, OrderStatus status, DoneReason reason, Timestamp ts) {
+  if (!r.open()) return;
+  r.status = status;
+  r.reason = reason;
+  r.leaves = 0;
+  r.updated_at = ts;
+  own_[r.participant].open.erase(r.order_id);
+  closed_.emplace_back(ts, r.order_id);
+}
+
+void OrderHistory::done(const OrderDone& e) {
+  OrderRecord* r = find(e.order_id);
+  if (!r) return;
+  close(*r, done_is_expiry(e.reason) ? OrderStatus::Expired : OrderStatus::Cancelled, e.reason, e.ts);
+}
+
+void OrderHistory::replaced(const OrderReplaced& e) {
+  OrderRecord* r = find(e.order_id);
+  if (!r) return;
+  r->price = e.price;
+  r->qty = e.qty;
+  r->leaves = e.remaining;
+  r->updated_at = e.ts;
+  if (!e.cl_ord_id.empty()) r->cl_ord_id.assign(e.cl_ord_id);
+}
+
+void OrderHistory::restated(const OrderRestated& e) {
+  OrderRecord* r = find(e.order_id);
+  if (!r) return;
+  r->qty -= e.decrement;
+  r->leaves = e.remaining;
+  r->updated_at = e.ts;
+}
+
+void OrderHistory::route_accepted(const RouteAccepted& e) {
+  OrderRecord r;
+  r.order_id = e.route_id;
+  r.routed = true;
+  r.participant = e.participant;
+  r.cl_ord_id.assign(e.cl_ord_id);
+  r.tif = e.tif;
+  r.scu = e.scu;
+  r.limit_per_scu_hour = e.limit_per_scu_hour;
+  r.created_at = r.updated_at = e.ts;
+  records_.insert_or_assign(e.route_id, std::move(r));
+  Own& own = own_[e.participant];
+  own.orders.insert(e.route_id);
+  own.open.insert(e.route_id);
+}
+
+void OrderHistory::route_done(const RouteDone& e) {
+  OrderRecord* r = find(e.route_id);
+  if (!r) return;
+  r->qty = e.devices;
+  r->filled_scu = e.filled_scu;
+  close(*r, e.reason == DoneReason::Filled ? OrderStatus::Filled : OrderStatus::Cancelled, e.reason, e.ts);
+}
+
+void OrderHistory::expire(Timestamp now) {
+  if (now < next_expiry_) return;
+  next_expiry_ = now + 60 * kNanosPerSecond;
+  // Closed orders: in the order they closed. An id may be there from an earlier life only if records
+  // were replaced, which ids (never reused) rule out; the check keeps a record that is open again safe.
+  while (!closed_.empty() && now - closed_.front().first > retention_ns_) {
+    const OrderId id = closed_.front().second;
+    closed_.pop_front();
+    auto it = records_.find(id);
+    if (it == records_.end() || it->second.open()) continue;
+    auto own = own_.find(it->second.participant);
+    if (own != own_.end()) own->second.orders.erase(id);
+    records_.erase(it);
+  }
+  for (auto it = own_.begin(); it != own_.end();) {
+    auto& fills = it->second.fills;
+    while (!fills.empty() && now - fills.front().ts > retention_ns_) fills.pop_front();
+    it = (fills.empty() && it->second.orders.empty()) ? own_.erase(it) : std::next(it);
+  }
+}
+
+const OrderRecord* OrderHistory::order_by_cl_ord_id(ParticipantId p, std::string_view cl_ord_id) const {
+  auto own = own_.find(p);
+  if (own == own_.end() || cl_ord_id.empty()) return nullptr;
+  for (auto it = own->second.orders.rbegin(); it != own->second.orders.rend(); ++it) {
+    const OrderRecord* r = order(*it);
+    if (r && r->cl_ord_id.view() == cl_ord_id) return r;
+  }
+  return nullptr;
+}
+
+std::vector<const OrderRecord*> OrderHistory::open_orders(ParticipantId p, InstrumentId instrument) const {
+  std::vector<const OrderRecord*> out;
+  auto own = own_.find(p);
+  if (own == own_.end()) return out;
+  for (OrderId id : own->second.open) {
+    const OrderRecord* r = order(id);
+    if (r && (instrument == kNoInstrument || r->instrument == instrument)) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<const OrderRecord*> OrderHistory::orders(ParticipantId p, InstrumentId instrument, OrderId before,
+                                                     size_t limit) const {
+  std::vector<const OrderRecord*> out;
+  auto own = own_.find(p);
+  if (own == own_.end()) return out;
+  const auto& ids = own->second.orders;
+  auto it = before == 0 ? ids.end() : ids.lower_bound(before);
+  while (it != ids.begin() && out.size() < limit) {
+    --it;
+    const OrderRecord* r = order(*it);
+    if (r && (instrument == kNoInstrument || r->instrument == instrument)) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<const OrderRecord*> OrderHistory::children(const OrderRecord& route) const {
+  std::vector<const OrderRecord*> out;
+  auto own = own_.find(route.participant);
+  if (own == own_.end() || !route.routed) return out;
+  for (auto it = own->second.orders.upper_bound(route.order_id); it != own->second.orders.end(); ++it) {
+    const OrderRecord* r = order(*it);
+    if (r && r->route_id == route.order_id) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<const Fill*> OrderHistory::fills(ParticipantId p, TradeId after, Timestamp from, Timestamp to,
+                                             size_t limit) const {
+  std::vector<const Fill*> out;
+  auto own = own_.find(p);
+  if (own == own_.end()) return out;
+  const auto& fills = own->second.fills;
+  auto it = std::upper_bound(fills.begin(), fills.end(), after, [](TradeId t, const Fill& f) { return t < f.trade_id; });
+  for (; it != fills.end() && out.size() < limit; ++it) {
+    if (it->ts >= to) break;  // trade ids grow with time
+    if (it->ts >= from) out.push_back(&*it);
+  }
+  return out;
+}
+
+size_t OrderHistory::fill_count() const {
+  size_t n = 0;
+  for (const auto& [p, own] : own_) n += own.fills.size();
+  return n;
+}
+
+namespace {
+
+void save_record(ByteWriter& w, const OrderRecord& r) {
+  w.u64(r.order_id);
+  w.u64(r.route_id);
+  w.u8(r.routed);
+  w.u32(r.participant);
+  w.u32(r.instrument);
+  w.str(r.cl_ord_id.view());
+  w.u8(static_cast<uint8_t>(r.side));
+  w.u8(static_cast<uint8_t>(r.type));
+  w.u8(static_cast<uint8_t>(r.tif));
+  w.u8(r.post_only);
+  w.i64(r.price);
+  w.i64(r.qty);
+  w.i64(r.filled);
+  w.i64(r.leaves);
+  w.i64(r.notional);
+  w.i64(r.device_hours);
+  w.i64(r.fees);
+  w.u8(static_cast<uint8_t>(r.status));
+  w.u8(r.reason ? static_cast<uint8_t>(*r.reason) + 1 : 0);
+  w.i64(r.created_at);
+  w.i64(r.updated_at);
+  w.i64(r.expire_at);
+  w.i64(r.scu);
+  w.i64(r.filled_scu);
+  w.i64(r.limit_per_scu_hour);
+  w.i64(r.transport_cost);
+  w.u32(r.children);
+}
+
+}  // namespace
+
+void OrderHistory::save(ByteWriter& w) const {
+  // Records in id order, so equal histories give equal bytes (the state hash is over the snapshot).
+  std::vector<OrderId> ids;
+  ids.reserve(records_.size());
+  for (const auto& [id, r] : records_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  w.u64(ids.size());
+  for (OrderId id : ids) save_record(w, records_.at(id));
+  w.u64(closed_.size());
+  for (const auto& [ts, id] : closed_) {
+    w.i64(ts);
+    w.u64(id);
+  }
+  std::vector<ParticipantId> parts;
+  for (const auto& [p, own] : own_)
+    if (!own.fills.empty()) parts.push_back(p);
+  std::sort(parts.begin(), parts.end());
+  w.u64(parts.size());
+  for (ParticipantId p : parts) {
+    const auto& fills = own_.at(p).fills;
+    w.u32(p);
+    w.u64(fills.size());
+    for (const Fill& f : fills) {
+      w.u64(f.trade_id);
+      w.i64(f.ts);
+      w.u64(f.order_id);
+      w.u64(f.route_id);
+      w.u32(f.instrument);
+      w.u8(static_cast<uint8_t>(f.side));
+      w.u8(f.maker);
+      w.i64(f.price);
+      w.i64(f.qty);
+      w.i64(f.notional);
+      w.i64(f.fee);
+      w.i64(f.transport_fee);
+    }
+  }
+}
+
+Result<bool> OrderHistory::load(ByteReader& r) {
+  auto bad = [](const std::string& what) { return make_error("snapshot_corrupt", "order history " + what); };
+  if (!records_.empty() || !own_.empty()) return make_error("snapshot_target", "order history is not empty");
+  for (uint64_t n = r.count(100), i = 0; i < n && r.ok(); ++i) {
+    OrderRecord o;
+    o.order_id = r.u64();
+    o.route_id = r.u64();
+    o.routed = r.u8() != 0;
+    o.participant = r.u32();
+    o.instrument = r.u32();
+    r.cl_ord_id(o.cl_ord_id);
+    o.side = r.small_enum<Side>(2);
+    o.type = r.small_enum<OrderType>(2);
+    o.tif = r.small_enum<TimeInForce>(5);
+    o.post_only = r.u8() != 0;
+    o.price = r.i64();
+    o.qty = r.i64();
+    o.filled = r.i64();
+    o.leaves = r.i64();
+    o.notional = r.i64();
+    o.device_hours = r.i64();
+    o.fees = r.i64();
+    o.status = r.small_enum<OrderStatus>(5);
+    if (const uint8_t reason = r.u8(); reason > 0) {
+      if (reason > static_cast<uint8_t>(DoneReason::Filled) + 1) return bad("has an unknown reason");
+      o.reason = static_cast<DoneReason>(reason - 1);
+    }
+    o.created_at = r.i64();
+    o.updated_at = r.i64();
+    o.expire_at = r.i64();
+    o.scu = r.i64();
+    o.filled_scu = r.i64();
+    o.limit_per_scu_hour = r.i64();
+    o.transport_cost = r.i64();
+    o.children = r.u32();
+    if (!r.ok()) break;
+    Own& own = own_[o.participant];
+    own.orders.insert(o.order_id);
+    if (o.open()) own.open.insert(o.order_id);
+    if (!records_.emplace(o.order_id, std::move(o)).second) return bad("has an order twice");
+  }
+  for (uint64_t n = r.count(16), i = 0; i < n && r.ok(); ++i) {
+    const Timestamp ts = r.i64();
+    const OrderId id = r.u64();
+    closed_.emplace_back(ts, id);
+  }
+  for (uint64_t n = r.count(12), i = 0; i < n && r.ok(); ++i) {
+    const ParticipantId p = r.u32();
+    auto& fills = own_[p].fills;
+    for (uint64_t m = r.count(70), j = 0; j < m && r.ok(); ++j) {
+      Fill f;
+      f.trade_id = r.u64();
+      f.ts = r.i64();
+      f.order_id = r.u64();
+      f.route_id = r.u64();
+      f.instrument = r.u32();
+      f.side = r.small_enum<Side>(2);
+      f.maker = r.u8() != 0;
+      f.price = r.i64();
+      f.qty = r.i64();
+      f.notional = r.i64();
+      f.fee = r.i64();
+      f.transport_fee = r.i64();
+      if (!fills.empty() && f.trade_id < fills.back().trade_id) return bad("has fills out of order");
+      fills.push_back(f);
+    }
+  }
+  if (!r.ok()) return bad("is truncated or has a value out of range");
+  return true;
+}
+
+}  // namespace cpx::persistence
