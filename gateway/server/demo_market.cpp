@@ -41,8 +41,13 @@ std::vector<DemoUser> demo_users() {
   return out;
 }
 
-std::vector<std::string> demo_symbols(Timestamp now) {
+Timestamp demo_first_day(Timestamp now) {
   const Timestamp tomorrow = next_cst_midnight(now);
+  return tomorrow - now < 2 * kNanosPerHour ? tomorrow + kNanosPerDay : tomorrow;
+}
+
+std::vector<std::string> demo_symbols(Timestamp now) {
+  const Timestamp tomorrow = demo_first_day(now);
   std::vector<std::string> out;
   for (const Book& b : kBooks) out.push_back(std::string(b.region) + "." + b.chip_class + ".D." + day(tomorrow));
   return out;
@@ -65,7 +70,7 @@ std::vector<std::string> demo_requests(Timestamp now, bool auction) {
   participant("SZAUTO", "Shenzhen autonomous driving (demo buyer)", "buyer", "[\"trade_buy\"]");
   r.push_back("{\"cmd\":\"set_fees\",\"participant\":\"OPS1\",\"maker_bps\":5,\"taker_bps\":10}");
 
-  const Timestamp tomorrow = next_cst_midnight(now);
+  const Timestamp tomorrow = demo_first_day(now);
   const std::string from = "\"" + day(tomorrow) + "\"";
   const std::string to = "\"" + day(tomorrow + 15 * kNanosPerDay) + "\"";
   for (const Book& b : kBooks) {

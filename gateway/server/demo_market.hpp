@@ -25,6 +25,10 @@ std::vector<std::string> demo_requests(Timestamp now, bool auction = true);
 std::vector<DemoUser> demo_users();
 // The demo's instruments that trade tomorrow (for the README and tests).
 std::vector<std::string> demo_symbols(Timestamp now);
+// The first delivery day the demo lists (CST midnight): tomorrow, or the day after when tomorrow's books
+// would close for trading (gate closure: an hour before delivery) within two hours of `now`. (Started
+// between 23:00 and 24:00 CST, the demo listed books already closed and could not seed itself.)
+Timestamp demo_first_day(Timestamp now);
 // The delivery day of the demo's day-ahead auction: tomorrow while today's gate (12:00 CST) is ahead,
 // else the day after.
 Timestamp demo_auction_day(Timestamp now);
