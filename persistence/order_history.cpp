@@ -162,11 +162,17 @@ void OrderHistory::route_done(const RouteDone& e) {
 }
 
 void OrderHistory::expire(Timestamp now) {
-  if (now < next_expiry_) return;
-  next_expiry_ = now + 60 * kNanosPerSecond;
+  // What is kept depends on `now` alone (closed at or after the cutoff), never on when this last ran: an
+  // exchange restored from a snapshot keeps exactly what the original keeps, command for command (their
+  // state hashes agree). The cutoff moves once a minute, so the scan below runs once a minute.
+  const Timestamp minute = 60 * kNanosPerSecond;
+  if (now < INT64_MIN + retention_ns_ + minute) return;
+  const Timestamp cutoff = now - (now % minute + minute) % minute - retention_ns_;
+  if (cutoff <= last_cutoff_) return;
+  last_cutoff_ = cutoff;
   // Closed orders: in the order they closed. An id may be there from an earlier life only if records
   // were replaced, which ids (never reused) rule out; the check keeps a record that is open again safe.
-  while (!closed_.empty() && now - closed_.front().first > retention_ns_) {
+  while (!closed_.empty() && closed_.front().first < cutoff) {
     const OrderId id = closed_.front().second;
     closed_.pop_front();
     auto it = records_.find(id);
@@ -177,7 +183,7 @@ void OrderHistory::expire(Timestamp now) {
   }
   for (auto it = own_.begin(); it != own_.end();) {
     auto& fills = it->second.fills;
-    while (!fills.empty() && now - fills.front().ts > retention_ns_) fills.pop_front();
+    while (!fills.empty() && fills.front().ts < cutoff) fills.pop_front();
     it = (fills.empty() && it->second.orders.empty()) ? own_.erase(it) : std::next(it);
   }
 }

@@ -85,8 +85,8 @@ class OrderHistory {
   void restated(const OrderRestated& e);
   void route_accepted(const RouteAccepted& e);
   void route_done(const RouteDone& e);
-  // Forgets closed orders and fills older than the retention at exchange time `now` (looked at once a
-  // minute of exchange time: cheap enough to call for every command).
+  // Forgets orders closed, and fills made, before `now` (rounded down to the minute) minus the retention.
+  // Cheap enough to call for every command: the work is done when the minute changes.
   void expire(Timestamp now);
 
   const OrderRecord* order(OrderId id) const;
@@ -118,7 +118,7 @@ class OrderHistory {
   void close(OrderRecord& r, OrderStatus status, DoneReason reason, Timestamp ts);
 
   int64_t retention_ns_;
-  Timestamp next_expiry_ = 0;
+  Timestamp last_cutoff_ = INT64_MIN;  // closed before this (exchange time) is forgotten
   std::unordered_map<OrderId, OrderRecord> records_;
   std::unordered_map<ParticipantId, Own> own_;
   std::deque<std::pair<Timestamp, OrderId>> closed_;  // in the order they closed (time only grows)

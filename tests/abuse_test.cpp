@@ -331,6 +331,26 @@ TEST(Abuse, FixLogonGuessesAreThrottledAndTellNothingAboutWhichUsersExist) {
   EXPECT_NE(user_locked.second.find("too_many_failures_for_user"), std::string::npos) << user_locked.second;
 }
 
+// Issue 13: a 429 says when to try again. Badly signed requests from one address are throttled like
+// failed logins; the answer carries Retry-After (3 s: the address's budget of attempts refills by one).
+TEST(Abuse, ThrottledSignedRequestsSayWhenToTryAgain) {
+  Server& s = server();
+  client::HttpReply last;
+  for (int i = 0; i < 40 && last.status != 429; ++i) {
+    auto r = client::http_call(s.web_at("127.0.220.1"), "GET", "/balances", {},
+                               {{"X-CPX-Key", "key-bjai"}, {"X-CPX-Timestamp", std::to_string(client::now_ns())},
+                                {"X-CPX-Nonce", client::new_nonce()}, {"X-CPX-Signature", "00"}});
+    ASSERT_TRUE(r.ok());
+    last = *r;
+    if (last.status != 429) {
+      EXPECT_EQ(last.status, 401) << last.body;
+    }
+  }
+  ASSERT_EQ(last.status, 429) << "failures from one address are throttled";
+  EXPECT_NE(last.body.find("too_many_failures_from_address"), std::string::npos) << last.body;
+  EXPECT_NE(last.head.find("Retry-After: 3"), std::string::npos) << last.head;
+}
+
 // Defect 3: every failed login was written and fsynced on the I/O thread, without bound. Now failures are
 // throttled per address, and past audit_failures_per_s they are counted and summarised, not written.
 TEST(Abuse, FailedWebSocketLoginsAreThrottledAndTheirAuditIsBounded) {

@@ -81,7 +81,7 @@ std::string cst_date(Timestamp t) { return format_iso_time(t).substr(0, 10); }
 constexpr int kRouteWsDay = 5, kRouteFixDay = 6;
 
 std::vector<std::string> route_requests(Timestamp now) {
-  const Timestamp tomorrow = next_cst_midnight(now);
+  const Timestamp tomorrow = server::demo_first_day(now);
   const auto day = [&](int d) { return cst_date(tomorrow + d * kNanosPerDay); };
   std::vector<std::string> r;
   r.push_back(R"({"cmd":"register_capacity","participant":"OPS1","supplier":"ALICLOUD","region":"GS","class":"H100","from":")" +
@@ -143,7 +143,7 @@ struct Server {
     EXPECT_TRUE(seeded.ok()) << (seeded.ok() ? "" : seeded.error().text);
     auto routed = core->run_admin_requests(route_requests(seeded_at));
     EXPECT_TRUE(routed.ok()) << (routed.ok() ? "" : routed.error().text);
-    route_day_start = next_cst_midnight(seeded_at) + kRouteWsDay * kNanosPerDay;
+    route_day_start = server::demo_first_day(seeded_at) + kRouteWsDay * kNanosPerDay;
     for (const auto& u : server::demo_users()) {
       if (u.participant == "BJAI" || u.participant == "NMDC" || u.participant == "OPS1" || u.participant == "SHRENDER" ||
           u.participant == "SZAUTO") {
@@ -208,6 +208,16 @@ HttpReply admin_request(const std::string& key, const std::string& secret, const
                        {"X-CPX-Timestamp", std::to_string(ts)},
                        {"X-CPX-Nonce", n},
                        {"X-CPX-Signature", auth::sign_request(secret, ts, n, "POST /admin\n" + body)}});
+}
+
+HttpReply signed_get(const std::string& key, const std::string& secret, const std::string& target) {
+  const int64_t ts = now_ns();
+  const std::string n = nonce();
+  return http_request(http::verb::get, target, {},
+                      {{"X-CPX-Key", key},
+                       {"X-CPX-Timestamp", std::to_string(ts)},
+                       {"X-CPX-Nonce", n},
+                       {"X-CPX-Signature", auth::sign_request(secret, ts, n, "GET " + target + "\n")}});
 }
 
 // ---- WebSocket ----
@@ -337,6 +347,18 @@ bool next_of(fixapi::FixClient& c, const std::function<bool(const fixapi::FixMes
   return false;
 }
 
+// An OrderCancelRequest (F) of a buy by its client id.
+fixapi::FixMessage cancel_request(const std::string& orig, const std::string& cl, const std::string& symbol) {
+  fixapi::FixMessage m;
+  m.msg_type = "F";
+  m.set(41, orig);
+  m.set(11, cl);
+  m.set(55, symbol);
+  m.set(54, "1");
+  m.set(60, "20261125-00:00:00.000");
+  return m;
+}
+
 fixapi::FixMessage new_order(const std::string& cl, const std::string& symbol, char side, const std::string& qty,
                              const std::string& price, const std::string& tif = "1") {
   fixapi::FixMessage m;
@@ -358,6 +380,13 @@ TEST(Gateway, HttpReadEndpointsAnswerFromTheEngine) {
   auto health = http_request(http::verb::get, "/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_NE(health.body.find("\"status\":\"ok\""), std::string::npos);
+  const Timestamp asked_at = now_ns();
+  auto time = json::parse(http_request(http::verb::get, "/time").body);
+  EXPECT_EQ(time["ev"], "time");
+  EXPECT_GE(time["server_time_ns"].get<int64_t>(), asked_at);
+  EXPECT_LT(time["server_time_ns"].get<int64_t>(), asked_at + 60 * kNanosPerSecond);
+  EXPECT_GT(time["exchange_time_ns"].get<int64_t>(), 0);
+  EXPECT_EQ(parse_iso_time(time["exchange_time"].get<std::string>()), time["exchange_time_ns"].get<int64_t>());
   auto instruments = json::parse(http_request(http::verb::get, "/instruments").body);
   ASSERT_TRUE(instruments.contains("instruments"));
   EXPECT_GE(instruments["instruments"].size(), 18u);
@@ -645,17 +674,10 @@ TEST(Gateway, FixOrderFillMarketDataAndRejects) {
   ASSERT_TRUE(c.send(new_order("fx-3", "NM.H100.D.2031-01-01", '1', "1", "8.00")));
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "8"; }, m));
   EXPECT_EQ(m.value(20001), "unknown_instrument");
-  fixapi::FixMessage cancel;
-  cancel.msg_type = "F";
-  cancel.set(41, "fx-2");
-  cancel.set(11, "fx-2-c");
-  cancel.set(55, sym);
-  cancel.set(54, "1");
-  cancel.set(60, "20261125-00:00:00.000");
-  ASSERT_TRUE(c.send(cancel));
+  ASSERT_TRUE(c.send(cancel_request("fx-2", "fx-2-c", sym)));
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "4"; }, m));
   EXPECT_EQ(m.value(41), "fx-2");
-  ASSERT_TRUE(c.send(cancel));
+  ASSERT_TRUE(c.send(cancel_request("fx-2", "fx-2-c", sym)));  // again: the order is gone
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "9"; }, m));
   EXPECT_EQ(m.value(20001), "unknown_order");
   EXPECT_EQ(m.value(102), "1");
@@ -719,6 +741,100 @@ TEST(Gateway, FixSeesARefusedWebSocketOrderWithItsSide) {
   EXPECT_EQ(m.value(150), "8");
   EXPECT_EQ(m.value(54), "2");
   EXPECT_EQ(m.value(55), sym);
+  c.stop();
+}
+
+// Issue 13: OrderStatusRequest (H) and OrderMassStatusRequest (AF) answered from the engine's account of
+// each order, whatever gateway placed it (here: WebSocket), with ExecType=I.
+TEST(Gateway, FixOrderStatusAndMassStatusCoverOrdersFromEveryGateway) {
+  const std::string sym = server().symbols[1];
+  std::string why;
+  fixapi::FixClient c(fix_settings("BJAI2", "bjai", "demo-bjai"));
+  ASSERT_EQ(c.start(), "");
+  ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
+  const json book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+  ASSERT_FALSE(book["asks"].empty()) << book.dump();
+  const std::string low = format_fixed(parse_fixed(book["asks"][0]["price"].get<std::string>()).value_or(0) * 8 / 10 / 100 * 100, 4);
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  ws.send(R"({"cmd":"new_order","cl_ord_id":"st-ws-1","symbol":")" + sym + R"(","side":"buy","price":")" + low + R"(","qty":3})");
+  json acc = ws.read_until([](const json& m) { return m.value("cl_ord_id", "") == "st-ws-1"; });
+  ASSERT_TRUE(is_ev(acc, "accepted")) << acc.dump();
+  fixapi::FixMessage m;
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "st-ws-1"; }, m));  // its New
+
+  fixapi::FixMessage h;
+  h.msg_type = "H";
+  h.set(11, "st-ws-1");
+  h.set(55, sym);
+  h.set(54, "1");
+  ASSERT_TRUE(c.send(h));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "I"; }, m));
+  EXPECT_EQ(m.value(11), "st-ws-1");
+  EXPECT_EQ(m.value(37), std::to_string(acc["order_id"].get<uint64_t>()));
+  EXPECT_EQ(m.value(39), "0");
+  EXPECT_EQ(m.value(151), "3");
+  EXPECT_EQ(m.value(14), "0");
+  EXPECT_EQ(m.value(44), low);
+
+  fixapi::FixMessage unknown = h;
+  unknown.set(11, "no-such-order");
+  ASSERT_TRUE(c.send(unknown));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "I"; }, m));
+  EXPECT_EQ(m.value(11), "no-such-order");
+  EXPECT_EQ(m.value(39), "8");
+  EXPECT_EQ(m.value(103), "5");
+
+  // Mass status for the symbol: every open order of BJAI there, the last one marked.
+  const json open = json::parse(signed_get("key-bjai", "secret-bjai", "/orders?symbol=" + sym).body);
+  const size_t n = open["orders"].size();
+  ASSERT_GE(n, 1u) << open.dump();
+  fixapi::FixMessage af;
+  af.msg_type = "AF";
+  af.set(584, "mass-1");
+  af.set(585, "1");
+  af.set(55, sym);
+  ASSERT_TRUE(c.send(af));
+  std::set<std::string> reported;
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(584) == "mass-1"; }, m)) << i;
+    EXPECT_EQ(m.value(150), "I");
+    EXPECT_EQ(m.value(911), std::to_string(n));
+    EXPECT_EQ(m.value(912), i + 1 == n ? "Y" : "N");
+    reported.insert(m.value(11));
+  }
+  EXPECT_TRUE(reported.count("st-ws-1"));
+  af.set(584, "mass-2");
+  af.set(585, "8");  // a FIX value CPX does not serve (for a PartyID)
+  ASSERT_TRUE(c.send(af));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.value(150) == "8" || x.msg_type == "j"; }, m));
+  EXPECT_EQ(m.value(20001), "invalid_value");
+
+  ws.send(R"({"cmd":"cancel","orig_cl_ord_id":"st-ws-1"})");
+  ASSERT_FALSE(ws.read_until([](const json& x) { return is_ev(x, "cancelled"); }).is_null());
+  ASSERT_TRUE(c.send(h));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "I"; }, m));
+  EXPECT_EQ(m.value(39), "4") << "cancelled, still found";
+  EXPECT_EQ(m.value(151), "0");
+
+  // PossResend(97)=Y of an order already received: its status, not a second order (the original was
+  // cancelled: placing it again would make a live order nobody wants).
+  fixapi::FixMessage resent = new_order("st-ws-1", sym, '1', "3", low);
+  resent.set(97, "Y");
+  ASSERT_TRUE(c.send(resent));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "st-ws-1"; }, m));
+  EXPECT_EQ(m.value(150), "I");
+  EXPECT_EQ(m.value(39), "4");
+  const json still = json::parse(signed_get("key-bjai", "secret-bjai", "/orders?symbol=" + sym).body);
+  for (const auto& o : still["orders"]) EXPECT_NE(o["cl_ord_id"], "st-ws-1") << "no second order";
+  // PossResend=Y with a ClOrdID never seen: a new order like any other.
+  fixapi::FixMessage fresh = new_order("st-fix-new", sym, '1', "1", low);
+  fresh.set(97, "Y");
+  ASSERT_TRUE(c.send(fresh));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "st-fix-new"; }, m));
+  EXPECT_EQ(m.value(150), "0");
+  ASSERT_TRUE(c.send(cancel_request("st-fix-new", "st-fix-new-x", sym)));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "4"; }, m));
   c.stop();
 }
 
@@ -870,15 +986,6 @@ TEST(Gateway, RouteQuoteOverHttpAndWebSocket) {
 
 // Issue 13: a participant finds its own orders, fills and money over signed HTTP and WebSocket; an
 // operator may name anyone; another's order is not found, another participant not named.
-HttpReply signed_get(const std::string& key, const std::string& secret, const std::string& target) {
-  const int64_t ts = now_ns();
-  const std::string n = nonce();
-  return http_request(http::verb::get, target, {},
-                      {{"X-CPX-Key", key},
-                       {"X-CPX-Timestamp", std::to_string(ts)},
-                       {"X-CPX-Nonce", n},
-                       {"X-CPX-Signature", auth::sign_request(secret, ts, n, "GET " + target + "\n")}});
-}
 
 TEST(Gateway, AParticipantFindsItsOwnOrdersFillsAndBalances) {
   const std::string sym = server().symbols[2];  // NX.H20 tomorrow: ALICLOUD offers it
@@ -971,6 +1078,78 @@ TEST(Gateway, AParticipantFindsItsOwnOrdersFillsAndBalances) {
   auto cancelled = json::parse(signed_get("key-bjai", "secret-bjai", "/orders/" + std::to_string(rest_id)).body);
   EXPECT_EQ(cancelled["order"]["status"], "cancelled");
   EXPECT_EQ(cancelled["order"]["reason"], "cancelled");
+}
+
+// Issue 13: REST order entry, signed, with the semantics and reason codes of WebSocket.
+HttpReply signed_call(http::verb verb, const std::string& key, const std::string& secret, const std::string& target,
+                      const std::string& body) {
+  const int64_t ts = now_ns();
+  const std::string n = nonce();
+  const std::string method(http::to_string(verb));
+  return http_request(verb, target, body,
+                      {{"X-CPX-Key", key},
+                       {"X-CPX-Timestamp", std::to_string(ts)},
+                       {"X-CPX-Nonce", n},
+                       {"X-CPX-Signature", auth::sign_request(secret, ts, n, method + " " + target + "\n" + body)}});
+}
+
+json events_of(const HttpReply& r) {
+  const json doc = json::parse(r.body, nullptr, false);
+  return doc.is_object() && doc.contains("events") ? doc["events"] : json::array();
+}
+
+bool has_event(const json& events, const char* ev) {
+  for (const auto& e : events)
+    if (e.value("ev", "") == ev) return true;
+  return false;
+}
+
+TEST(Gateway, RestOrderEntryPlacesReplacesAndCancels) {
+  const std::string sym = server().symbols[1];
+  const json book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+  ASSERT_FALSE(book["asks"].empty());
+  const Price ask = parse_fixed(book["asks"][0]["price"].get<std::string>()).value_or(0);
+  const std::string low = format_fixed(ask * 8 / 10 / 100 * 100, 4), lower = format_fixed(ask * 7 / 10 / 100 * 100, 4);
+  auto placed = signed_call(http::verb::post, "key-bjai", "secret-bjai", "/orders",
+                            R"({"cl_ord_id":"rest-1","symbol":")" + sym + R"(","side":"buy","price":")" + low + R"(","qty":2})");
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  json ev = events_of(placed);
+  ASSERT_TRUE(has_event(ev, "accepted")) << placed.body;
+  const uint64_t id = ev[0]["order_id"];
+  auto dup = signed_call(http::verb::post, "key-bjai", "secret-bjai", "/orders",
+                         R"({"cl_ord_id":"rest-1","symbol":")" + sym + R"(","side":"buy","price":")" + low + R"(","qty":1})");
+  EXPECT_EQ(dup.status, 400);
+  EXPECT_EQ(json::parse(dup.body)["reason"], "duplicate_cl_ord_id") << dup.body;
+  auto replaced = signed_call(http::verb::patch, "key-bjai", "secret-bjai", "/orders/" + std::to_string(id),
+                              R"({"price":")" + lower + R"(","qty":3})");
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_TRUE(has_event(events_of(replaced), "replaced")) << replaced.body;
+  auto o = json::parse(signed_get("key-bjai", "secret-bjai", "/orders/" + std::to_string(id)).body)["order"];
+  EXPECT_EQ(o["price"], lower);
+  EXPECT_EQ(o["leaves"], 3);
+  // Another participant cannot cancel it, nor learn that it exists.
+  auto theirs = signed_call(http::verb::delete_, "key-nmdc", "secret-nmdc", "/orders/" + std::to_string(id), "");
+  ASSERT_EQ(events_of(theirs).size(), 1u) << theirs.body;
+  EXPECT_EQ(events_of(theirs)[0]["ev"], "rejected") << "the engine's refusal, as over WebSocket";
+  EXPECT_EQ(events_of(theirs)[0]["reason"], "unknown_order") << theirs.body;
+  auto cancelled = signed_call(http::verb::delete_, "key-bjai", "secret-bjai", "/orders/" + std::to_string(id), "");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_TRUE(has_event(events_of(cancelled), "cancelled")) << cancelled.body;
+  // cancel-all of one symbol.
+  for (const char* cl : {"rest-2", "rest-3"})
+    ASSERT_TRUE(has_event(events_of(signed_call(http::verb::post, "key-bjai", "secret-bjai", "/orders",
+                                                std::string(R"({"cl_ord_id":")") + cl + R"(","symbol":")" + sym +
+                                                    R"(","side":"buy","price":")" + lower + R"(","qty":1})")),
+                          "accepted"));
+  auto all = signed_call(http::verb::post, "key-bjai", "secret-bjai", "/orders/cancel-all", R"({"symbol":")" + sym + R"("})");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_TRUE(has_event(events_of(all), "mass_cancel_done")) << all.body;
+  const json open = json::parse(signed_get("key-bjai", "secret-bjai", "/orders?symbol=" + sym).body);
+  EXPECT_TRUE(open["orders"].empty()) << open.dump();
+  // Refusals: wrong command for the endpoint, unsigned.
+  EXPECT_EQ(signed_call(http::verb::post, "key-bjai", "secret-bjai", "/orders", R"({"cmd":"deposit"})").status, 400);
+  EXPECT_EQ(signed_call(http::verb::post, "key-bjai", "secret-bjai", "/orders", "[1,2]").status, 400);
+  EXPECT_EQ(http_request(http::verb::post, "/orders", R"({"symbol":")" + sym + R"("})").status, 401);
 }
 
 // docs/PRODUCT.md §7 over HTTP: indices and bars from the trades the tests above made (NX.H20 5 @ 4.10 ...).

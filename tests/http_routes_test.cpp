@@ -31,6 +31,7 @@ HttpRefusal refusal_of(std::string_view method, std::string_view target) {
 
 TEST(HttpRoutes, EachEndpointBecomesItsQueryWithDefaults) {
   query_of<query::Instruments>("GET", "/instruments");
+  query_of<query::Time>("GET", "/time");
   query_of<query::Network>("GET", "/network");
   query_of<query::Auctions>("GET", "/auctions");
   EXPECT_EQ(query_of<query::Indices>("GET", "/indices").window_hours, 24);

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""cpxd end to end as a process: start it with the demo market, read a book over HTTP,
-stop with SIGTERM (exit 0, "stopped cleanly"), start again on the same data directory and check that the
-journal was recovered: the same durable sequence (or later: the clock ticks) and the same book."""
-import argparse, json, re, os, shutil, sys, urllib.request
+"""cpxd end to end as a process: start it with the demo market, read a book over HTTP, trade, stop with
+SIGTERM (exit 0, "stopped cleanly"), start again on the same data directory and check that the journal
+was recovered: the same durable sequence (or later: the clock ticks), the same book, and the same orders,
+fills and balances for the participant who traded (docs/API.md §6.13: signed GETs)."""
+from decimal import Decimal
+import argparse, hashlib, hmac, json, re, os, secrets, shutil, sys, time, urllib.error, urllib.request
 
 from cpxd_process import free_port, start, stop, tomorrow_symbols, write_config
 
@@ -10,6 +12,28 @@ from cpxd_process import free_port, start, stop, tomorrow_symbols, write_config
 def get(port, path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
         return json.loads(r.read())
+
+
+def signed(port, method, path, key, secret, body=""):
+    """A request signed as docs/API.md §6.2 says: HMAC-SHA256 over "<ts>\\n<nonce>\\n<METHOD> <path>\\n<body>"."""
+    ts, nonce = str(time.time_ns()), secrets.token_hex(8)
+    payload = f"{method} {path}\n{body}"
+    sig = hmac.new(secret.encode(), f"{ts}\n{nonce}\n{payload}".encode(), hashlib.sha256).hexdigest()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body.encode() if body else None, method=method,
+                                 headers={"X-CPX-Key": key, "X-CPX-Timestamp": ts, "X-CPX-Nonce": nonce,
+                                          "X-CPX-Signature": sig})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read().decode().splitlines()[0])
+    except urllib.error.HTTPError as e:
+        sys.exit(f"{method} {path} {body}: HTTP {e.code}: {e.read().decode()}")
+
+
+def own_state(port):
+    """What BJAI can find out about itself."""
+    ask = lambda path: signed(port, "GET", path, "key-bjai", "secret-bjai")
+    return {"orders": ask("/orders?status=all&limit=20")["orders"], "open": ask("/orders")["orders"],
+            "fills": ask("/fills?limit=1000")["fills"], "balances": ask("/balances")}
 
 
 def main():
@@ -25,6 +49,18 @@ def main():
     data = os.path.join(a.dir, "data")
     p, lines = start(a.cpxd, config, data)
     symbol = tomorrow_symbols(lines)[0]
+    # BJAI trades over REST (docs/API.md §6.14): one buy rests, one takes the best offer.
+    book0 = get(http, f"/book/{symbol}?depth=10")
+    ask = book0["asks"][0]["price"]
+    low = str((Decimal(ask) * Decimal("0.9")).quantize(Decimal("0.01")))  # within the price band, below every ask
+    for cl, price, tif in (("rs-rest", low, "gtc"), ("rs-ioc", ask, "ioc")):
+        order = json.dumps({"cl_ord_id": cl, "symbol": symbol, "side": "buy", "price": price, "qty": 1, "tif": tif})
+        answer = signed(http, "POST", "/orders", "key-bjai", "secret-bjai", order)
+        if not any(e.get("ev") == "accepted" for e in answer.get("events", [])):
+            sys.exit(f"order {cl} refused: {answer}")
+    before = own_state(http)
+    if len(before["fills"]) < 1 or not any(o["cl_ord_id"] == "rs-rest" for o in before["open"]):
+        sys.exit(f"BJAI's trade is not in its own state: {before}")
     seq1 = get(http, "/health")["durable_seq"]
     book1 = get(http, f"/book/{symbol}?depth=10")
     stop(p, require_clean=True)
@@ -38,12 +74,16 @@ def main():
         sys.exit("the restart did not start from a snapshot: " + recovered[0])
     seq2 = get(http, "/health")["durable_seq"]
     book2 = get(http, f"/book/{symbol}?depth=10")
+    after = own_state(http)
     stop(p, require_clean=True)
+    if after != before:
+        sys.exit(f"BJAI's orders, fills or balances differ after restart:\n{before}\n{after}")
     if seq2 < seq1:
         sys.exit(f"durable sequence went back: {seq1} -> {seq2}")
     if book1["bids"] != book2["bids"] or book1["asks"] != book2["asks"]:
         sys.exit(f"book differs after restart:\n{book1}\n{book2}")
-    print(f"ok: {symbol} book identical after SIGTERM + restart; durable seq {seq1} -> {seq2}")
+    print(f"ok: {symbol} book, and BJAI's {len(after['orders'])} orders, {len(after['fills'])} fills and balances "
+          f"identical after SIGTERM + restart; durable seq {seq1} -> {seq2}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ class NullLogFactory : public FIX::LogFactory {
 
 const int kUsername = 553;
 const int kPassword = 554;
+const int kPossResend = 97;
 
 FixMessage from_quickfix(const FIX::Message& m) {
   FixMessage out;
@@ -45,6 +46,9 @@ FixMessage from_quickfix(const FIX::Message& m) {
   for (FIX::FieldMap::const_iterator it = m.begin(); it != m.end(); ++it) {
     out.fields.push_back(FixField{it->getTag(), it->getString()});
   }
+  // The one header field the application reads: PossResend(97), "this may be a message sent before"
+  // (docs/FIX.md §2).
+  if (m.getHeader().isSetField(kPossResend)) out.fields.push_back(FixField{kPossResend, m.getHeader().getField(kPossResend)});
   for (FIX::FieldMap::g_const_iterator g = m.g_begin(); g != m.g_end(); ++g) {
     FixGroup group{g->first, 0, {}};
     for (const FIX::FieldMap* entry : g->second) {
@@ -62,7 +66,13 @@ FixMessage from_quickfix(const FIX::Message& m) {
 
 void to_quickfix(const FixMessage& in, FIX::Message& m) {
   m.getHeader().setField(FIX::MsgType(in.msg_type));
-  for (const FixField& f : in.fields) m.setField(f.tag, f.value);
+  for (const FixField& f : in.fields) {
+    if (f.tag == kPossResend) {
+      m.getHeader().setField(f.tag, f.value);
+    } else {
+      m.setField(f.tag, f.value);
+    }
+  }
   for (const FixGroup& g : in.groups) {
     if (g.entries.empty()) {
       m.setField(g.count_tag, "0");

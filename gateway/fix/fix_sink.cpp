@@ -38,19 +38,6 @@ bool parse_utc_timestamp(const std::string& s, Timestamp& out) {
   return true;
 }
 
-std::string utc_timestamp(Timestamp t) {
-  const int64_t days = t >= 0 ? t / kNanosPerDay : (t - kNanosPerDay + 1) / kNanosPerDay;
-  const int64_t rest = t - days * kNanosPerDay;
-  const CivilDate d = civil_from_days(days);
-  const int64_t secs = rest / kNanosPerSecond;
-  char b[40];
-  std::snprintf(b, sizeof b, "%04d%02d%02d-%02lld:%02lld:%02lld.%03lld", d.year, d.month, d.day,
-                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60), static_cast<long long>(rest % kNanosPerSecond / 1'000'000));
-  return b;
-}
-
-char side_char(Side s) { return s == Side::Buy ? '1' : '2'; }
 
 // OrdRejReason(103) / CxlRejReason(102) for a CPX reason; the CPX code itself travels in tag 20001.
 const char* ord_rej_reason(RejectReason r) {
@@ -88,6 +75,20 @@ std::vector<std::string> words(const std::string& s) {
 int64_t div_half_up(__int128 a, __int128 b) { return static_cast<int64_t>((2 * a + b) / (2 * b)); }
 
 }  // namespace
+
+std::string utc_timestamp(Timestamp t) {
+  const int64_t days = t >= 0 ? t / kNanosPerDay : (t - kNanosPerDay + 1) / kNanosPerDay;
+  const int64_t rest = t - days * kNanosPerDay;
+  const CivilDate d = civil_from_days(days);
+  const int64_t secs = rest / kNanosPerSecond;
+  char b[40];
+  std::snprintf(b, sizeof b, "%04d%02d%02d-%02lld:%02lld:%02lld.%03lld", d.year, d.month, d.day,
+                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                static_cast<long long>(secs % 60), static_cast<long long>(rest % kNanosPerSecond / 1'000'000));
+  return b;
+}
+
+char side_char(Side s) { return s == Side::Buy ? '1' : '2'; }
 
 FixSink::FixSink(server::ServerCore& core, Release release)
     : core_(core), engine_(core.exchange().engine()), release_(std::move(release)) {
@@ -156,6 +157,8 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
                      msg.value(tag::MassCancelRequestType), msg.get(tag::Side) ? msg.value(tag::Side)[0] : '1'};
   if (msg.msg_type == "V") return market_data_request(session, msg);
   if (msg.msg_type == "x") return security_list(session, msg);
+  if (msg.msg_type == "H") return order_status(session, p, msg);
+  if (msg.msg_type == "AF") return mass_status(session, p, msg);
 
   auto instrument = [&](InstrumentId& id) -> bool {
     const std::string symbol = msg.value(tag::Symbol);
@@ -210,6 +213,9 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
     return false;
   };
 
+  // A possible resend of an order already received is answered with that order's status, never placed
+  // again (its original may have been cancelled since: a second live order would be a mistake).
+  if (msg.msg_type == "D" && answered_as_resent(session, p, msg)) return;
   if (msg.msg_type == "D" && msg.value(tag::Symbol) == kRouteSymbol) return routed_request(session, p, msg, now, out);
   if (msg.msg_type == "D") {
     NewOrder o;

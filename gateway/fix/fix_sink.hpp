@@ -29,7 +29,8 @@ enum : int {
   MDEntryPositionNo = 290, SecurityReqID = 320, SecurityResponseID = 322, RefMsgType = 372,
   BusinessRejectRefID = 379, BusinessRejectReason = 380, TotNoRelatedSym = 393, CxlRejResponseTo = 434,
   MassCancelRequestType = 530, MassCancelResponse = 531, MassCancelRejectReason = 532, TotalAffectedOrders = 533,
-  SecurityListRequestType = 559, SecurityRequestResult = 560, RoundLot = 561, MinPriceIncrement = 969,
+  PossResend = 97, SecurityListRequestType = 559, SecurityRequestResult = 560, RoundLot = 561, MassStatusReqID = 584,
+  MassStatusReqType = 585, TotNumReports = 911, LastRptRequested = 912, MinPriceIncrement = 969,
   TradeID = 1003, SecondaryOrderID = 198,
   CpxReasonCode = 20001, CpxStpMode = 20002, CpxTradeNotional = 20010, CpxTradeFee = 20011,
   CpxPricePerScuHour = 20012, CpxRegion = 20020, CpxChipClass = 20021, CpxWindowStart = 20022,
@@ -42,6 +43,10 @@ enum : int {
   CpxRouteFees = 20044, CpxTransportCost = 20045,
 };
 }  // namespace tag
+
+// FIX UTCTimestamp with milliseconds; Side(54) of a side.
+std::string utc_timestamp(Timestamp t);
+char side_char(Side s);
 
 // Symbol(55) of a NewOrderSingle that is a routed order; no listed symbol can be this (symbols are
 // REGION.CLASS.TENOR.START).
@@ -139,6 +144,13 @@ class FixSink final : public EventListener, public server::BatchSink {
   std::shared_ptr<fixapi::FixMessage> route_report(OrderId route_id, const RouteState& r, char exec_type,
                                                    char ord_status, Timestamp ts);
   void market_data_request(uint64_t session, const fixapi::FixMessage& msg);
+  // OrderStatusRequest (H) and OrderMassStatusRequest (AF), answered from the exchange's order history:
+  // fix_status.cpp.
+  void order_status(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);
+  void mass_status(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);
+  // A NewOrderSingle with PossResend(97)=Y whose ClOrdID the participant has used: its status, true
+  // (never a second order); false when the order is new.
+  bool answered_as_resent(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);
   void security_list(uint64_t session, const fixapi::FixMessage& msg);
   std::string next_exec_id();
 

@@ -16,6 +16,8 @@
 namespace cpx::query {
 
 struct Instruments {};
+// The exchange's clock (the time inside its commands) beside the server's wall clock.
+struct Time {};
 struct Network {};
 // CPX indices over the last `window_hours` of exchange time.
 struct Indices {
@@ -86,7 +88,7 @@ struct OwnBalances {
   Asker who;
 };
 
-using Query = std::variant<Instruments, Network, Indices, Bars, Book, Trades, Auctions, Auction, Monitor, RouteQuote,
+using Query = std::variant<Instruments, Time, Network, Indices, Bars, Book, Trades, Auctions, Auction, Monitor, RouteQuote,
                            OwnOrders, OwnOrder, OwnFills, OwnBalances>;
 
 // A query's answer: one JSON object and the HTTP status it would carry (a WebSocket sends the body).

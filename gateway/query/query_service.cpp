@@ -19,6 +19,13 @@ Answer QueryService::answer(const Query& q) const {
 
 Answer QueryService::one(const Instruments&) const { return {200, market_.instruments_json()}; }
 
+Answer QueryService::one(const Time&) const {
+  const Timestamp exchange = core_.exchange().engine().now(), wall = server::wall_clock();
+  return {200, "{\"ev\":\"time\",\"exchange_time\":\"" + format_iso_time(exchange) + "\",\"exchange_time_ns\":" +
+                   std::to_string(exchange) + ",\"server_time\":\"" + format_iso_time(wall) + "\",\"server_time_ns\":" +
+                   std::to_string(wall) + "}"};
+}
+
 Answer QueryService::one(const Network&) const { return {200, market_.network_json()}; }
 
 Answer QueryService::one(const Indices& q) const {

@@ -21,6 +21,7 @@ class QueryService {
 
  private:
   Answer one(const Instruments&) const;
+  Answer one(const Time&) const;
   Answer one(const Network&) const;
   Answer one(const Indices&) const;
   Answer one(const Bars&) const;

@@ -1,10 +1,13 @@
 // cpxd: the CPX server. One process: the engine thread (sequencer: apply, journal, acknowledge), the
 // WebSocket/HTTP gateway and the FIX gateway, the journal and ledger in RocksDB under the data directory.
 // SIGTERM or SIGINT stop it cleanly; a restart recovers from the journal.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -172,8 +175,21 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cpxd: %s\n", put.error().text.c_str());
         return 1;
       }
-      std::printf("created operator user 'admin' (participant EXCH): password %s, API key %s, secret %s\n",
-                  password.c_str(), key.c_str(), secret.c_str());
+      // Written to a file only its owner reads, never to the console: service logs are read by more
+      // people than the operator (docs/OPERATIONS.md).
+      const std::string path = config.data_dir + "/admin-credentials.txt";
+      const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      const std::string text = "user admin\nparticipant EXCH\npassword " + password + "\napi_key " + key + "\napi_secret " +
+                               secret + "\n";
+      if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fsync(fd) != 0) {
+        std::fprintf(stderr, "cpxd: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+        if (fd >= 0) ::close(fd);
+        return 1;
+      }
+      ::close(fd);
+      std::printf("created operator user 'admin' (participant EXCH): its password, API key and secret are in %s "
+                  "(readable by this user only; move them somewhere safe and delete the file)\n",
+                  path.c_str());
     }
   }
 

@@ -41,6 +41,24 @@ std::optional<uint64_t> whole_param(std::string_view query, std::string_view key
 // The participant endpoints' common parameter: an operator may name any participant.
 query::Asker asker(std::string_view q) { return {kNoParticipant, query_param(q, "participant")}; }
 
+// The request of a REST order entry: the body (a JSON object; may be empty for DELETE and cancel-all)
+// with its command, `cmd` defaulting to `fallback` and limited to `allowed`, and the order id of the path.
+HttpRoute order_entry(const std::string& body, const char* fallback, std::initializer_list<const char*> allowed,
+                      uint64_t order_id) {
+  json req = body.empty() ? json::object() : json::parse(body, nullptr, false);
+  if (!req.is_object()) return bad_request("the body is a JSON object (docs/API.md §6.14)");
+  if (!req.contains("cmd")) req["cmd"] = fallback;
+  const json& cmd = req["cmd"];
+  bool ok = false;
+  for (const char* a : allowed) ok = ok || (cmd.is_string() && cmd.get<std::string>() == a);
+  if (!ok) return bad_request(std::string("this endpoint takes \"cmd\": \"") + fallback + "\"");
+  if (order_id != 0) {
+    if (req.contains("order_id") || req.contains("orig_cl_ord_id")) return bad_request("the order is the one the path names");
+    req["order_id"] = order_id;
+  }
+  return HttpOrderEntry{std::move(req)};
+}
+
 // One entry of the table: `rest` is what follows the path prefix, `query` the text after '?'.
 struct Route {
   std::string_view method;  // empty: any (the endpoint answers a wrong method itself)
@@ -53,6 +71,7 @@ const std::array kRoutes{
     Route{"GET", "/health", false, [](auto, auto, auto&) -> HttpRoute { return HttpLocal::Health; }},
     Route{"GET", "/metrics", false, [](auto, auto, auto&) -> HttpRoute { return HttpLocal::Metrics; }},
     Route{"GET", "/instruments", false, [](auto, auto, auto&) -> HttpRoute { return query::Instruments{}; }},
+    Route{"GET", "/time", false, [](auto, auto, auto&) -> HttpRoute { return query::Time{}; }},
     Route{"POST", "/route/quote", false,
           [](auto, auto, const std::string& body) -> HttpRoute {
             return query::RouteQuote{json::parse(body, nullptr, false), {}};
@@ -133,6 +152,25 @@ const std::array kRoutes{
             }
             if (f.to <= f.from) return bad_request("to must be after from");
             return f;
+          }},
+    // REST order entry: the JSON a WebSocket session sends, the command named by the method and path.
+    Route{"POST", "/orders/cancel-all", false,
+          [](auto, auto, const std::string& body) -> HttpRoute { return order_entry(body, "mass_cancel", {"mass_cancel"}, 0); }},
+    Route{"POST", "/orders", false,
+          [](auto, auto, const std::string& body) -> HttpRoute {
+            return order_entry(body, "new_order", {"new_order", "route_order"}, 0);
+          }},
+    Route{"DELETE", "/orders/", true,
+          [](std::string_view id, auto, const std::string& body) -> HttpRoute {
+            const auto n = whole_param("id=" + std::string(id), "id", 0, 1, INT64_MAX);
+            if (!n || id.empty()) return bad_request("DELETE /orders/{order_id}: a positive whole number");
+            return order_entry(body, "cancel", {"cancel"}, *n);
+          }},
+    Route{"PATCH", "/orders/", true,
+          [](std::string_view id, auto, const std::string& body) -> HttpRoute {
+            const auto n = whole_param("id=" + std::string(id), "id", 0, 1, INT64_MAX);
+            if (!n || id.empty()) return bad_request("PATCH /orders/{order_id}: a positive whole number");
+            return order_entry(body, "replace", {"replace"}, *n);
           }},
     Route{"GET", "/balances", false, [](auto, std::string_view q, auto&) -> HttpRoute { return query::OwnBalances{asker(q)}; }},
     Route{"", "/admin", false,

@@ -19,7 +19,13 @@ struct HttpRefusal {
   std::string body;  // error_json
 };
 
-using HttpRoute = std::variant<query::Query, HttpLocal, HttpRefusal>;
+// REST order entry (docs/API.md §6.14): the request as a WebSocket session would send it, signed by the
+// user whose participant it acts for, answered with the events it caused.
+struct HttpOrderEntry {
+  nlohmann::json request;
+};
+
+using HttpRoute = std::variant<query::Query, HttpLocal, HttpRefusal, HttpOrderEntry>;
 
 HttpRoute route_http(std::string_view method, std::string_view target, const std::string& body);
 

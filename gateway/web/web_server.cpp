@@ -155,6 +155,7 @@ class HttpConn final : public Peer {
       respond(static_cast<http::status>(refusal->status), std::move(refusal->body));
       return;
     }
+    if (HttpOrderEntry* entry = std::get_if<HttpOrderEntry>(&route)) return order_entry(std::move(entry->request));
     if (std::holds_alternative<HttpLocal>(route)) {  // /admin
       if (req_.method() != http::verb::post) {
         respond(http::status::method_not_allowed, error_json("malformed_request", "POST a JSON request to /admin"));
@@ -216,6 +217,35 @@ class HttpConn final : public Peer {
       asker_of(q)->participant = gw.core.names().participant(code);
       query::Answer a = gw.queries->answer(q);
       gw.sink->reply(session, std::move(a.body), a.status == 200 ? 0 : a.status);
+    });
+  }
+
+  // POST/DELETE/PATCH /orders...: an order request of the signing user's participant, as over WebSocket
+  // (decoded on the engine thread, journaled before it is answered); the answer lists the events it caused.
+  void order_entry(json request) {
+    const std::string payload = std::string(req_.method_string()) + " " + std::string(req_.target()) + "\n" + req_.body();
+    auto user = signed_user(payload);
+    if (!user) return;
+    waiting_ = true;
+    admin_ = true;  // answered with the events (request_done)
+    status_ = 0;
+    lines_.clear();
+    user_op_.reset();
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, code = user->participant, request = std::move(request)](
+                                        Timestamp now, std::vector<Command>& out) {
+      const ParticipantId p = gw.core.names().participant(code);
+      if (p == kNoParticipant) {
+        gw.sink->reply(session, error_json("unknown_participant", "the user's participant '" + code + "' is not known"), 403);
+        return;
+      }
+      gw.sink->logged_in(session, p, {});
+      auto c = gw.core.decode_parsed_request(request, now, p);
+      if (!c) {
+        gw.core.metrics().reject(c.error().reason);
+        gw.sink->reply(session, error_json(c.error()), 400);
+        return;
+      }
+      out.push_back(std::move(*c));
     });
   }
 
@@ -284,6 +314,10 @@ class HttpConn final : public Peer {
     auto res = std::make_shared<http::response<http::string_body>>(status, req_.version() ? req_.version() : 11);
     res->set(http::field::server, "cpxd");
     res->set(http::field::content_type, type);
+    // When to try again: a rate limit's bucket refills within a second; a login throttle's address
+    // budget gets one more attempt every 3 s (docs/OPERATIONS.md, "Logins").
+    if (status == http::status::too_many_requests)
+      res->set(http::field::retry_after, body.find("too_many_failures") != std::string::npos ? "3" : "1");
     res->keep_alive(keep_alive_);
     res->body() = std::move(body);
     res->prepare_payload();

@@ -58,6 +58,7 @@ Result<HttpReply> http_call(const Endpoint& at, const std::string& method, const
   if (header_end == std::string::npos || in.compare(0, 5, "HTTP/") != 0) return Error{"bad_answer", "not an HTTP answer"};
   HttpReply r;
   r.status = std::atoi(in.c_str() + in.find(' ') + 1);
+  r.head = in.substr(0, header_end);
   r.body = in.substr(header_end + 4, content_length >= 0 ? static_cast<size_t>(content_length) : std::string::npos);
   return r;
 }

@@ -11,6 +11,7 @@ namespace cpx::client {
 struct HttpReply {
   int status = 0;
   std::string body;
+  std::string head;  // the status line and headers, as received
 };
 
 Result<HttpReply> http_call(const Endpoint& at, const std::string& method, const std::string& target,
