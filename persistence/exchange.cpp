@@ -8,8 +8,10 @@ namespace cpx::persistence {
 
 namespace {
 constexpr uint32_t kMagic = 0x58585043;  // "CPXX"
-// 2: contracts carry traded_at and scu; 3: region, class, route, transport legs; 4: the order history
-constexpr uint8_t kVersion = 4;
+// 2: contracts carry traded_at and scu; 3: region, class, route, transport legs; 4: the order history;
+// 5: its per-participant limits and client id index, revenue. An older snapshot is refused: recovery
+// then replays the journal from an older snapshot or from its start, which rebuilds all of it.
+constexpr uint8_t kVersion = 5;
 }  // namespace
 
 std::string_view to_string(ContractState s) {
@@ -36,7 +38,7 @@ std::string_view transfer_code_name(uint16_t code) {
 }
 
 Exchange::Exchange(EventListener& out, ExchangeConfig config)
-    : out_(out), config_(config), engine_(*this, config.engine), history_(config.history_retention_ns) {
+    : out_(out), config_(config), engine_(*this, config.engine), history_(config.history) {
   ledger_.create_account({kBankAccountId, 1, kBankAccount, 0});
   ledger_.create_account({kExchangeFeesAccount, 1, kFeeAccount, kDebitsMustNotExceedCredits});
   ensure_cash_account(kExchangeParticipant);
@@ -346,6 +348,7 @@ void Exchange::settle(Contract& k, int64_t delivered) {
   for (size_t i = 0; i < parties.size(); ++i) {
     ensure_cash_account(parties[i].first);
     move(escrow, cash_account(parties[i].first), amounts[i], kPayoutTransfer);
+    if (amounts[i] != 0) revenue_[parties[i].first] += amounts[i];
     engine_.adjust_credit(parties[i].first, amounts[i], 0);
     pieces.emplace_back(parties[i].first, amounts[i]);
   }
@@ -353,6 +356,7 @@ void Exchange::settle(Contract& k, int64_t delivered) {
   for (const TransportLeg& leg : k.transport) {
     ensure_cash_account(leg.carrier);
     move(escrow, cash_account(leg.carrier), leg.amount, kTransportTransfer);
+    if (leg.amount != 0) revenue_[leg.carrier] += leg.amount;
     engine_.adjust_credit(leg.carrier, leg.amount, 0);
     carrier_pieces.emplace_back(leg.carrier, leg.amount);
   }
@@ -474,6 +478,11 @@ std::string Exchange::snapshot() const {
   }
   ledger_.save(w);
   history_.save(w);
+  w.u64(revenue_.size());
+  for (const auto& [p, amount] : revenue_) {
+    w.u32(p);
+    w.i64(amount);
+  }
   return out;
 }
 
@@ -484,9 +493,7 @@ Result<bool> Exchange::restore(std::string_view bytes) {
   }
   ByteReader r(bytes);
   if (r.u32() != kMagic) return bad("does not start with the CPX exchange marker");
-  const uint8_t version = r.u8();
-  // Version 3 had no order history: it starts empty (orders still open then are not in it).
-  if (version != kVersion && version != 3) return bad("has version " + std::to_string(version));
+  if (const uint8_t v = r.u8(); v != kVersion) return bad("has version " + std::to_string(v));
   auto engine_ok = engine_.restore(r.str());
   if (!engine_ok) return engine_ok.error();
   next_transfer_id_ = r.u64();
@@ -543,9 +550,11 @@ Result<bool> Exchange::restore(std::string_view bytes) {
   auto ledger_ok = fresh.load(r);
   if (!ledger_ok) return ledger_ok.error();
   ledger_ = std::move(fresh);
-  if (version >= 4) {
-    auto history_ok = history_.load(r);
-    if (!history_ok) return history_ok.error();
+  auto history_ok = history_.load(r);
+  if (!history_ok) return history_ok.error();
+  for (uint64_t n = r.count(12), i = 0; i < n && r.ok(); ++i) {
+    const ParticipantId p = r.u32();
+    revenue_[p] = r.i64();
   }
   if (!r.ok()) return bad("is truncated or has a value out of range");
   if (!r.done()) return bad("has trailing bytes");

@@ -24,7 +24,7 @@ namespace cpx::persistence {
 struct ExchangeConfig {
   EngineConfig engine;
   int64_t dispute_window_ns = 24 * kNanosPerHour;  // buyers may dispute a delivery report this long
-  int64_t history_retention_ns = 31 * kNanosPerDay;  // closed orders and fills are kept this long
+  HistoryLimits history;  // how long and how many closed orders and fills are kept
 };
 
 enum class ContractState : uint8_t { Escrowed, Reported, Disputed, Settled };
@@ -97,6 +97,11 @@ class Exchange final : private EventListener {
   const std::map<TradeId, Contract>& contracts() const { return contracts_; }
   // Every participant's orders and fills (participant queries).
   const OrderHistory& history() const { return history_; }
+  // What settled contracts paid a participant: supplier payouts and carriers' transport fees.
+  Money revenue(ParticipantId p) const {
+    auto it = revenue_.find(p);
+    return it == revenue_.end() ? 0 : it->second;
+  }
   // Ledger postings the exchange expected to succeed but the ledger refused: always 0 unless a bug.
   uint64_t ledger_failures() const { return ledger_failures_; }
 
@@ -170,6 +175,7 @@ class Exchange final : private EventListener {
   Ledger ledger_;
   std::map<TradeId, Contract> contracts_;
   OrderHistory history_;
+  std::map<ParticipantId, Money> revenue_;
   std::map<ParticipantId, std::vector<std::pair<ParticipantId, int64_t>>> shares_;
   std::set<std::pair<Timestamp, TradeId>> due_;
   TransferId next_transfer_id_ = 1;

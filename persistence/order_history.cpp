@@ -48,12 +48,31 @@ void OrderHistory::accepted(const OrderAccepted& e) {
   r.leaves = e.qty;
   r.created_at = r.updated_at = e.ts;
   r.expire_at = e.expire_at;
-  records_.insert_or_assign(e.order_id, std::move(r));
+  auto [it, fresh] = records_.insert_or_assign(e.order_id, std::move(r));
+  (void)fresh;
   Own& own = own_[e.participant];
   own.orders.insert(e.order_id);
   own.open.insert(e.order_id);
+  index_cl_ord_id(it->second);
   if (e.route_id != 0)
     if (OrderRecord* parent = find(e.route_id)) ++parent->children;
+}
+
+void OrderHistory::index_cl_ord_id(const OrderRecord& r) {
+  // A routed order's children carry its client id: the id names the routed order.
+  if (r.route_id != 0 || r.cl_ord_id.empty()) return;
+  by_cl_ord_id_[ClKey{r.participant, r.cl_ord_id}] = r.order_id;
+}
+
+void OrderHistory::forget_oldest_closed(Own& own) {
+  const OrderId id = own.closed.front().second;
+  own.closed.pop_front();
+  own.orders.erase(id);
+  auto it = records_.find(id);
+  if (it == records_.end()) return;
+  auto key = by_cl_ord_id_.find(ClKey{it->second.participant, it->second.cl_ord_id});
+  if (key != by_cl_ord_id_.end() && key->second == id) by_cl_ord_id_.erase(key);
+  records_.erase(it);
 }
 
 void OrderHistory::fill(OrderId order, const Trade& e, bool buy) {
@@ -72,7 +91,9 @@ void OrderHistory::fill(OrderId order, const Trade& e, bool buy) {
   f.notional = e.notional;
   f.fee = buy ? e.buyer_fee : e.seller_fee;
   f.transport_fee = buy ? e.transport_fee : 0;
-  own_[p].fills.push_back(f);
+  auto& fills = own_[p].fills;
+  fills.push_back(f);
+  if (fills.size() > limits_.max_fills) fills.pop_front();
   if (!r) return;  // an order from before the history began (a snapshot of an older version)
   r->filled += e.qty;
   r->leaves = buy ? e.buy_remaining : e.sell_remaining;
@@ -109,8 +130,11 @@ void OrderHistory::close(OrderRecord& r, OrderStatus status, DoneReason reason, 
   r.reason = reason;
   r.leaves = 0;
   r.updated_at = ts;
-  own_[r.participant].open.erase(r.order_id);
-  closed_.emplace_back(ts, r.order_id);
+  Own& own = own_[r.participant];
+  own.open.erase(r.order_id);
+  own.closed.emplace_back(ts, r.order_id);
+  // Past the cap the oldest closed order goes (never this one: max_closed is at least 1).
+  if (own.closed.size() > std::max<size_t>(limits_.max_closed, 1)) forget_oldest_closed(own);
 }
 
 void OrderHistory::done(const OrderDone& e) {
@@ -126,7 +150,13 @@ void OrderHistory::replaced(const OrderReplaced& e) {
   r->qty = e.qty;
   r->leaves = e.remaining;
   r->updated_at = e.ts;
-  if (!e.cl_ord_id.empty()) r->cl_ord_id.assign(e.cl_ord_id);
+  if (!e.cl_ord_id.empty() && e.cl_ord_id != r->cl_ord_id.view()) {
+    // Renamed: its old client id no longer names it.
+    auto old_key = by_cl_ord_id_.find(ClKey{r->participant, r->cl_ord_id});
+    if (old_key != by_cl_ord_id_.end() && old_key->second == r->order_id) by_cl_ord_id_.erase(old_key);
+    r->cl_ord_id.assign(e.cl_ord_id);
+    index_cl_ord_id(*r);
+  }
 }
 
 void OrderHistory::restated(const OrderRestated& e) {
@@ -147,10 +177,12 @@ void OrderHistory::route_accepted(const RouteAccepted& e) {
   r.scu = e.scu;
   r.limit_per_scu_hour = e.limit_per_scu_hour;
   r.created_at = r.updated_at = e.ts;
-  records_.insert_or_assign(e.route_id, std::move(r));
+  auto [it, fresh] = records_.insert_or_assign(e.route_id, std::move(r));
+  (void)fresh;
   Own& own = own_[e.participant];
   own.orders.insert(e.route_id);
   own.open.insert(e.route_id);
+  index_cl_ord_id(it->second);
 }
 
 void OrderHistory::route_done(const RouteDone& e) {
@@ -166,36 +198,25 @@ void OrderHistory::expire(Timestamp now) {
   // exchange restored from a snapshot keeps exactly what the original keeps, command for command (their
   // state hashes agree). The cutoff moves once a minute, so the scan below runs once a minute.
   const Timestamp minute = 60 * kNanosPerSecond;
-  if (now < INT64_MIN + retention_ns_ + minute) return;
-  const Timestamp cutoff = now - (now % minute + minute) % minute - retention_ns_;
+  if (now < INT64_MIN + limits_.retention_ns + minute) return;
+  const Timestamp cutoff = now - (now % minute + minute) % minute - limits_.retention_ns;
   if (cutoff <= last_cutoff_) return;
   last_cutoff_ = cutoff;
   // Closed orders: in the order they closed. An id may be there from an earlier life only if records
   // were replaced, which ids (never reused) rule out; the check keeps a record that is open again safe.
-  while (!closed_.empty() && closed_.front().first < cutoff) {
-    const OrderId id = closed_.front().second;
-    closed_.pop_front();
-    auto it = records_.find(id);
-    if (it == records_.end() || it->second.open()) continue;
-    auto own = own_.find(it->second.participant);
-    if (own != own_.end()) own->second.orders.erase(id);
-    records_.erase(it);
-  }
   for (auto it = own_.begin(); it != own_.end();) {
-    auto& fills = it->second.fills;
-    while (!fills.empty() && fills.front().ts < cutoff) fills.pop_front();
-    it = (fills.empty() && it->second.orders.empty()) ? own_.erase(it) : std::next(it);
+    Own& own = it->second;
+    while (!own.closed.empty() && own.closed.front().first < cutoff) forget_oldest_closed(own);
+    while (!own.fills.empty() && own.fills.front().ts < cutoff) own.fills.pop_front();
+    it = (own.fills.empty() && own.orders.empty()) ? own_.erase(it) : std::next(it);
   }
 }
 
 const OrderRecord* OrderHistory::order_by_cl_ord_id(ParticipantId p, std::string_view cl_ord_id) const {
-  auto own = own_.find(p);
-  if (own == own_.end() || cl_ord_id.empty()) return nullptr;
-  for (auto it = own->second.orders.rbegin(); it != own->second.orders.rend(); ++it) {
-    const OrderRecord* r = order(*it);
-    if (r && r->cl_ord_id.view() == cl_ord_id) return r;
-  }
-  return nullptr;
+  ClKey key{p, {}};
+  if (cl_ord_id.empty() || !key.cl_ord_id.assign(cl_ord_id)) return nullptr;
+  auto it = by_cl_ord_id_.find(key);
+  return it == by_cl_ord_id_.end() ? nullptr : order(it->second);
 }
 
 std::vector<const OrderRecord*> OrderHistory::open_orders(ParticipantId p, InstrumentId instrument) const {
@@ -228,9 +249,11 @@ std::vector<const OrderRecord*> OrderHistory::children(const OrderRecord& route)
   std::vector<const OrderRecord*> out;
   auto own = own_.find(route.participant);
   if (own == own_.end() || !route.routed) return out;
+  // Its children were placed within the command that placed it, so their ids follow its own.
   for (auto it = own->second.orders.upper_bound(route.order_id); it != own->second.orders.end(); ++it) {
     const OrderRecord* r = order(*it);
-    if (r && r->route_id == route.order_id) out.push_back(r);
+    if (!r || r->route_id != route.order_id) break;
+    out.push_back(r);
   }
   return out;
 }
@@ -241,11 +264,10 @@ std::vector<const Fill*> OrderHistory::fills(ParticipantId p, TradeId after, Tim
   auto own = own_.find(p);
   if (own == own_.end()) return out;
   const auto& fills = own->second.fills;
+  // Trade ids and times grow together: both bounds are binary searches.
   auto it = std::upper_bound(fills.begin(), fills.end(), after, [](TradeId t, const Fill& f) { return t < f.trade_id; });
-  for (; it != fills.end() && out.size() < limit; ++it) {
-    if (it->ts >= to) break;  // trade ids grow with time
-    if (it->ts >= from) out.push_back(&*it);
-  }
+  it = std::max(it, std::lower_bound(fills.begin(), fills.end(), from, [](const Fill& f, Timestamp t) { return f.ts < t; }));
+  for (; it != fills.end() && out.size() < limit && it->ts < to; ++it) out.push_back(&*it);
   return out;
 }
 
@@ -297,19 +319,21 @@ void OrderHistory::save(ByteWriter& w) const {
   std::sort(ids.begin(), ids.end());
   w.u64(ids.size());
   for (OrderId id : ids) save_record(w, records_.at(id));
-  w.u64(closed_.size());
-  for (const auto& [ts, id] : closed_) {
-    w.i64(ts);
-    w.u64(id);
-  }
+  // Per participant: its closed orders in the order they closed (what goes first past the cap), its fills.
   std::vector<ParticipantId> parts;
   for (const auto& [p, own] : own_)
-    if (!own.fills.empty()) parts.push_back(p);
+    if (!own.fills.empty() || !own.closed.empty()) parts.push_back(p);
   std::sort(parts.begin(), parts.end());
   w.u64(parts.size());
   for (ParticipantId p : parts) {
-    const auto& fills = own_.at(p).fills;
+    const Own& own = own_.at(p);
     w.u32(p);
+    w.u64(own.closed.size());
+    for (const auto& [ts, id] : own.closed) {
+      w.i64(ts);
+      w.u64(id);
+    }
+    const auto& fills = own.fills;
     w.u64(fills.size());
     for (const Fill& f : fills) {
       w.u64(f.trade_id);
@@ -326,6 +350,12 @@ void OrderHistory::save(ByteWriter& w) const {
       w.i64(f.transport_fee);
     }
   }
+  std::vector<OrderId> indexed;
+  indexed.reserve(by_cl_ord_id_.size());
+  for (const auto& [key, id] : by_cl_ord_id_) indexed.push_back(id);
+  std::sort(indexed.begin(), indexed.end());
+  w.u64(indexed.size());
+  for (OrderId id : indexed) w.u64(id);
 }
 
 Result<bool> OrderHistory::load(ByteReader& r) {
@@ -369,14 +399,20 @@ Result<bool> OrderHistory::load(ByteReader& r) {
     if (o.open()) own.open.insert(o.order_id);
     if (!records_.emplace(o.order_id, std::move(o)).second) return bad("has an order twice");
   }
-  for (uint64_t n = r.count(16), i = 0; i < n && r.ok(); ++i) {
-    const Timestamp ts = r.i64();
-    const OrderId id = r.u64();
-    closed_.emplace_back(ts, id);
-  }
-  for (uint64_t n = r.count(12), i = 0; i < n && r.ok(); ++i) {
+  size_t closed_listed = 0;
+  for (uint64_t n = r.count(20), i = 0; i < n && r.ok(); ++i) {
     const ParticipantId p = r.u32();
-    auto& fills = own_[p].fills;
+    Own& own = own_[p];
+    for (uint64_t m = r.count(16), j = 0; j < m && r.ok(); ++j) {
+      const Timestamp ts = r.i64();
+      const OrderId id = r.u64();
+      const OrderRecord* closed = order(id);
+      if (!closed || closed->open() || closed->participant != p) return bad("lists a closed order it does not hold");
+      if (!own.closed.empty() && ts < own.closed.back().first) return bad("has closed orders out of order");
+      own.closed.emplace_back(ts, id);
+      ++closed_listed;
+    }
+    auto& fills = own.fills;
     for (uint64_t m = r.count(70), j = 0; j < m && r.ok(); ++j) {
       Fill f;
       f.trade_id = r.u64();
@@ -394,6 +430,17 @@ Result<bool> OrderHistory::load(ByteReader& r) {
       if (!fills.empty() && f.trade_id < fills.back().trade_id) return bad("has fills out of order");
       fills.push_back(f);
     }
+  }
+  if (!r.ok()) return bad("is truncated or has a value out of range");
+  size_t closed_held = 0;
+  for (const auto& [id, o] : records_) closed_held += !o.open();
+  if (closed_held != closed_listed) return bad("holds closed orders it does not list");
+  // The client id index as it was (which order a client id names depends on the order of events).
+  for (uint64_t n = r.count(8), i = 0; i < n && r.ok(); ++i) {
+    const OrderId id = r.u64();
+    const OrderRecord* o = order(id);
+    if (!o || o->cl_ord_id.empty()) return bad("indexes an order it does not hold");
+    if (!by_cl_ord_id_.emplace(ClKey{o->participant, o->cl_ord_id}, id).second) return bad("indexes a client id twice");
   }
   if (!r.ok()) return bad("is truncated or has a value out of range");
   return true;

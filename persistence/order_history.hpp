@@ -6,9 +6,11 @@
 // file of its own.
 //
 // Open orders are kept as long as they are open; closed orders and fills for `retention_ns` after they
-// closed (traded), then forgotten in the order they closed (the exchange's time, so replay forgets the
-// same ones). A routed order is one record (its id is the route id) whose children are orders of their
-// own carrying its id as `route_id`.
+// closed (traded), and at most `max_closed` closed orders and `max_fills` fills per participant (a client
+// sending IOCs all day must not grow the exchange's memory and snapshots without bound): the oldest are
+// forgotten first, in the order they closed. Both rules follow the exchange's time and events only, so a
+// replay or a restored snapshot forgets the same ones. A routed order is one record (its id is the route
+// id) whose children are orders of their own carrying its id as `route_id`.
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -73,9 +75,15 @@ struct Fill {
   Money transport_fee = 0;  // a routed buy's transfer cost for this fill
 };
 
+struct HistoryLimits {
+  int64_t retention_ns = 31 * kNanosPerDay;
+  size_t max_closed = 100'000;  // closed orders kept per participant
+  size_t max_fills = 100'000;   // fills kept per participant
+};
+
 class OrderHistory {
  public:
-  explicit OrderHistory(int64_t retention_ns = 31 * kNanosPerDay) : retention_ns_(retention_ns) {}
+  explicit OrderHistory(HistoryLimits limits = {}) : limits_(limits) {}
 
   // Engine events (the engine thread, in order).
   void accepted(const OrderAccepted& e);
@@ -90,7 +98,8 @@ class OrderHistory {
   void expire(Timestamp now);
 
   const OrderRecord* order(OrderId id) const;
-  // A participant's order by its client order id: the newest with that id.
+  // A participant's order by its client order id: the newest with that id (a routed order, never one of
+  // its children, which carry the same id).
   const OrderRecord* order_by_cl_ord_id(ParticipantId p, std::string_view cl_ord_id) const;
   // Open orders (oldest first), of one instrument or (kNoInstrument) all.
   std::vector<const OrderRecord*> open_orders(ParticipantId p, InstrumentId instrument = kNoInstrument) const;
@@ -111,17 +120,31 @@ class OrderHistory {
   struct Own {
     std::set<OrderId> orders;  // every kept order of the participant
     std::set<OrderId> open;
+    std::deque<std::pair<Timestamp, OrderId>> closed;  // kept closed orders, in the order they closed
     std::deque<Fill> fills;    // in trade id order
+  };
+  // (participant, client order id) -> the newest order with it, for lookups by client id.
+  struct ClKey {
+    ParticipantId participant;
+    ClOrdId cl_ord_id;
+    bool operator==(const ClKey& o) const { return participant == o.participant && cl_ord_id == o.cl_ord_id; }
+  };
+  struct ClKeyHash {
+    size_t operator()(const ClKey& k) const {
+      return std::hash<std::string_view>()(k.cl_ord_id.view()) ^ (static_cast<size_t>(k.participant) * 0x9E3779B97F4A7C15ull);
+    }
   };
   OrderRecord* find(OrderId id);
   void fill(OrderId order, const Trade& e, bool buy);
   void close(OrderRecord& r, OrderStatus status, DoneReason reason, Timestamp ts);
+  void index_cl_ord_id(const OrderRecord& r);
+  void forget_oldest_closed(Own& own);  // drops own.closed.front() and its record
 
-  int64_t retention_ns_;
+  HistoryLimits limits_;
   Timestamp last_cutoff_ = INT64_MIN;  // closed before this (exchange time) is forgotten
   std::unordered_map<OrderId, OrderRecord> records_;
   std::unordered_map<ParticipantId, Own> own_;
-  std::deque<std::pair<Timestamp, OrderId>> closed_;  // in the order they closed (time only grows)
+  std::unordered_map<ClKey, OrderId, ClKeyHash> by_cl_ord_id_;
 };
 
 }  // namespace cpx::persistence

@@ -472,6 +472,25 @@ TEST_F(AuditWriterTest, FailuresAloneAreNotFsyncedAtOnceAndGoWithTheNextAction) 
   EXPECT_TRUE(AuditLog::verify(path).ok);
 }
 
+// Failures waiting for their lazy write filled the whole queue (at a high audit_failures_per_s), and
+// then every login and operator request was refused: failures may use only half of it.
+TEST_F(AuditWriterTest, WaitingFailuresNeverCrowdOutAnAction) {
+  std::atomic<Timestamp> clock{kStart};  // frozen: the failures never come due by time
+  AuditWriterOptions o;
+  o.max_waiting = 10;
+  o.failures_per_s = 100'000;
+  o.failure_flush_every_ns = 3'600'000'000'000;
+  o.clock = [&clock] { return clock.load(); };
+  auto log = AuditLog::open(path);
+  ASSERT_TRUE(log.ok());
+  AuditWriter writer(std::move(*log), o);
+  for (int i = 0; i < 50; ++i) writer.failure({clock.load(), "user:x", "login_failed", "fix bad_credentials"});
+  EXPECT_EQ(writer.suppressed(), 45u) << "five failures wait; the rest are counted";
+  std::promise<bool> durable;
+  writer.append({clock.load(), "OPS1", "login", "websocket"}, [&](bool ok) { durable.set_value(ok); });
+  EXPECT_TRUE(durable.get_future().get()) << "the action is recorded, the failures with it";
+}
+
 TEST_F(AuditWriterTest, AnEntryThatCannotBeWrittenRefusesItsActionAndIsRecordedAsLostLater) {
   static std::atomic<bool> full{false};
   AuditIo io;

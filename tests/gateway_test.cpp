@@ -1288,6 +1288,22 @@ TEST(Gateway, WebSocketRoutedOrderSweepsTwoBooksCheapestLandedFirst) {
   EXPECT_EQ(done["transport_cost"], "49.3750");
   EXPECT_EQ(done["reason"], "filled");
 
+  // Its own state (issue 13): by client id, the routed order itself (its children carry the same client
+  // id), with its two children; its figures are the route_done's.
+  auto mine = signed_get("key-bjai", "secret-bjai", "/orders?cl_ord_id=ws-r1");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const json routed = json::parse(mine.body)["order"];
+  EXPECT_EQ(routed["order_id"], route_id);
+  EXPECT_EQ(routed["routed"], true);
+  EXPECT_EQ(routed["status"], "filled");
+  EXPECT_EQ(routed["filled_scu"], 7912);
+  EXPECT_EQ(routed["filled"], 8);
+  EXPECT_EQ(routed["notional"], "3396.0000");
+  EXPECT_EQ(routed["fees"], "3.3960");
+  EXPECT_EQ(routed["transport_cost"], "49.3750");
+  ASSERT_EQ(routed["child_orders"].size(), 2u) << routed.dump();
+  for (const auto& child : routed["child_orders"]) EXPECT_EQ(child["route_id"], route_id);
+
   // The participant's other session has it on its orders feed; the public prints name no one.
   ASSERT_FALSE(feed.read_until([&](const json& m) { return is_ev(m, "route_done") && m["route_id"] == route_id; }).is_null());
   EXPECT_EQ(std::count_if(feed.seen.begin(), feed.seen.end(), [&](const json& m) { return is_ev(m, "route_accepted") && m["route_id"] == route_id; }), 1);

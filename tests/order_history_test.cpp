@@ -120,8 +120,11 @@ TEST(OrderHistory, ARestoredExchangeHasTheSameHistory) {
   // A short retention, so orders are forgotten while both go on: what is kept must not depend on when the
   // exchange was started (it did: pruning ran a minute after whenever it last ran).
   ExchangeConfig config;
-  config.history_retention_ns = 20 * 60 * kNanosPerSecond;
+  config.history.retention_ns = 20 * 60 * kNanosPerSecond;
   for (int restore_at : {1800, 2500, 2777}) {
+    // The last time with small caps too: what goes past them must go alike.
+    config.history.max_closed = restore_at == 2777 ? 30 : 100'000;
+    config.history.max_fills = restore_at == 2777 ? 40 : 100'000;
     Seen seen;
     KnownOrders known;
     api::EventFanout fan{&seen, &known};
@@ -150,12 +153,53 @@ TEST(OrderHistory, ARestoredExchangeHasTheSameHistory) {
   }
 }
 
+TEST(OrderHistory, APerParticipantCapKeepsTheNewestClosedOrdersAndFills) {
+  Seen seen;
+  KnownOrders known;
+  api::EventFanout fan{&seen, &known};
+  ExchangeConfig config;
+  config.history.max_closed = 25;
+  config.history.max_fills = 30;
+  Exchange x(fan, config);
+  for (const Command& c : exchange_setup()) x.apply(c);
+  Generator gen(7, known);
+  for (int i = 0; i < 3000; ++i) x.apply(gen.next());
+  for (ParticipantId p = 1; p <= OPS; ++p) {
+    const auto open = x.history().open_orders(p);
+    EXPECT_EQ(static_cast<int64_t>(open.size()), x.engine().open_orders_of(p)) << "open orders are never dropped";
+    const auto kept = x.history().orders(p, kNoInstrument, 0, 1'000'000);
+    EXPECT_LE(kept.size(), open.size() + 25) << "participant " << p;
+    const auto fills = x.history().fills(p, 0, INT64_MIN, INT64_MAX, 1'000'000);
+    EXPECT_LE(fills.size(), 30u);
+    // The newest fills are the ones kept.
+    const auto it = seen.fills.find(p);
+    if (it != seen.fills.end() && it->second.size() >= 30) {
+      ASSERT_EQ(fills.size(), 30u);
+      EXPECT_EQ(fills.back()->trade_id, it->second.back());
+      EXPECT_EQ(fills.front()->trade_id, it->second[it->second.size() - 30]);
+    }
+  }
+  size_t closed_seen = 0;
+  for (const auto& [id, owner] : seen.owner) closed_seen += seen.closed.count(id);
+  EXPECT_GT(closed_seen, 6 * 25u) << "the stream closes more orders than the caps keep";
+  // A client id still names its order when kept, and nothing once forgotten.
+  for (const auto& [id, owner] : seen.owner) {
+    const OrderRecord* r = x.history().order(id);
+    if (r && r->route_id == 0 && !r->cl_ord_id.empty()) {
+      const OrderRecord* named = x.history().order_by_cl_ord_id(owner, r->cl_ord_id.view());
+      ASSERT_NE(named, nullptr) << "order " << id;
+      EXPECT_EQ(named->participant, owner);
+      EXPECT_EQ(named->cl_ord_id.view(), r->cl_ord_id.view());
+    }
+  }
+}
+
 TEST(OrderHistory, ClosedOrdersAndFillsAreForgottenAfterTheRetentionOpenOnesNever) {
   Seen seen;
   KnownOrders known;
   api::EventFanout fan{&seen, &known};
   ExchangeConfig config;
-  config.history_retention_ns = 2 * kNanosPerDay;
+  config.history.retention_ns = 2 * kNanosPerDay;
   Exchange x(fan, config);
   for (const Command& c : exchange_setup()) x.apply(c);
   Generator gen(5, known);

@@ -244,6 +244,10 @@ TEST_F(SettlementTest, RevenueIsSplitAcrossTheAgreementsParties) {
   EXPECT_EQ(cash(kSup), pieces[0]);
   EXPECT_EQ(cash(kHost), pieces[1]);
   EXPECT_EQ(cash(kSup) + cash(kHost), gross);
+  // Each party's revenue (what /balances reports) is what it was paid; the buyer earned nothing.
+  EXPECT_EQ(ex.revenue(kSup), pieces[0]);
+  EXPECT_EQ(ex.revenue(kHost), pieces[1]);
+  EXPECT_EQ(ex.revenue(kBuy), 0);
 }
 
 TEST_F(SettlementTest, StatementsListEveryMovementAndReconcile) {

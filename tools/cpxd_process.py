@@ -1,6 +1,17 @@
 """cpxd as a child process for the test and benchmark scripts: a free port, a start that waits for
 "cpxd: ready" (with a demo market), and a SIGTERM stop."""
-import json, os, signal, socket, subprocess, sys, time
+import atexit, json, os, signal, socket, subprocess, sys, time
+
+_started = []
+
+
+@atexit.register
+def _kill_leftovers():
+    """A test that fails (sys.exit) while its cpxd runs must not leave the server running."""
+    for p in _started:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def free_port():
@@ -21,6 +32,7 @@ def start(cpxd, config, data, env=None, timeout_s=60):
     """Starts `cpxd --config CONFIG --demo --data-dir DATA`; returns (process, its output lines so far)."""
     p = subprocess.Popen([cpxd, "--config", config, "--demo", "--data-dir", data], stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, env=env)
+    _started.append(p)
     lines = []
     deadline = time.time() + timeout_s
     while time.time() < deadline:

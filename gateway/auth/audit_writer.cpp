@@ -64,8 +64,10 @@ void AuditWriter::failure(AuditEntry entry) {
     failure_refilled_ = t;
   }
   const size_t bytes = entry.actor.size() + entry.action.size() + entry.detail.size();
-  if (failure_tokens_ >= kNanos && queue_.size() < options_.max_waiting &&
-      queued_bytes_ + bytes <= options_.max_waiting_bytes && !stopping_) {
+  // Failures may fill only half the queue: the other half stays for the actions that must be recorded
+  // (a flood of failures waiting for their lazy write must never refuse an operator's login).
+  if (failure_tokens_ >= kNanos && queue_.size() < options_.max_waiting / 2 &&
+      queued_bytes_ + bytes <= options_.max_waiting_bytes / 2 && !stopping_) {
     failure_tokens_ -= kNanos;
     queued_bytes_ += bytes;
     queue_.push_back(Item{std::move(entry), nullptr});
@@ -145,7 +147,6 @@ void AuditWriter::run() {
     batch.swap(queue_);
     queued_bytes_ = 0;
     queued_failures_ = queued_actions_ = 0;
-    flush_wanted_ = false;
     entries.clear();
     // What could not be written before goes on record first, once writing works again.
     const uint64_t lost_here = lost_unreported_;
@@ -195,6 +196,7 @@ void AuditWriter::run() {
     batch.clear();
     lock.lock();
     busy_ = false;  // after the callbacks: flush() returns once they have run
+    if (queue_.empty()) flush_wanted_ = false;  // what came during the write is written next, at once
     drained_.notify_all();
     if (last_try) break;  // stopping: one try for the summaries, whatever the disk says
   }

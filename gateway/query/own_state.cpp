@@ -6,7 +6,6 @@
 
 #include "cpx/fixed_point.hpp"
 #include "order_history.hpp"
-#include "statement.hpp"
 #include "query/query_service.hpp"
 #include "web/web_sink.hpp"
 
@@ -162,18 +161,13 @@ Answer QueryService::one(const OwnBalances& q) const {
   const CreditView c = engine.credit(s.id);
   const persistence::Account* cash = x.ledger().account(persistence::cash_account(s.id));
   const Money balance = cash ? cash->balance() : 0;
-  // Revenue: what settled contracts paid this participant as a seller or revenue-sharing party.
-  Money revenue = 0;
-  const auto st = persistence::build_statement(x.ledger(), s.id, s.code, [](ParticipantId p) { return std::to_string(p); });
-  for (const auto& line : st.lines)
-    if (line.kind == "payout") revenue += line.credit;
   return ok({{"ev", "balances"},
              {"participant", s.code},
              {"cash", money(balance)},
              {"reserved_by_open_buys", money(c.open_buy)},
              {"available", money(balance - c.open_buy)},
              {"escrowed_unsettled", money(c.unsettled_bought)},
-             {"revenue", money(revenue)},
+             {"revenue", money(x.revenue(s.id))},
              {"open_orders", engine.open_orders_of(s.id)}});
 }
 

@@ -36,7 +36,7 @@ Result<std::unique_ptr<ServerCore>> ServerCore::open(const ServerConfig& config,
       *core->journal_, *core->snapshots_,
       [&] {
         persistence::ExchangeConfig exchange_config;
-        exchange_config.history_retention_ns = config.history_retention_days * kNanosPerDay;
+        exchange_config.history.retention_ns = config.history_retention_days * kNanosPerDay;
         return std::make_unique<persistence::Exchange>(core->fanout_, exchange_config);
       }, core->exchange_);
   if (!report) return Error{report.error().code, "recovery failed: " + report.error().text};

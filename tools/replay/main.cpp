@@ -54,6 +54,8 @@ void usage() {
                "  --retry-writes S  with --journal: when a journal write fails (a full disk), retry it once a second\n"
                "                 for up to S seconds before giving up (default 0: give up at once, exit 2)\n"
                "  --flush        write and flush the events of each command as soon as it is done\n"
+               "  --history-retention-days N  keep closed orders and fills N days (default 31): give cpxd's value\n"
+               "                 when replaying its journal, or the state hash differs from cpxd's\n"
                "  --statement CODE  after the input, print CODE's cash statement (JSON; --csv for CSV)\n"
                "With --journal, once recovered (every record and file checked first) and ready for input it prints\n"
                "{\"ev\":\"ready\",\"next_seq\":N}, flushed at once.\n"
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
   bool statement_csv = false;
   bool accept_torn_tail = false;
   uint64_t retry_writes_s = 0;
+  cpx::persistence::ExchangeConfig exchange_config;  // the order history's retention must be cpxd's
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
@@ -117,6 +120,14 @@ int main(int argc, char** argv) {
       replay_events = true;
     } else if (a == "--accept-torn-tail") {
       accept_torn_tail = true;
+    } else if (a == "--history-retention-days" && i + 1 < argc) {
+      char* end = nullptr;
+      const long n = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || n < 1 || n > 3660) {
+        std::fprintf(stderr, "cpx-replay: --history-retention-days takes 1 to 3660, got '%s'\n", argv[i]);
+        return 2;
+      }
+      exchange_config.history.retention_ns = n * cpx::kNanosPerDay;
     } else if (a == "--retry-writes" && i + 1 < argc) {
       retry_writes_s = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--statement" && i + 1 < argc) {
@@ -186,7 +197,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<cpx::api::EngineNames> names;
   std::unique_ptr<cpx::api::JsonEventWriter> writer;
   if (journal && replay_events) {
-    exchange = std::make_unique<cpx::persistence::Exchange>(fanout);
+    exchange = std::make_unique<cpx::persistence::Exchange>(fanout, exchange_config);
     names = std::make_unique<cpx::api::EngineNames>(exchange->engine());
     writer = std::make_unique<cpx::api::JsonEventWriter>(*names, out);
     fanout.add(writer.get());
@@ -232,7 +243,7 @@ int main(int argc, char** argv) {
   }
   if (journal) {
     auto report = cpx::persistence::recover<cpx::persistence::Exchange>(
-        *journal, *snapshots, [&] { return std::make_unique<cpx::persistence::Exchange>(fanout); }, exchange);
+        *journal, *snapshots, [&] { return std::make_unique<cpx::persistence::Exchange>(fanout, exchange_config); }, exchange);
     if (!report) {
       std::fprintf(stderr, "cpx-replay: recovery failed: %s\n", report.error().text.c_str());
       return 2;
@@ -248,7 +259,7 @@ int main(int argc, char** argv) {
              ",\"hash\":\"" + hash + "\"}\n";
     }
   } else {
-    exchange = std::make_unique<cpx::persistence::Exchange>(fanout);
+    exchange = std::make_unique<cpx::persistence::Exchange>(fanout, exchange_config);
   }
   const cpx::MatchingEngine& engine = exchange->engine();
   // Client ids of the open orders, rebuilt from the engine (a snapshot does not carry them), oldest order
