@@ -48,12 +48,11 @@ void OrderHistory::accepted(const OrderAccepted& e) {
   r.leaves = e.qty;
   r.created_at = r.updated_at = e.ts;
   r.expire_at = e.expire_at;
-  auto [it, fresh] = records_.insert_or_assign(e.order_id, std::move(r));
-  (void)fresh;
+  const OrderRecord& kept = records_.insert_or_assign(e.order_id, std::move(r)).first->second;
   Own& own = own_[e.participant];
   own.orders.insert(e.order_id);
   own.open.insert(e.order_id);
-  index_cl_ord_id(it->second);
+  index_cl_ord_id(kept);
   if (e.route_id != 0)
     if (OrderRecord* parent = find(e.route_id)) ++parent->children;
 }
@@ -177,12 +176,11 @@ void OrderHistory::route_accepted(const RouteAccepted& e) {
   r.scu = e.scu;
   r.limit_per_scu_hour = e.limit_per_scu_hour;
   r.created_at = r.updated_at = e.ts;
-  auto [it, fresh] = records_.insert_or_assign(e.route_id, std::move(r));
-  (void)fresh;
+  const OrderRecord& kept = records_.insert_or_assign(e.route_id, std::move(r)).first->second;
   Own& own = own_[e.participant];
   own.orders.insert(e.route_id);
   own.open.insert(e.route_id);
-  index_cl_ord_id(it->second);
+  index_cl_ord_id(kept);
 }
 
 void OrderHistory::route_done(const RouteDone& e) {
@@ -202,8 +200,7 @@ void OrderHistory::expire(Timestamp now) {
   const Timestamp cutoff = now - (now % minute + minute) % minute - limits_.retention_ns;
   if (cutoff <= last_cutoff_) return;
   last_cutoff_ = cutoff;
-  // Closed orders: in the order they closed. An id may be there from an earlier life only if records
-  // were replaced, which ids (never reused) rule out; the check keeps a record that is open again safe.
+  // Each participant's closed orders and fills, oldest first.
   for (auto it = own_.begin(); it != own_.end();) {
     Own& own = it->second;
     while (!own.closed.empty() && own.closed.front().first < cutoff) forget_oldest_closed(own);
