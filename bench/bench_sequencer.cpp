@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   auto journal = persistence::Journal::open({dir});
   if (!journal) return 1;
   api::EventFanout fanout;
-  persistence::Exchange exchange(fanout, persistence::ExchangeConfig{EngineConfig{4'000'000, 1024}});
+  persistence::Exchange exchange(fanout,
+      persistence::ExchangeConfig{.engine = EngineConfig{4'000'000, 1024}, .history = {}});
   server::Sequencer seq(exchange, **journal, fanout, max_batch);
   // The market setup goes through the sequencer too (journaled); SetCredit is refused by the exchange,
   // so buyers get deposits instead.

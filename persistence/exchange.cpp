@@ -221,6 +221,12 @@ void Exchange::deposit(const Deposit& c) {
   if (static_cast<__int128>(engine_.credit(c.participant).limit) + c.amount > kMaxNotional) {
     return reject(CommandKind::Deposit, c.actor, RejectReason::InvalidValue);
   }
+  // The bank account's debit column sums every deposit ever made (and a cash account's credit column all
+  // of its deposits): past int64 the ledger would refuse the posting, so the request is refused here.
+  // Withdrawals need no such check: what leaves was deposited, so their columns stay below these.
+  if (!ledger_.columns_have_room(kBankAccountId, cash_account(c.participant), c.amount)) {
+    return reject(CommandKind::Deposit, c.actor, RejectReason::InvalidValue);
+  }
   ensure_cash_account(c.participant);
   if (!move(kBankAccountId, cash_account(c.participant), c.amount, kDepositTransfer)) return;
   cash_moved(SettlementKind::Deposit, c.participant, c.amount);

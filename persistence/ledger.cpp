@@ -147,6 +147,15 @@ LedgerResult Ledger::post(const Transfer& in) {
   return LedgerResult::Ok;
 }
 
+bool Ledger::columns_have_room(AccountId debit, AccountId credit, Money amount) const {
+  constexpr __int128 kMax = INT64_MAX;
+  const Account* d = account(debit);
+  const Account* c = account(credit);
+  const __int128 debits = d ? static_cast<__int128>(d->debits_posted) + d->debits_pending : 0;
+  const __int128 credits = c ? static_cast<__int128>(c->credits_posted) + c->credits_pending : 0;
+  return amount >= 0 && debits + amount <= kMax && credits + amount <= kMax;
+}
+
 bool Ledger::check_invariants(std::string& why) const {
   struct Sums {
     __int128 debits_posted = 0, credits_posted = 0, debits_pending = 0, credits_pending = 0;

@@ -93,6 +93,10 @@ class Ledger {
   LedgerResult post(const Transfer& transfer);
 
   const Account* account(AccountId id) const;
+  // Whether a posted transfer of `amount` between the two accounts would keep every column inside int64.
+  // The columns only grow, so a caller that may refuse (an operator's deposit) asks first and answers
+  // the request instead of failing a posting; an account not yet created counts as empty.
+  bool columns_have_room(AccountId debit, AccountId credit, Money amount) const;
   const Transfer* transfer(TransferId id) const;
   size_t account_count() const { return accounts_.size(); }
   size_t transfer_count() const { return transfers_.size(); }

@@ -62,6 +62,12 @@ TEST(Ledger, BalancesNeverLeaveInt64) {
   ASSERT_EQ(l.post(tx(1, kBank, kCash, INT64_MAX)), LedgerResult::Ok);
   EXPECT_EQ(l.post(tx(2, kBank, kCash, 1)), LedgerResult::Overflow);
   EXPECT_EQ(l.account(kCash)->balance(), INT64_MAX);
+  // The dry run says the same as the posting, including for an account not created yet (empty).
+  EXPECT_FALSE(l.columns_have_room(kBank, kEscrow, 1));
+  EXPECT_FALSE(l.columns_have_room(kFees, kCash, 1));
+  EXPECT_TRUE(l.columns_have_room(kCash, kEscrow, INT64_MAX));
+  EXPECT_TRUE(l.columns_have_room(kCash, 99, INT64_MAX));
+  EXPECT_FALSE(l.columns_have_room(kCash, kEscrow, -1));
   std::string why;
   EXPECT_TRUE(l.check_invariants(why)) << why;
 }

@@ -92,8 +92,12 @@ void check_against_engine(const Exchange& x, const Seen& seen, const std::string
     EXPECT_EQ(r->notional, s.notional) << where << " order " << id;
     EXPECT_EQ(r->fees, s.fees) << where << " order " << id;
     EXPECT_EQ(r->open(), !seen.closed.count(id)) << where << " order " << id;
-    if (!r->open()) EXPECT_TRUE(r->reason.has_value()) << where << " order " << id;
-    if (r->filled == r->qty && r->qty > 0 && !r->open()) EXPECT_EQ(r->status, OrderStatus::Filled);
+    if (!r->open()) {
+      EXPECT_TRUE(r->reason.has_value()) << where << " order " << id;
+    }
+    if (r->filled == r->qty && r->qty > 0 && !r->open()) {
+      EXPECT_EQ(r->status, OrderStatus::Filled);
+    }
   }
 }
 
@@ -146,7 +150,9 @@ TEST(OrderHistory, ARestoredExchangeHasTheSameHistory) {
       Command c = i % 40 == 39 ? Command{AdvanceTime{gen.now += 7 * 60 * kNanosPerSecond + 1234}} : gen.next();
       x.apply(c);
       y.apply(c);
-      if (i % 25 == 0) ASSERT_EQ(y.state_hash(), x.state_hash()) << "restored at " << restore_at << ", step " << i;
+      if (i % 25 == 0) {
+        ASSERT_EQ(y.state_hash(), x.state_hash()) << "restored at " << restore_at << ", step " << i;
+      }
     }
     EXPECT_EQ(y.state_hash(), x.state_hash());
     EXPECT_GT(seen.owner.size() - x.history().order_count(), forgotten_before) << "orders were forgotten meanwhile";

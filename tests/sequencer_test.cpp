@@ -30,7 +30,7 @@ struct Fixture {
   fs::path dir;
   std::unique_ptr<persistence::Journal> journal;
   api::EventFanout fanout;
-  persistence::Exchange exchange{fanout, persistence::ExchangeConfig{EngineConfig{4096, 16}}};
+  persistence::Exchange exchange{fanout, persistence::ExchangeConfig{.engine = EngineConfig{4096, 16}, .history = {}}};
 };
 
 std::vector<Command> workload(uint32_t seed, int orders) {
@@ -44,7 +44,7 @@ std::vector<Command> workload(uint32_t seed, int orders) {
 
 uint64_t replayed_hash(const persistence::Journal& j) {
   test::EventText sink;
-  persistence::Exchange fresh(sink, persistence::ExchangeConfig{EngineConfig{4096, 16}});
+  persistence::Exchange fresh(sink, persistence::ExchangeConfig{.engine = EngineConfig{4096, 16}, .history = {}});
   auto r = j.replay(1, [&](uint64_t, const Command& c) { fresh.apply(c); });
   EXPECT_TRUE(r.ok());
   return fresh.state_hash();
@@ -142,7 +142,7 @@ TEST(Sequencer, ABatchTheJournalCannotWriteIsHeldAndWrittenOnceThereIsRoom) {
   auto journal = persistence::Journal::open(disk.options(dir.string()));
   ASSERT_TRUE(journal.ok()) << journal.error().text;
   api::EventFanout fanout;
-  persistence::Exchange exchange{fanout, persistence::ExchangeConfig{EngineConfig{4096, 16}}};
+  persistence::Exchange exchange{fanout, persistence::ExchangeConfig{.engine = EngineConfig{4096, 16}, .history = {}}};
   Sequencer seq(exchange, **journal, fanout, 64);
   seq.start();
   const auto commands = workload(5, 40);

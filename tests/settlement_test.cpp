@@ -314,6 +314,26 @@ TEST_F(SettlementTest, DepositsAreBounded) {
   EXPECT_EQ(cash(kBuy), kMaxNotional);
 }
 
+// Found by the exchange fuzzer: the ledger's columns only grow, so deposits of nearly kMaxNotional to
+// several participants (or repeated through one) would take the bank account's debit column past int64.
+// The ledger refused the posting and the exchange counted a ledger failure; now the request is refused.
+TEST_F(SettlementTest, DepositsPastTheLedgersColumnsAreRefused) {
+  for (ParticipantId p : {kBuy, kSup, kHost, kOps}) apply(Deposit{0, kOps, p, kMaxNotional});
+  apply(Withdraw{0, kOps, kOps, kMaxNotional});  // the operator's cash is back under its bound
+  EXPECT_FALSE(saw("rejected")) << last();
+  // The bank has paid out 4 x kMaxNotional = INT64_MAX - 3: a fifth is refused, and nothing moves.
+  apply(Deposit{0, kOps, kOps, kMaxNotional});
+  EXPECT_TRUE(saw("rejected"));
+  EXPECT_NE(last().find(" " + std::to_string(static_cast<int>(RejectReason::InvalidValue)) + " "), std::string::npos);
+  EXPECT_EQ(cash(kOps), 0);
+  EXPECT_EQ(ex.engine().credit(kOps).limit, 0);
+  apply(Deposit{0, kOps, kOps, 3});  // exactly to INT64_MAX
+  EXPECT_FALSE(saw("rejected")) << last();
+  apply(Deposit{0, kOps, kOps, 1});
+  EXPECT_TRUE(saw("rejected"));
+  EXPECT_EQ(cash(kOps), 3);
+}
+
 TEST_F(SettlementTest, SnapshotsCarryContractsAgreementsAndTheLedger) {
   apply(SetRevenueShare{0, kOps, kSup, {{kSup, 7000}, {kHost, 3000}}});
   apply(Deposit{0, kOps, kBuy, 10'000'000'000});
@@ -341,7 +361,8 @@ TEST(SettlementRandom, EveryCommandKeepsCashCreditEscrowAndLedgerInStep) {
     test::EventText text;
     test::KnownOrders known;
     api::EventFanout fan{&text, &known};
-    Exchange ex(fan, ExchangeConfig{EngineConfig{256, 16}, 6 * kNanosPerHour});
+    Exchange ex(fan,
+        ExchangeConfig{.engine = EngineConfig{256, 16}, .dispute_window_ns = 6 * kNanosPerHour, .history = {}});
     std::string why;
     for (const Command& c : test::market_setup()) ex.apply(c);
     for (ParticipantId b : {test::B1, test::B2, test::X}) ex.apply(Deposit{0, test::OPS, b, 20'000'000'000LL});
@@ -394,7 +415,8 @@ TEST(SettlementRandom, EveryCommandKeepsCashCreditEscrowAndLedgerInStep) {
     EXPECT_GT(settled, 0u) << "seed " << seed;
 
     test::EventText sink;
-    Exchange copy(sink, ExchangeConfig{EngineConfig{256, 16}, 6 * kNanosPerHour});
+    Exchange copy(sink,
+        ExchangeConfig{.engine = EngineConfig{256, 16}, .dispute_window_ns = 6 * kNanosPerHour, .history = {}});
     ASSERT_TRUE(copy.restore(mid_snapshot).ok());
     for (const Command& c : after_snapshot) copy.apply(c);
     EXPECT_EQ(copy.state_hash(), ex.state_hash()) << "seed " << seed;

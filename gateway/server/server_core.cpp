@@ -152,7 +152,7 @@ Result<bool> ServerCore::run_admin_requests(const std::vector<std::string>& line
       out.push_back(*c);
     });
   }
-  sequencer_->submit(0, [&done](Timestamp, std::vector<Command>&) {}, [&done](uint64_t, const std::string&) { done.set_value(); });
+  sequencer_->submit(0, [](Timestamp, std::vector<Command>&) {}, [&done](uint64_t, const std::string&) { done.set_value(); });
   done.get_future().wait();
   if (!failure->empty()) return Error{"bad_request", *failure};
   return true;

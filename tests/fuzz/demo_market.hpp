@@ -29,7 +29,9 @@ struct DemoMarket {
   ParticipantId buyer = kNoParticipant;      // a trading session's participant (BJAI)
   ParticipantId operator_ = kNoParticipant;  // an operator's session (OPS1)
 
-  static persistence::ExchangeConfig config() { return persistence::ExchangeConfig{EngineConfig{1024, 64}}; }
+  static persistence::ExchangeConfig config() {
+    return persistence::ExchangeConfig{.engine = EngineConfig{1024, 64}, .history = {}};
+  }
 
   DemoMarket() {
     fanout.add(&ids);
