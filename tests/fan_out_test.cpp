@@ -95,5 +95,43 @@ TEST(FanOut, RepliesRefusalsAndRemoval) {
   EXPECT_TRUE(f.all().empty());
 }
 
+// The application heartbeat: a session subscribed to something that heard nothing since the last tick
+// gets one, naming each public channel it has with that channel's last number; a session that heard
+// something, or has no subscription, gets none.
+TEST(FanOut, QuietSubscribedSessionsGetAHeartbeatWithTheirChannelsLastNumbers) {
+  FanOut f;
+  auto book = add(f, 1), feed = add(f, 2), busy = add(f, 3), idle = add(f, 4);
+  for (uint64_t id : {1, 2, 3}) {
+    auto in = item(WebItem::Kind::LoggedIn, id, 7, {}, {});
+    f.route(in);
+  }
+  for (auto [id, channel] : {std::pair<uint64_t, const char*>{1, "book.X"}, {1, "trades"}, {2, "orders"}, {3, "book.Y"}}) {
+    auto sub = item(WebItem::Kind::Subscribed, id, kNoParticipant, channel, "s");
+    f.route(sub);
+  }
+  for (uint64_t seq : {1, 2}) {
+    auto change = item(WebItem::Kind::Channel, 0, kNoParticipant, "book.X", "x");
+    change.seq = seq;
+    f.route(change);
+  }
+  f.heartbeat("T0");  // everyone subscribed to book.X heard something: only the quiet ones get a beat
+  EXPECT_EQ(book->got.back(), "x");
+  EXPECT_EQ(feed->got.back(), "{\"ev\":\"heartbeat\",\"ts\":\"T0\",\"seq\":{}}");
+  EXPECT_EQ(busy->got.back(), "{\"ev\":\"heartbeat\",\"ts\":\"T0\",\"seq\":{\"book.Y\":0}}");
+  EXPECT_TRUE(idle->got.empty()) << "no subscription, no heartbeat";
+  auto y = item(WebItem::Kind::Channel, 0, kNoParticipant, "book.Y", "y");
+  y.seq = 1;
+  f.route(y);
+  f.heartbeat("T1");
+  const std::string beat = book->got.back();
+  EXPECT_TRUE(beat == "{\"ev\":\"heartbeat\",\"ts\":\"T1\",\"seq\":{\"book.X\":2,\"trades\":0}}" ||
+              beat == "{\"ev\":\"heartbeat\",\"ts\":\"T1\",\"seq\":{\"trades\":0,\"book.X\":2}}")
+      << beat;
+  EXPECT_EQ(busy->got.back(), "y") << "it heard book.Y since the last tick";
+  f.heartbeat("T2");
+  EXPECT_EQ(busy->got.back(), "{\"ev\":\"heartbeat\",\"ts\":\"T2\",\"seq\":{\"book.Y\":1}}");
+  EXPECT_TRUE(idle->got.empty());
+}
+
 }  // namespace
 }  // namespace cpx::web

@@ -25,6 +25,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -433,6 +434,7 @@ TEST(Gateway, WebSocketOrderAckFillAndMarketData) {
   // The print comes first (trades are published as they happen, level changes at the end of the command).
   json print = watcher.read_until([](const json& m) { return is_ev(m, "trade"); });
   ASSERT_FALSE(print.is_null());
+  EXPECT_TRUE(print["seq"].is_number_unsigned()) << "public channel messages are numbered: " << print.dump();
   json change = watcher.read_until([&](const json& m) { return is_ev(m, "book_change") && m["price"] == "4.1000"; });
   ASSERT_FALSE(change.is_null());
   EXPECT_FALSE(print.contains("buyer")) << "public prints name no one";
@@ -455,6 +457,90 @@ TEST(Gateway, WebSocketOrderAckFillAndMarketData) {
   EXPECT_EQ(buyer.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "not_owner");
   buyer.send(R"({"cmd":"advance_time","ts":"2030-01-01"})");
   EXPECT_EQ(buyer.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "not_allowed");
+}
+
+// Feeds a client can check (docs/API.md §4.3): a seeded random stream of orders, cancels and crossing
+// orders on one book. The watcher rebuilds the book from its subscription's snapshot and the numbered
+// book_change messages, checking that the numbers have no gap; after every step its book equals GET /book at
+// the number that answer says it reflects. Then, with the book quiet, the heartbeat carries that number.
+TEST(Gateway, BookRebuiltFromSnapshotAndNumberedDeltasEqualsTheServers) {
+  const std::string sym = server().symbols[4];  // GS.CPU tomorrow: NMDC sells, BJAI buys
+  Ws buyer, seller, watcher;
+  ASSERT_TRUE(is_ev(buyer.login("key-bjai", "secret-bjai"), "login"));
+  ASSERT_TRUE(is_ev(seller.login("key-nmdc", "secret-nmdc"), "login"));
+  ASSERT_TRUE(is_ev(watcher.login("key-shrender", "secret-shrender"), "login"));
+  const json sub = watcher.subscribe("book." + sym);
+  ASSERT_TRUE(sub.contains("snapshot")) << sub.dump();
+  ASSERT_EQ(sub["snapshot"]["complete"], true) << "without a depth the snapshot is the whole book";
+  uint64_t seq = sub["seq"].get<uint64_t>();
+  EXPECT_EQ(sub["snapshot"]["seq"], seq);
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> book;  // (side, price) -> qty, orders
+  const auto load = [](const json& b) {
+    std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> out;
+    for (const char* side : {"bids", "asks"}) {
+      for (const json& l : b[side]) {
+        out[{side == std::string("bids") ? "bid" : "ask", l["price"]}] = {l["qty"].get<int64_t>(), l["orders"].get<int64_t>()};
+      }
+    }
+    return out;
+  };
+  book = load(sub["snapshot"]);
+  const auto catch_up = [&](uint64_t target) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (seq < target) {
+      json m = watcher.read(deadline);
+      ASSERT_FALSE(m.is_null()) << "book_change " << seq + 1 << " never came: " << watcher.closed_reason;
+      if (!is_ev(m, "book_change")) continue;
+      ASSERT_EQ(m["seq"].get<uint64_t>(), seq + 1) << "a gap in the book channel: " << m.dump();
+      ++seq;
+      const std::pair<std::string, std::string> key{m["side"], m["price"]};
+      if (m["qty"].get<int64_t>() == 0) {
+        book.erase(key);
+      } else {
+        book[key] = {m["qty"].get<int64_t>(), m["orders"].get<int64_t>()};
+      }
+    }
+  };
+  std::mt19937 rng(20261207);
+  std::vector<std::pair<Ws*, std::string>> placed;
+  int changes_seen = 0;
+  for (int step = 0; step < 80; ++step) {
+    const unsigned r = rng() % 10;
+    Ws* actor = nullptr;
+    if (r < 8 || placed.empty()) {
+      const bool buy = r % 2 == 0;
+      actor = buy ? &buyer : &seller;
+      const std::string cl = "bk-" + std::to_string(step);
+      const int64_t cents = (buy ? 100 : 110) + 2 * static_cast<int64_t>(rng() % 12);  // some cross
+      actor->send(json{{"cmd", "new_order"}, {"cl_ord_id", cl}, {"symbol", sym}, {"side", buy ? "buy" : "sell"},
+                       {"price", format_fixed(cents, 2)}, {"qty", 1 + static_cast<int>(rng() % 4)}}.dump());
+      placed.emplace_back(actor, cl);
+    } else {
+      const auto [who, cl] = placed[rng() % placed.size()];
+      actor = who;
+      actor->send(json{{"cmd", "cancel"}, {"orig_cl_ord_id", cl}}.dump());  // may be filled already: an error
+    }
+    json answer = actor->read_until([](const json& m) {
+      return is_ev(m, "accepted") || is_ev(m, "rejected") || is_ev(m, "error") || is_ev(m, "cancelled");
+    });
+    ASSERT_FALSE(answer.is_null()) << "step " << step;
+    const auto reply = http_request(http::verb::get, "/book/" + sym + "?depth=1000");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const json server_book = json::parse(reply.body);
+    ASSERT_EQ(server_book["complete"], true);
+    const uint64_t target = server_book["seq"].get<uint64_t>();
+    ASSERT_GE(target, seq) << "GET /book is never behind what the feed delivered";
+    changes_seen += static_cast<int>(target - seq);
+    catch_up(target);
+    if (HasFatalFailure()) return;
+    ASSERT_EQ(book, load(server_book)) << "step " << step << " at seq " << seq << ": " << server_book.dump();
+  }
+  EXPECT_GT(changes_seen, 40) << "the stream changed the book";
+  // Nothing more happens on this book: a heartbeat comes within the interval (1 s) and names its number.
+  json beat = watcher.read_until([](const json& m) { return is_ev(m, "heartbeat"); }, 3000);
+  ASSERT_FALSE(beat.is_null()) << "no heartbeat on a quiet subscribed session";
+  EXPECT_EQ(beat["seq"]["book." + sym], seq) << beat.dump();
+  EXPECT_TRUE(beat.contains("ts"));
 }
 
 TEST(Gateway, EveryWebSocketAuthFailureHasItsReason) {

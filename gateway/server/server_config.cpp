@@ -30,7 +30,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
       "data_dir", "reference_dir", "bind", "http_port", "https_port", "fix_port", "fix_tls_port", "tls_cert",
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
       "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "max_message_bytes",
-      "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "snapshot_every", "rehearsal_clock",
+      "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "ws_heartbeat_ms", "snapshot_every", "rehearsal_clock",
       "max_batch", "max_connections", "max_connections_per_address", "login_timeout_ms", "http_idle_timeout_ms",
       "login_address_burst", "login_address_refill_ms", "login_user_burst", "login_user_refill_ms", "fix_logon_checks_per_s",
       "fix_logon_burst", "fix_logon_queue", "audit_failures_per_s", "history_retention_days", "auction_schedule", "auction_gate_hour", "auction_days_ahead", "auction_time_limit_s", "comment"};
@@ -67,6 +67,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.auth_window_ms = doc.value("auth_window_ms", c.auth_window_ms);
     c.ws_cancel_on_disconnect = doc.value("ws_cancel_on_disconnect", c.ws_cancel_on_disconnect);
     c.ws_write_timeout_ms = doc.value("ws_write_timeout_ms", c.ws_write_timeout_ms);
+    c.ws_heartbeat_ms = doc.value("ws_heartbeat_ms", c.ws_heartbeat_ms);
     c.max_connections = doc.value("max_connections", c.max_connections);
     c.max_connections_per_address = doc.value("max_connections_per_address", c.max_connections_per_address);
     c.login_timeout_ms = doc.value("login_timeout_ms", c.login_timeout_ms);
@@ -96,6 +97,9 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   if (c.fix_max_queued_messages == 0) return Error{"bad_config", path + ": fix_max_queued_messages must be positive"};
   if (c.fix_send_timeout_ms < 0) return Error{"bad_config", path + ": fix_send_timeout_ms is 0 (no limit) or more"};
   if (c.ws_write_timeout_ms <= 0) return Error{"bad_config", path + ": ws_write_timeout_ms must be positive"};
+  if (c.ws_heartbeat_ms != 0 && (c.ws_heartbeat_ms < 100 || c.ws_heartbeat_ms > 3'600'000)) {
+    return Error{"bad_config", path + ": ws_heartbeat_ms must be 0 (none) or from 100 to 3600000"};
+  }
   if (c.max_connections == 0 || c.max_connections_per_address == 0)
     return Error{"bad_config", path + ": max_connections and max_connections_per_address must be positive"};
   if (c.login_timeout_ms <= 0 || c.login_timeout_ms > 3'600'000 || c.http_idle_timeout_ms <= 0 || c.http_idle_timeout_ms > 3'600'000)

@@ -62,6 +62,7 @@ struct ServerConfig {
   int64_t audit_failures_per_s = 10;         // failed logins written one by one; the rest are counted
   bool ws_cancel_on_disconnect = true;
   int64_t ws_write_timeout_ms = 30000;      // a WebSocket write the client takes nothing of this long closes it
+  int64_t ws_heartbeat_ms = 1000;           // a subscribed session that got nothing this long gets a heartbeat (0: none)
 
   // Rehearsal servers only: the operator may move the exchange's clock forward (cpx-admin clock advance)
   // to run delivery days and dispute windows in minutes. Never on a production market.

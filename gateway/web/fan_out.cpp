@@ -1,5 +1,7 @@
 #include "web/fan_out.hpp"
 
+#include "json/event_codec.hpp"
+
 namespace cpx::web {
 
 Peer* FanOut::peer(uint64_t id) {
@@ -39,6 +41,32 @@ void FanOut::clear() {
   channels_.clear();
 }
 
+void FanOut::heartbeat(const std::string& ts_text) {
+  // Each quiet session's channels with their last numbers ("book.X":12,...); the private feeds have none.
+  std::unordered_map<uint64_t, std::string> quiet;
+  for (const auto& [id, p] : peers_) {
+    if (!p->heard && (p->orders_feed || p->executions_feed)) quiet[id];
+  }
+  for (const auto& [channel, ids] : channels_) {
+    auto seq = last_seq_.find(channel);
+    for (uint64_t id : ids) {
+      auto p = peers_.find(id);
+      if (p == peers_.end() || p->second->heard) continue;
+      std::string& entry = quiet[id];
+      if (!entry.empty()) entry += ",";
+      api::append_json_string(entry, channel);
+      entry += ":" + std::to_string(seq == last_seq_.end() ? 0 : seq->second);
+    }
+  }
+  for (auto& [id, p] : peers_) p->heard = false;
+  for (auto& [id, channels] : quiet) {
+    if (Peer* p = peer(id)) {
+      p->deliver(std::make_shared<const std::string>("{\"ev\":\"heartbeat\",\"ts\":\"" + ts_text + "\",\"seq\":{" +
+                                                     channels + "}}"));
+    }
+  }
+}
+
 void FanOut::route(WebItem& item) {
   switch (item.kind) {
     case WebItem::Kind::Participant: {
@@ -50,17 +78,23 @@ void FanOut::route(WebItem& item) {
         if (!p) continue;
         if (id == item.session || p->orders_feed || (item.is_trade && p->executions_feed)) {
           if (!line) line = std::make_shared<const std::string>(std::move(item.text));
+          p->heard = true;
           p->deliver(line);
         }
       }
       return;
     }
     case WebItem::Kind::Channel: {
+      last_seq_[item.channel] = item.seq;
       auto it = channels_.find(item.channel);
       if (it == channels_.end() || it->second.empty()) return;
       Line line = std::make_shared<const std::string>(std::move(item.text));
-      for (uint64_t id : it->second)
-        if (Peer* p = peer(id)) p->deliver(line);
+      for (uint64_t id : it->second) {
+        if (Peer* p = peer(id)) {
+          p->heard = true;
+          p->deliver(line);
+        }
+      }
       return;
     }
     case WebItem::Kind::Session:

@@ -31,6 +31,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   server::ConnectionLimits::Ticket ticket;    // its place among the connections (released with the peer)
   bool orders_feed = false;      // every private event of the participant
   bool executions_feed = false;  // its fills
+  bool heard = false;            // got a feed or channel message since the last heartbeat tick
 };
 
 class FanOut {
@@ -44,11 +45,16 @@ class FanOut {
   void route(WebItem& item);
   std::vector<std::shared_ptr<Peer>> all() const;
   void clear();
+  // Every heartbeat interval: each session subscribed to something that heard nothing since the last
+  // tick gets {"ev":"heartbeat","ts":...,"seq":{channel: last number, ...}}, so a quiet feed is told
+  // from a dead one and a client can see it missed nothing. `ts_text` is the wall time, ISO 8601.
+  void heartbeat(const std::string& ts_text);
 
  private:
   std::unordered_map<uint64_t, std::shared_ptr<Peer>> peers_;
   std::unordered_map<ParticipantId, std::unordered_set<uint64_t>> by_participant_;
   std::unordered_map<std::string, std::unordered_set<uint64_t>> channels_;
+  std::unordered_map<std::string, uint64_t> last_seq_;  // per channel, the last number routed
 };
 
 }  // namespace cpx::web

@@ -184,10 +184,10 @@ std::string WebSink::monitor_json(const persistence::Exchange& exchange, Timesta
 
 void WebSink::on_auction_state(const AuctionStateChanged& e) {
   writer_.on_auction_state(e);
-  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "auctions", take_line()});
+  to_channel("auctions", take_line());
   if (e.state == AuctionState::Cleared && runner_) {
     market_changed_ = true;
-    staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "auctions", auction_json(e.day_start, *runner_)});
+    to_channel("auctions", auction_json(e.day_start, *runner_));
   }
 }
 
@@ -197,11 +197,9 @@ void WebSink::publish_market() {
   if (now - last_market_publish_ < kMarketPublishNs) return;
   market_changed_ = false;
   last_market_publish_ = now;
-  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "indices",
-                            indices_json(*exchange_, now, 24 * kNanosPerHour)});
+  to_channel("indices", indices_json(*exchange_, now, 24 * kNanosPerHour));
   const Timestamp day = cst_day_start(now);
-  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "monitor",
-                            monitor_json(*exchange_, day, day + kNanosPerDay)});
+  to_channel("monitor", monitor_json(*exchange_, day, day + kNanosPerDay));
 }
 
 void WebSink::on_auction_order(const AuctionOrderAccepted& e) {

@@ -127,6 +127,17 @@ struct WebGateway::Impl {
     for (WebItem& item : items) route(item);
   }
 
+  // The application heartbeat (ws_heartbeat_ms): one timer for the gateway, not one per session.
+  std::optional<net::steady_timer> heartbeat_timer;
+  void heartbeat_tick() {
+    heartbeat_timer->expires_after(std::chrono::milliseconds(cfg.ws_heartbeat_ms));
+    heartbeat_timer->async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      fan_out.heartbeat(format_iso_time(server::wall_clock()));
+      heartbeat_tick();
+    });
+  }
+
   void route(WebItem& item) { fan_out.route(item); }
   void add_peer(const std::shared_ptr<Peer>& p) { fan_out.add(p); }
   void remove_peer(uint64_t id) { fan_out.remove(id); }

@@ -451,6 +451,10 @@ Result<bool> WebGateway::start() {
     gw.secure_port = *p;
     accept_loop<true>(gw, *gw.secure);
   }
+  if (gw.cfg.ws_heartbeat_ms > 0) {
+    gw.heartbeat_timer.emplace(gw.ioc);
+    gw.heartbeat_tick();
+  }
   gw.admin_worker = std::thread([&gw] {
     pthread_setname_np(pthread_self(), "cpx-web-admin");
     gw.run_admin_jobs();
@@ -478,6 +482,7 @@ void WebGateway::stop() {
     beast::error_code ec;
     if (gw.plain) gw.plain->close(ec);
     if (gw.secure) gw.secure->close(ec);
+    if (gw.heartbeat_timer) gw.heartbeat_timer->cancel();
     gw.fan_out.clear();
   });
   // Let the closes go out, then stop whatever is still pending.

@@ -51,6 +51,22 @@ void WebSink::to_participant(ParticipantId p, const std::string& text, bool is_t
   staged_.push_back(std::move(item));
 }
 
+void WebSink::to_channel(std::string channel, std::string text) {
+  const uint64_t seq = ++channel_seq_[channel];
+  if (!text.empty() && text.back() == '}') {
+    text.pop_back();
+    text += ",\"seq\":" + std::to_string(seq) + "}";
+  }
+  WebItem item{WebItem::Kind::Channel, false, 0, kNoParticipant, std::move(channel), std::move(text)};
+  item.seq = seq;
+  staged_.push_back(std::move(item));
+}
+
+uint64_t WebSink::channel_seq(const std::string& channel) const {
+  auto it = channel_seq_.find(channel);
+  return it == channel_seq_.end() ? 0 : it->second;
+}
+
 void WebSink::reply(uint64_t session, std::string text, int http_status) {
   staged_.push_back(WebItem{WebItem::Kind::Session, false, session, kNoParticipant, {}, std::move(text), http_status});
 }
@@ -118,7 +134,7 @@ void WebSink::on_trade(const Trade& e) {
   pub += "}";
   recent_trades_.emplace_back(e.instrument, pub);
   if (recent_trades_.size() > kRecentTrades) recent_trades_.pop_front();
-  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "trades", std::move(pub)});
+  to_channel("trades", std::move(pub));
 }
 void WebSink::on_done(const OrderDone& e) {
   writer_.on_done(e);
@@ -145,12 +161,11 @@ void WebSink::on_restated(const OrderRestated& e) {
 }
 void WebSink::on_book_change(const BookChange& e) {
   writer_.on_book_change(e);
-  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant,
-                            "book." + std::string(names_.symbol(e.instrument)), take_line()});
+  to_channel("book." + std::string(names_.symbol(e.instrument)), take_line());
 }
 void WebSink::on_instrument_state(const InstrumentStateChanged& e) {
   writer_.on_instrument_state(e);
-  staged_.push_back(WebItem{WebItem::Kind::Channel, false, 0, kNoParticipant, "instruments", take_line()});
+  to_channel("instruments", take_line());
 }
 void WebSink::on_mass_cancel(const MassCancelDone& e) {
   writer_.on_mass_cancel(e);
@@ -269,10 +284,17 @@ std::string WebSink::book_json(InstrumentId id, size_t depth) const {
   std::string out = "{\"ev\":\"book\"";
   field(out, "symbol", names_.symbol(id));
   field(out, "state", to_string(engine_.instrument_state(id)));
+  const std::string channel = "book." + std::string(names_.symbol(id));
+  out += ",\"seq\":" + std::to_string(channel_seq(channel));
   std::vector<LevelView> levels;
+  bool complete = true;
   for (Side side : {Side::Buy, Side::Sell}) {
     out += side == Side::Buy ? ",\"bids\":[" : ",\"asks\":[";
-    engine_.depth(id, side, depth, levels);
+    engine_.depth(id, side, depth + 1, levels);  // one more level tells whether this side is whole
+    if (levels.size() > depth) {
+      complete = false;
+      levels.resize(depth);
+    }
     for (size_t k = 0; k < levels.size(); ++k) {
       if (k) out += ",";
       out += "{\"price\":";
@@ -281,7 +303,7 @@ std::string WebSink::book_json(InstrumentId id, size_t depth) const {
     }
     out += "]";
   }
-  out += "}";
+  out += complete ? ",\"complete\":true}" : ",\"complete\":false}";
   return out;
 }
 

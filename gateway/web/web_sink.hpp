@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "exchange.hpp"
@@ -36,6 +37,7 @@ struct WebItem {
   std::string channel;
   std::string text;      // one JSON object, no newline
   int http_status = 0;   // Session: the HTTP status of a refusal (0: the endpoint's usual answer)
+  uint64_t seq = 0;      // Channel: the message's number in its channel (also in `text` as "seq")
 };
 
 class WebSink final : public EventListener, public server::BatchSink {
@@ -55,7 +57,12 @@ class WebSink final : public EventListener, public server::BatchSink {
   std::string indices_json(const persistence::Exchange& exchange, Timestamp now, int64_t window_ns) const;
   std::string bars_json(const persistence::Exchange& exchange, InstrumentId id, Timestamp now, int64_t interval_ns,
                         size_t limit) const;  // the links between regions: latency, capacity, tariff, carrier
+  // With "seq", the number of the channel book.SYMBOL's last message it reflects, and "complete": whether
+  // every level of both sides is in it (only a complete snapshot plus the deltas rebuilds the book).
   std::string book_json(InstrumentId id, size_t depth) const;
+  // The number of the channel's last message (0: none yet). A snapshot taken now is followed, in the
+  // stream, by exactly the messages numbered from this + 1.
+  uint64_t channel_seq(const std::string& channel) const;
   std::string trades_json(InstrumentId only, size_t limit) const;  // only = kNoInstrument: all
   // The day-ahead auctions (market_json.cpp): every day's state, and one day's published result (zone
   // prices per hour, link flows and congestion, order counts, the solver's figures).
@@ -98,6 +105,10 @@ class WebSink final : public EventListener, public server::BatchSink {
  private:
   std::string take_line();  // the line the writer just wrote, without its newline
   void to_participant(ParticipantId p, const std::string& text, bool is_trade = false);
+  // A public message, numbered in its channel ("seq", from 1; numbers restart with the process, and a
+  // client resubscribes after a reconnect anyway). Nothing is released after a failed batch (the
+  // sequencer stops), so numbers handed out in it are never seen, not reused.
+  void to_channel(std::string channel, std::string text);
 
   const MatchingEngine& engine_;
   const api::NameResolver& names_;
@@ -108,6 +119,7 @@ class WebSink final : public EventListener, public server::BatchSink {
   std::vector<uint64_t> origins_;  // the batch's requesting sessions (to tell them on a failed write)
   uint64_t origin_ = 0;
   std::deque<std::pair<InstrumentId, std::string>> recent_trades_;  // public trade lines, newest last
+  std::unordered_map<std::string, uint64_t> channel_seq_;
   const persistence::Exchange* exchange_ = nullptr;
   const server::AuctionRunner* runner_ = nullptr;
   bool market_changed_ = false;

@@ -327,7 +327,7 @@ class WsConn final : public Peer {
       return;
     }
     const std::string channel = ch->get<std::string>();
-    size_t depth = 10;
+    size_t depth = 1000;  // a book's snapshot: whole (up to 1000 levels a side) unless asked for less
     if (auto d = req.find("depth"); d != req.end()) {
       if (!d->is_number_integer() || d->get<int64_t>() < 1 || d->get<int64_t>() > 1000) {
         refuse(RejectReason::MalformedRequest, "field \"depth\" must be an integer from 1 to 1000", {}, id_json);
@@ -379,6 +379,8 @@ class WsConn final : public Peer {
         snapshot = gw.sink->monitor_json(gw.core.exchange(), day, day + kNanosPerDay);
       }
       if (!snapshot.empty()) head += ",\"snapshot\":" + snapshot;
+      // Public channels are numbered: the messages that follow this answer are seq + 1, seq + 2, ...
+      if (channel != "orders" && channel != "executions") head += ",\"seq\":" + std::to_string(gw.sink->channel_seq(channel));
       head += "}";
       gw.sink->subscribed(session, channel, std::move(head));
     });
