@@ -9,9 +9,10 @@ namespace cpx::persistence {
 namespace {
 constexpr uint32_t kMagic = 0x58585043;  // "CPXX"
 // 2: contracts carry traded_at and scu; 3: region, class, route, transport legs; 4: the order history;
-// 5: its per-participant limits and client id index, revenue. An older snapshot is refused: recovery
+// 5: its per-participant limits and client id index, revenue; 6: contracts carry the aggressor's side
+// (the public tape). An older snapshot is refused: recovery
 // then replays the journal from an older snapshot or from its start, which rebuilds all of it.
-constexpr uint8_t kVersion = 5;
+constexpr uint8_t kVersion = 6;
 }  // namespace
 
 std::string_view to_string(ContractState s) {
@@ -157,6 +158,7 @@ void Exchange::on_trade(const Trade& t) {
   k.buyer_fee = t.buyer_fee;
   k.seller_fee = t.seller_fee;
   k.traded_at = t.ts;
+  k.aggressor = t.aggressor;
   k.scu = t.scu;
   if (const InstrumentInfo* info = engine_.instrument(t.instrument)) {
     k.region = info->region;
@@ -457,6 +459,7 @@ std::string Exchange::snapshot() const {
     w.i64(k.delivered_device_hours);
     w.i64(k.payout_due);
     w.i64(k.traded_at);
+    w.u8(static_cast<uint8_t>(k.aggressor));
     w.i64(k.scu);
     w.u32(k.region);
     w.u32(k.chip_class);
@@ -522,6 +525,9 @@ Result<bool> Exchange::restore(std::string_view bytes) {
     k.delivered_device_hours = r.i64();
     k.payout_due = r.i64();
     k.traded_at = r.i64();
+    const uint8_t aggressor = r.u8();
+    if (aggressor > 1) return bad("has a damaged contract");
+    k.aggressor = static_cast<Side>(aggressor);
     k.scu = r.i64();
     k.region = static_cast<RegionId>(r.u32());
     k.chip_class = static_cast<ChipClassId>(r.u32());

@@ -47,6 +47,7 @@ struct Contract {
   int64_t delivered_device_hours = 0;
   Timestamp payout_due = 0;
   Timestamp traded_at = 0;  // the trade's time (market data: bars, indices)
+  Side aggressor = Side::Buy;  // the side of the incoming order (the public tape); auction awards: Buy
   int64_t scu = 0;          // SCU traded: qty x SCU per device (market data: per-SCU-hour prices)
   RegionId region = 0;      // where the devices are (the instrument's, or the auction zone's)
   ChipClassId chip_class = 0;

@@ -123,4 +123,39 @@ std::vector<Bar> ohlcv_bars(const Exchange& x, InstrumentId instrument, Timestam
   return out;
 }
 
+Tape trade_tape(const Exchange& x, const TapeQuery& q, size_t budget) {
+  Tape out;
+  const auto& contracts = x.contracts();
+  const auto wanted = [&](const Contract& k) {
+    return k.instrument != kNoInstrument && (q.instrument == kNoInstrument || k.instrument == q.instrument) &&
+           k.traded_at >= q.from && k.traded_at < q.to;
+  };
+  if (q.after) {
+    // Oldest first from the cursor; trade ids grow with time, so the first trade at or past `to` ends it.
+    out.next_after = *q.after;
+    for (auto it = contracts.upper_bound(*q.after); it != contracts.end(); ++it) {
+      const Contract& k = it->second;
+      if (k.instrument != kNoInstrument && k.traded_at >= q.to) return out;
+      if (out.trades.size() == q.limit) {
+        out.more = true;
+        return out;
+      }
+      if (budget-- == 0) {
+        out.more = true;
+        return out;
+      }
+      out.next_after = it->first;
+      if (wanted(k)) out.trades.push_back(&k);
+    }
+    return out;
+  }
+  // The newest `limit`, looking backwards; returned oldest first.
+  for (auto it = contracts.rbegin(); it != contracts.rend() && out.trades.size() < q.limit && budget > 0; ++it, --budget) {
+    if (wanted(it->second)) out.trades.push_back(&it->second);
+  }
+  std::reverse(out.trades.begin(), out.trades.end());
+  out.next_after = contracts.empty() ? 0 : contracts.rbegin()->first;
+  return out;
+}
+
 }  // namespace cpx::persistence

@@ -4,6 +4,7 @@
 // exchange's contracts (one per trade, kept in snapshots), so they survive a restart and need no state of
 // their own; each query scans the contracts (fine for a day's trades; an incremental store is for later).
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "exchange.hpp"
@@ -53,5 +54,24 @@ struct Bar {
 // trades are left out.
 std::vector<Bar> ohlcv_bars(const Exchange& exchange, InstrumentId instrument, Timestamp from, Timestamp to,
                             int64_t interval_ns);
+
+// The public trade tape, read from the contracts (so it survives restarts): trades of the continuous
+// books (auction awards are published per day, not here), of one instrument or (kNoInstrument) all.
+struct TapeQuery {
+  InstrumentId instrument = kNoInstrument;
+  std::optional<TradeId> after;  // set: trade ids above it, oldest first; unset: the newest `limit`
+  Timestamp from = INT64_MIN, to = INT64_MAX;  // from <= traded_at < to
+  size_t limit = 100;
+};
+struct Tape {
+  std::vector<const Contract*> trades;  // oldest first
+  // Where the next page starts (`after`): the last trade returned, or the last contract looked at when the
+  // scan budget ran out first (then `more` is true even with fewer than `limit` trades).
+  TradeId next_after = 0;
+  bool more = false;
+};
+// Looks at no more than `budget` contracts, so one request's work on the engine thread is bounded whatever
+// it asks for (a rarely traded symbol among many trades is paged through with next_after).
+Tape trade_tape(const Exchange& exchange, const TapeQuery& q, size_t budget = 100'000);
 
 }  // namespace cpx::persistence

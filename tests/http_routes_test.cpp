@@ -53,17 +53,20 @@ TEST(HttpRoutes, EachEndpointBecomesItsQueryWithDefaults) {
   EXPECT_EQ(quote.id_json, "");
 }
 
-TEST(HttpRoutes, ParametersAreReadAndCountsClampedNotRefused) {
-  EXPECT_EQ(query_of<query::Indices>("GET", "/indices?window_hours=0").window_hours, 1);
-  EXPECT_EQ(query_of<query::Indices>("GET", "/indices?window_hours=999999").window_hours, 24 * 366);
+TEST(HttpRoutes, ParametersAreRead) {
+  EXPECT_EQ(query_of<query::Indices>("GET", "/indices?window_hours=8784").window_hours, 24 * 366);
   EXPECT_EQ(query_of<query::Bars>("GET", "/bars/X?interval=1d&limit=5").interval_ns, kNanosPerDay);
   EXPECT_EQ(query_of<query::Bars>("GET", "/bars/X?interval=1m").interval_ns, 60 * kNanosPerSecond);
-  EXPECT_EQ(query_of<query::Bars>("GET", "/bars/X?limit=5000").limit, 1000u);
-  EXPECT_EQ(query_of<query::Book>("GET", "/book/X?depth=0").depth, 1u);
-  EXPECT_EQ(query_of<query::Book>("GET", "/book/X?depth=99999999999999999999").depth, 1000u);
+  EXPECT_EQ(query_of<query::Bars>("GET", "/bars/X?limit=1000").limit, 1000u);
+  EXPECT_EQ(query_of<query::Book>("GET", "/book/X?depth=1").depth, 1u);
   const auto trades = query_of<query::Trades>("GET", "/trades?limit=3&symbol=A%2EB");
   EXPECT_EQ(trades.symbol, "A.B");
   EXPECT_EQ(trades.limit, 3u);
+  EXPECT_FALSE(trades.after) << "no cursor: the newest trades";
+  const auto page = query_of<query::Trades>("GET", "/trades?after=0&from=2026-12-02&to=2026-12-03");
+  EXPECT_EQ(page.after, std::optional<TradeId>(0));
+  EXPECT_EQ(page.from, *parse_iso_time("2026-12-02"));
+  EXPECT_EQ(page.to, *parse_iso_time("2026-12-03"));
   const auto monitor = query_of<query::Monitor>("GET", "/monitor?from=2026-12-02T00:00:00%2B08:00&to=2026-12-03");
   ASSERT_TRUE(monitor.from && monitor.to);
   EXPECT_EQ(*monitor.from, *parse_iso_time("2026-12-02T00:00:00+08:00"));
@@ -80,6 +83,14 @@ TEST(HttpRoutes, BadParametersAreRefusedWithTheirRule) {
   r = refusal_of("GET", "/auction/2026-12-2");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("YYYY-MM-DD"), std::string::npos) << r.body;
+  // Out of range is refused, never clamped: the client learns its request was not what it got.
+  for (const char* t : {"/indices?window_hours=0", "/indices?window_hours=999999", "/bars/X?limit=5000", "/bars/X?limit=0",
+                        "/book/X?depth=0", "/book/X?depth=99999999999999999999", "/book/X?depth=-1", "/book/X?depth=5x",
+                        "/trades?limit=1001", "/trades?after=-1", "/trades?from=nope", "/trades?from=2026-12-03&to=2026-12-02"}) {
+    r = refusal_of("GET", t);
+    EXPECT_EQ(r.status, 400) << t;
+    EXPECT_NE(r.body.find("malformed_request"), std::string::npos) << r.body;
+  }
   for (const char* t : {"/monitor?from=yesterday", "/monitor?to=nope", "/monitor?from=2026-12-03&to=2026-12-02"}) {
     r = refusal_of("GET", t);
     EXPECT_EQ(r.status, 400) << t;

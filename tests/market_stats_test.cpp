@@ -168,5 +168,93 @@ TEST_F(MarketStatsTest, RandomTradesGiveExactVwaps) {
   EXPECT_EQ(static_cast<size_t>(trades), ex.contract_count());
 }
 
+// The public tape (GET /trades): random trades on two books, both sides aggressing, at random times. Paged
+// through with a cursor, small limits and small scan budgets, it gives exactly the trades a simple filter
+// of the Trade events gives, oldest first; without a cursor, the newest `limit`; and after a snapshot the
+// same, aggressors included.
+TEST_F(MarketStatsTest, TheTapePagesExactlyThroughTheTradesAndSurvivesASnapshot) {
+  std::mt19937_64 rng(11);
+  Timestamp t = iso("2026-11-30T10:00:00+08:00");
+  for (int i = 0; i < 80; ++i) {
+    t += static_cast<Timestamp>(1 + rng() % 900) * kNanosPerSecond;
+    const std::string at = format_iso_time(t);
+    const char* region = rng() % 2 ? "NM" : "GS";
+    const std::string price = std::to_string(16 + rng() % 3) + "." + std::to_string(10 + rng() % 90);
+    const int qty = 1 + static_cast<int>(rng() % 5);
+    if (rng() % 2) {
+      trade(region, price.c_str(), qty, at.c_str());  // the buyer aggresses
+    } else {
+      const std::string sym = std::string(region) + ".H100.D.2026-12-01";
+      run(R"({"cmd":"new_order","participant":"B","symbol":")" + sym + R"(","side":"buy","price":")" + price +
+              R"(","qty":)" + std::to_string(qty) + "}", at.c_str());
+      run(R"({"cmd":"new_order","participant":"S)" + std::string(region) + R"(","symbol":")" + sym +
+              R"(","side":"sell","price":")" + price + R"(","qty":)" + std::to_string(qty) + "}", at.c_str());
+    }
+  }
+  std::vector<Trade> all;
+  for (const auto& r : rec.of<Trade>()) all.push_back(r.e);
+  ASSERT_EQ(all.size(), 80u);
+  const InstrumentId nm = ex.engine().find_instrument("NM.H100.D.2026-12-01");
+  const Timestamp t0 = iso("2026-11-30T10:00:00+08:00");
+  Recorder other;
+  Exchange restored(other);
+  ASSERT_TRUE(restored.restore(ex.snapshot()).ok());
+  for (int round = 0; round < 200; ++round) {
+    persistence::TapeQuery q;
+    q.instrument = rng() % 2 ? nm : kNoInstrument;
+    if (rng() % 2) q.from = t0 + static_cast<Timestamp>(rng() % 40'000) * kNanosPerSecond;
+    if (rng() % 2) q.to = q.from == INT64_MIN ? t0 + static_cast<Timestamp>(rng() % 80'000) * kNanosPerSecond
+                                               : q.from + static_cast<Timestamp>(1 + rng() % 40'000) * kNanosPerSecond;
+    q.limit = 1 + rng() % 12;
+    const TradeId start = rng() % 3 ? 0 : rng() % 40;
+    std::vector<Trade> want;
+    for (const Trade& tr : all) {
+      if (tr.trade_id > start && (q.instrument == kNoInstrument || tr.instrument == q.instrument) && tr.ts >= q.from &&
+          tr.ts < q.to) {
+        want.push_back(tr);
+      }
+    }
+    const Exchange& x = round % 2 ? restored : ex;
+    // Oldest first, page by page: what the pages hold, together, is exactly `want`.
+    const size_t budget = 1 + rng() % 30;
+    std::vector<const persistence::Contract*> got;
+    q.after = start;
+    for (int page = 0; page < 1000; ++page) {
+      const persistence::Tape tape = persistence::trade_tape(x, q, budget);
+      ASSERT_LE(tape.trades.size(), q.limit);
+      ASSERT_GE(tape.next_after, *q.after);
+      got.insert(got.end(), tape.trades.begin(), tape.trades.end());
+      if (!tape.more) break;
+      ASSERT_GT(tape.next_after, *q.after) << "a page that says more must move the cursor";
+      q.after = tape.next_after;
+    }
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_EQ(got[k]->trade_id, want[k].trade_id);
+      EXPECT_EQ(got[k]->traded_at, want[k].ts);
+      EXPECT_EQ(got[k]->price, want[k].price);
+      EXPECT_EQ(got[k]->qty, want[k].qty);
+      EXPECT_EQ(got[k]->aggressor, want[k].aggressor) << "trade " << want[k].trade_id;
+    }
+    // No cursor: the newest `limit` of them (from the start of the tape), oldest first.
+    q.after.reset();
+    std::vector<Trade> newest;
+    for (const Trade& tr : all) {
+      if ((q.instrument == kNoInstrument || tr.instrument == q.instrument) && tr.ts >= q.from && tr.ts < q.to) {
+        newest.push_back(tr);
+      }
+    }
+    if (newest.size() > q.limit) newest.erase(newest.begin(), newest.end() - static_cast<ptrdiff_t>(q.limit));
+    const persistence::Tape tape = persistence::trade_tape(x, q);
+    ASSERT_EQ(tape.trades.size(), newest.size());
+    for (size_t k = 0; k < newest.size(); ++k) EXPECT_EQ(tape.trades[k]->trade_id, newest[k].trade_id);
+    EXPECT_EQ(tape.next_after, all.back().trade_id) << "polling from here gets only what is new";
+  }
+  size_t sells = 0;
+  for (const Trade& tr : all) sells += tr.aggressor == Side::Sell;
+  EXPECT_GT(sells, 20u);
+  EXPECT_LT(sells, 60u);
+}
+
 }  // namespace
 }  // namespace cpx::test

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """cpxd end to end as a process: start it with the demo market, read a book over HTTP, trade, stop with
 SIGTERM (exit 0, "stopped cleanly"), start again on the same data directory and check that the journal
-was recovered: the same durable sequence (or later: the clock ticks), the same book, and the same orders,
+was recovered: the same durable sequence (or later: the clock ticks), the same book and public tape, and the same orders,
 fills and balances for the participant who traded (docs/API.md §6.13: signed GETs)."""
 from decimal import Decimal
 import argparse, hashlib, hmac, json, re, os, secrets, shutil, sys, time, urllib.error, urllib.request
@@ -63,6 +63,9 @@ def main():
         sys.exit(f"BJAI's trade is not in its own state: {before}")
     seq1 = get(http, "/health")["durable_seq"]
     book1 = get(http, f"/book/{symbol}?depth=10")
+    tape1 = get(http, f"/trades?symbol={symbol}&after=0")
+    if not tape1["trades"] or tape1["more"]:
+        sys.exit(f"the public tape does not show the trade: {tape1}")
     stop(p, require_clean=True)
     p, lines = start(a.cpxd, config, data)
     recovered = [l for l in lines if "recovered" in l]
@@ -75,14 +78,17 @@ def main():
     seq2 = get(http, "/health")["durable_seq"]
     book2 = get(http, f"/book/{symbol}?depth=10")
     after = own_state(http)
+    tape2 = get(http, f"/trades?symbol={symbol}&after=0")
     stop(p, require_clean=True)
+    if tape2 != tape1:
+        sys.exit(f"the public tape differs after restart:\n{tape1}\n{tape2}")
     if after != before:
         sys.exit(f"BJAI's orders, fills or balances differ after restart:\n{before}\n{after}")
     if seq2 < seq1:
         sys.exit(f"durable sequence went back: {seq1} -> {seq2}")
     if book1["bids"] != book2["bids"] or book1["asks"] != book2["asks"]:
         sys.exit(f"book differs after restart:\n{book1}\n{book2}")
-    print(f"ok: {symbol} book, and BJAI's {len(after['orders'])} orders, {len(after['fills'])} fills and balances "
+    print(f"ok: {symbol} book and public tape ({len(tape2['trades'])} trades), and BJAI's {len(after['orders'])} orders, {len(after['fills'])} fills and balances "
           f"identical after SIGTERM + restart; durable seq {seq1} -> {seq2}")
 
 

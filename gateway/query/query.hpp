@@ -34,10 +34,13 @@ struct Book {
   std::string symbol;
   size_t depth = 10;
 };
-// The newest public trades, of one instrument or (symbol empty) of all.
+// Public trades (the tape), of one instrument or (symbol empty) of all: without `after`, the newest `limit`;
+// with it, those with trade id > after, oldest first; from <= time < to either way.
 struct Trades {
   std::string symbol;
   size_t limit = 100;
+  std::optional<TradeId> after;
+  Timestamp from = INT64_MIN, to = INT64_MAX;
 };
 struct Auctions {};
 // One delivery day's auction; `day_text` as the client wrote it (YYYY-MM-DD), for the answer.

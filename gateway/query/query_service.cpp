@@ -48,7 +48,13 @@ Answer QueryService::one(const Book& q) const {
 Answer QueryService::one(const Trades& q) const {
   InstrumentId inst = kNoInstrument;
   if (!q.symbol.empty() && (inst = core_.names().instrument(q.symbol)) == kNoInstrument) return unknown_instrument(q.symbol);
-  return {200, market_.trades_json(inst, q.limit)};
+  persistence::TapeQuery tape;
+  tape.instrument = inst;
+  tape.after = q.after;
+  tape.from = q.from;
+  tape.to = q.to;
+  tape.limit = q.limit;
+  return {200, market_.trades_json(tape)};
 }
 
 Answer QueryService::one(const Auctions&) const { return {200, market_.auctions_json(core_.auctions())}; }

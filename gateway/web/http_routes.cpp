@@ -18,15 +18,8 @@ using json = nlohmann::json;
 
 HttpRefusal bad_request(std::string text) { return {400, error_json("malformed_request", text)}; }
 
-// A count from the query string: `fallback` when absent, clamped to [lo, hi] (never an error: a client
-// asking for 10,000 levels gets the most there is to give).
-size_t count_param(std::string_view query, std::string_view key, size_t fallback, size_t lo, size_t hi) {
-  const std::string v = query_param(query, key);
-  return v.empty() ? fallback : std::clamp<size_t>(std::strtoull(v.c_str(), nullptr, 10), lo, hi);
-}
-
 // A whole number in [lo, hi] from the query string; `fallback` when absent; nullopt when malformed or out of
-// range (the participant endpoints answer 400 then, never clamp).
+// range (the endpoint answers 400 with the range, never clamps: a client learns its request was not met).
 std::optional<uint64_t> whole_param(std::string_view query, std::string_view key, uint64_t fallback, uint64_t lo,
                                     uint64_t hi) {
   const std::string v = query_param(query, key);
@@ -36,6 +29,23 @@ std::optional<uint64_t> whole_param(std::string_view query, std::string_view key
   const unsigned long long n = std::strtoull(v.c_str(), nullptr, 10);
   if (errno == ERANGE || n < lo || n > hi) return std::nullopt;
   return n;
+}
+
+// `from` and `to` (ISO-8601 times or dates) into [from, to); a refusal when malformed or empty.
+std::optional<HttpRefusal> time_range(std::string_view q, Timestamp& from, Timestamp& to) {
+  const std::string f = query_param(q, "from"), t = query_param(q, "to");
+  if (!f.empty()) {
+    const auto v = parse_iso_time(f);
+    if (!v) return bad_request("from is an ISO-8601 time or date");
+    from = *v;
+  }
+  if (!t.empty()) {
+    const auto v = parse_iso_time(t);
+    if (!v) return bad_request("to is an ISO-8601 time or date");
+    to = *v;
+  }
+  if (to <= from) return bad_request("to must be after from");
+  return std::nullopt;
 }
 
 // The participant endpoints' common parameter: an operator may name any participant.
@@ -78,15 +88,18 @@ const std::array kRoutes{
           }},
     Route{"GET", "/indices", false,
           [](auto, std::string_view q, auto&) -> HttpRoute {
-            const std::string h = query_param(q, "window_hours");
-            return query::Indices{h.empty() ? 24 : std::clamp<int64_t>(std::strtoll(h.c_str(), nullptr, 10), 1, 24 * 366)};
+            const auto h = whole_param(q, "window_hours", 24, 1, 24 * 366);
+            if (!h) return bad_request("window_hours is 1 to 8784");
+            return query::Indices{static_cast<int64_t>(*h)};
           }},
     Route{"GET", "/bars/", true,
           [](std::string_view symbol, std::string_view q, auto&) -> HttpRoute {
             const std::string iv = query_param(q, "interval");
             if (!iv.empty() && iv != "1m" && iv != "1h" && iv != "1d") return bad_request("interval is 1m, 1h or 1d");
             const int64_t interval = iv == "1d" ? kNanosPerDay : iv == "1m" ? 60 * kNanosPerSecond : kNanosPerHour;
-            return query::Bars{std::string(symbol), interval, count_param(q, "limit", 100, 1, 1000)};
+            const auto limit = whole_param(q, "limit", 100, 1, 1000);
+            if (!limit) return bad_request("limit is 1 to 1000");
+            return query::Bars{std::string(symbol), interval, *limit};
           }},
     Route{"GET", "/auctions", false, [](auto, auto, auto&) -> HttpRoute { return query::Auctions{}; }},
     Route{"GET", "/auction/", true,
@@ -108,11 +121,21 @@ const std::array kRoutes{
     Route{"GET", "/network", false, [](auto, auto, auto&) -> HttpRoute { return query::Network{}; }},
     Route{"GET", "/book/", true,
           [](std::string_view symbol, std::string_view q, auto&) -> HttpRoute {
-            return query::Book{std::string(symbol), count_param(q, "depth", 10, 1, 1000)};
+            const auto depth = whole_param(q, "depth", 10, 1, 1000);
+            if (!depth) return bad_request("depth is 1 to 1000");
+            return query::Book{std::string(symbol), *depth};
           }},
     Route{"GET", "/trades", false,
           [](auto, std::string_view q, auto&) -> HttpRoute {
-            return query::Trades{query_param(q, "symbol"), count_param(q, "limit", 100, 1, 1000)};
+            const auto limit = whole_param(q, "limit", 100, 1, 1000);
+            const auto after = whole_param(q, "after", 0, 0, INT64_MAX);
+            if (!limit || !after) return bad_request("limit is 1 to 1000; after is a trade id");
+            query::Trades t;
+            t.symbol = query_param(q, "symbol");
+            t.limit = *limit;
+            if (!query_param(q, "after").empty()) t.after = *after;
+            if (auto r = time_range(q, t.from, t.to)) return *r;
+            return t;
           }},
     // A participant's own state: signed like /admin (web_server.cpp checks the signature and fills in the
     // participant before the query goes to the engine thread).
@@ -139,18 +162,7 @@ const std::array kRoutes{
             if (!after || !limit) return bad_request("after is a trade id; limit is 1 to 1000");
             query::OwnFills f{asker(q), *after};
             f.limit = *limit;
-            const std::string from = query_param(q, "from"), to = query_param(q, "to");
-            if (!from.empty()) {
-              const auto t = parse_iso_time(from);
-              if (!t) return bad_request("from is an ISO-8601 time or date");
-              f.from = *t;
-            }
-            if (!to.empty()) {
-              const auto t = parse_iso_time(to);
-              if (!t) return bad_request("to is an ISO-8601 time or date");
-              f.to = *t;
-            }
-            if (f.to <= f.from) return bad_request("to must be after from");
+            if (auto r = time_range(q, f.from, f.to)) return *r;
             return f;
           }},
     // REST order entry: the JSON a WebSocket session sends, the command named by the method and path.

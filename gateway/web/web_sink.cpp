@@ -7,7 +7,6 @@
 namespace cpx::web {
 
 namespace {
-constexpr size_t kRecentTrades = 1000;
 
 void field(std::string& out, std::string_view key, std::string_view value) {
   out += ",\"";
@@ -16,6 +15,18 @@ void field(std::string& out, std::string_view key, std::string_view value) {
   api::append_json_string(out, value);
 }
 }  // namespace
+
+void append_public_trade(std::string& out, Timestamp ts, TradeId id, std::string_view symbol, Price price, Quantity qty,
+                         Side aggressor) {
+  out += "{\"ev\":\"trade\",\"ts\":";
+  api::append_json_string(out, format_iso_time(ts));
+  out += ",\"trade_id\":" + std::to_string(id);
+  field(out, "symbol", symbol);
+  field(out, "price", format_fixed(price));
+  out += ",\"qty\":" + std::to_string(qty);
+  field(out, "aggressor", to_string(aggressor));
+  out += "}";
+}
 
 std::string error_json(std::string_view reason, std::string_view text, std::string_view cmd, std::string_view cl_ord_id,
                        std::string_view id_json) {
@@ -124,16 +135,8 @@ void WebSink::on_trade(const Trade& e) {
   to_participant(e.buyer, line, true);
   if (e.seller != e.buyer) to_participant(e.seller, line, true);
   // The public print names no one.
-  std::string pub = "{\"ev\":\"trade\",\"ts\":";
-  api::append_json_string(pub, format_iso_time(e.ts));
-  pub += ",\"trade_id\":" + std::to_string(e.trade_id);
-  field(pub, "symbol", names_.symbol(e.instrument));
-  field(pub, "price", format_fixed(e.price));
-  pub += ",\"qty\":" + std::to_string(e.qty);
-  field(pub, "aggressor", to_string(e.aggressor));
-  pub += "}";
-  recent_trades_.emplace_back(e.instrument, pub);
-  if (recent_trades_.size() > kRecentTrades) recent_trades_.pop_front();
+  std::string pub;
+  append_public_trade(pub, e.ts, e.trade_id, names_.symbol(e.instrument), e.price, e.qty, e.aggressor);
   to_channel("trades", std::move(pub));
 }
 void WebSink::on_done(const OrderDone& e) {
@@ -307,17 +310,16 @@ std::string WebSink::book_json(InstrumentId id, size_t depth) const {
   return out;
 }
 
-std::string WebSink::trades_json(InstrumentId only, size_t limit) const {
-  std::vector<const std::string*> picked;
-  for (auto it = recent_trades_.rbegin(); it != recent_trades_.rend() && picked.size() < limit; ++it) {
-    if (only == kNoInstrument || it->first == only) picked.push_back(&it->second);
-  }
+std::string WebSink::trades_json(const persistence::TapeQuery& q) const {
   std::string out = "{\"ev\":\"trades\",\"trades\":[";
-  for (size_t k = picked.size(); k-- > 0;) {
-    out += *picked[k];
-    if (k) out += ",";
+  if (!exchange_) return out + "],\"next_after\":0,\"more\":false}";
+  const persistence::Tape tape = persistence::trade_tape(*exchange_, q);
+  for (const persistence::Contract* k : tape.trades) {
+    if (out.back() != '[') out += ",";
+    append_public_trade(out, k->traded_at, k->trade_id, names_.symbol(k->instrument), k->price, k->qty, k->aggressor);
   }
-  out += "]}";
+  out += "],\"next_after\":" + std::to_string(tape.next_after);
+  out += tape.more ? ",\"more\":true}" : ",\"more\":false}";
   return out;
 }
 

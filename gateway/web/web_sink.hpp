@@ -3,13 +3,13 @@
 // exchange's events into JSON lines addressed to a participant, a public channel or one session, and once
 // the batch is durable it releases them, in order, to the I/O thread. Engine-thread queries (book,
 // instruments, trades) answer from here too, so a snapshot sits exactly where it belongs in the stream.
-#include <deque>
 #include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "exchange.hpp"
+#include "market_stats.hpp"
 #include "cpx/events.hpp"
 #include "cpx/matching_engine.hpp"
 #include "json/command_codec.hpp"
@@ -63,7 +63,8 @@ class WebSink final : public EventListener, public server::BatchSink {
   // The number of the channel's last message (0: none yet). A snapshot taken now is followed, in the
   // stream, by exactly the messages numbered from this + 1.
   uint64_t channel_seq(const std::string& channel) const;
-  std::string trades_json(InstrumentId only, size_t limit) const;  // only = kNoInstrument: all
+  // The public tape (persistence::trade_tape: from the contracts, so it survives restarts) with its cursor.
+  std::string trades_json(const persistence::TapeQuery& q) const;
   // The day-ahead auctions (market_json.cpp): every day's state, and one day's published result (zone
   // prices per hour, link flows and congestion, order counts, the solver's figures).
   std::string auctions_json(const server::AuctionRunner& runner) const;
@@ -118,7 +119,6 @@ class WebSink final : public EventListener, public server::BatchSink {
   std::vector<WebItem> staged_;
   std::vector<uint64_t> origins_;  // the batch's requesting sessions (to tell them on a failed write)
   uint64_t origin_ = 0;
-  std::deque<std::pair<InstrumentId, std::string>> recent_trades_;  // public trade lines, newest last
   std::unordered_map<std::string, uint64_t> channel_seq_;
   const persistence::Exchange* exchange_ = nullptr;
   const server::AuctionRunner* runner_ = nullptr;

@@ -366,7 +366,9 @@ class WsConn final : public Peer {
         }
         snapshot = gw.sink->book_json(inst, depth);
       } else if (channel == "trades") {
-        snapshot = gw.sink->trades_json(kNoInstrument, 50);
+        persistence::TapeQuery newest;
+        newest.limit = 50;
+        snapshot = gw.sink->trades_json(newest);
       } else if (channel == "instruments") {
         snapshot = gw.sink->instruments_json();
       } else if (channel == "auctions") {
