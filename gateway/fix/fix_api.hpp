@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct FixSettings {
   std::string dictionary;         // FIX44-CPX.xml
   size_t max_held_messages = 16;  // messages a client may send after its Logon while the Logon is checked
   bool check_latency = true;      // QuickFIX's SendingTime check (120 s); the fuzzer's fixed inputs turn it off
+  // The application messages the handler takes (docs/FIX.md §3); any other is answered 380=3 by QuickFIX.
+  std::set<std::string> app_msg_types = {"D", "F", "G", "q", "V", "x", "H", "AF"};
 };
 
 struct FixField {

@@ -64,9 +64,12 @@ FixMessage from_quickfix(const FIX::Message& m) {
   return out;
 }
 
+// An empty field is never valid FIX ("tag specified without a value": a strict client rejects the whole
+// message), so a value CPX does not have (a refused order's missing Symbol) is left out, not sent empty.
 void to_quickfix(const FixMessage& in, FIX::Message& m) {
   m.getHeader().setField(FIX::MsgType(in.msg_type));
   for (const FixField& f : in.fields) {
+    if (f.value.empty()) continue;
     if (f.tag == kPossResend) {
       m.getHeader().setField(f.tag, f.value);
     } else {
@@ -86,7 +89,9 @@ void to_quickfix(const FixMessage& in, FIX::Message& m) {
     order.push_back(0);
     for (const auto& entry : g.entries) {
       FIX::Group group(g.count_tag, g.delim_tag, order.data());
-      for (const FixField& f : entry) group.setField(f.tag, f.value);
+      for (const FixField& f : entry) {
+        if (!f.value.empty()) group.setField(f.tag, f.value);
+      }
       m.addGroup(group);
     }
   }
@@ -217,6 +222,11 @@ struct FixEngine::Impl : public FIX::Application {
 
   void fromApp(const FIX::Message& m, const FIX::SessionID& sid)
       throw(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
+    // Any FIX 4.4 message type CPX does not take (docs/FIX.md §3) passed the dictionary: QuickFIX answers it
+    // as the standard says, BusinessMessageReject 380=3 "Unsupported Message Type" with RefSeqNum.
+    FIX::MsgType type;
+    m.getHeader().getField(type);
+    if (settings.app_msg_types.count(type.getValue()) == 0) throw FIX::UnsupportedMessageType();
     uint64_t id = 0;
     {
       std::lock_guard<std::mutex> lock(mutex);

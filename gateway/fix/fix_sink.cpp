@@ -162,6 +162,10 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
 
   auto instrument = [&](InstrumentId& id) -> bool {
     const std::string symbol = msg.value(tag::Symbol);
+    if (symbol.empty()) {
+      refuse(session, msg, RejectReason::MalformedRequest, "Symbol(55) is required");
+      return false;
+    }
     id = core_.names().instrument(symbol);
     if (id != kNoInstrument) return true;
     refuse(session, msg, RejectReason::UnknownInstrument, "instrument '" + symbol + "' is not listed");
@@ -471,7 +475,7 @@ void FixSink::routed_fill(OrderId route_id, const Trade& e) {
   m->set(tag::SecondaryOrderID, std::to_string(e.buy_order_id));
   m->set(tag::LastQty, std::to_string(e.qty));
   m->set(tag::LastPx, format_fixed(e.price));
-  m->set(tag::TradeID, std::to_string(e.trade_id));
+  m->set(tag::CpxTradeID, std::to_string(e.trade_id));
   m->set(tag::CpxTradeNotional, format_fixed(e.notional));
   m->set(tag::CpxTradeFee, format_fixed(e.buyer_fee));
   m->set(tag::CpxPricePerScuHour, format_fixed(e.price_per_scu_hour, 8));
@@ -566,7 +570,7 @@ void FixSink::security_list(uint64_t session, const FixMessage& msg) {
     list.entries.push_back({{tag::Symbol, info->symbol},
                             {tag::SecurityDesc, std::string(r ? r->code : "") + " " + (c ? c->code : "") + " capacity"},
                             {tag::RoundLot, std::to_string(info->rules.lot)},
-                            {tag::MinPriceIncrement, format_fixed(info->rules.tick)},
+                            {tag::CpxMinPriceIncrement, format_fixed(info->rules.tick)},
                             {tag::CpxRegion, r ? r->code : ""},
                             {tag::CpxChipClass, c ? c->code : ""},
                             {tag::CpxWindowStart, utc_timestamp(info->start)},
@@ -719,7 +723,7 @@ void FixSink::on_trade(const Trade& e) {
     m->set(tag::LastQty, std::to_string(e.qty));
     m->set(tag::LastPx, format_fixed(e.price));
     m->set(tag::LeavesQty, std::to_string(leaves));
-    m->set(tag::TradeID, std::to_string(e.trade_id));
+    m->set(tag::CpxTradeID, std::to_string(e.trade_id));
     m->set(tag::CpxTradeNotional, format_fixed(e.notional));
     m->set(tag::CpxTradeFee, format_fixed(side == Side::Buy ? e.buyer_fee : e.seller_fee));
     m->set(tag::CpxPricePerScuHour, format_fixed(e.price_per_scu_hour, 8));

@@ -30,11 +30,12 @@ enum : int {
   BusinessRejectRefID = 379, BusinessRejectReason = 380, TotNoRelatedSym = 393, CxlRejResponseTo = 434,
   MassCancelRequestType = 530, MassCancelResponse = 531, MassCancelRejectReason = 532, TotalAffectedOrders = 533,
   PossResend = 97, SecurityListRequestType = 559, SecurityRequestResult = 560, RoundLot = 561, MassStatusReqID = 584,
-  MassStatusReqType = 585, TotNumReports = 911, LastRptRequested = 912, MinPriceIncrement = 969,
-  TradeID = 1003, SecondaryOrderID = 198,
+  MassStatusReqType = 585, TotNumReports = 911, LastRptRequested = 912, SecondaryOrderID = 198,
+  // FIX 4.4 ends at tag 956: a trade's id and an instrument's tick, which later versions define as 1003 and
+  // 969, are CPX's own here (user-defined range), so a strict FIX 4.4 client accepts them.
   CpxReasonCode = 20001, CpxStpMode = 20002, CpxTradeNotional = 20010, CpxTradeFee = 20011,
-  CpxPricePerScuHour = 20012, CpxRegion = 20020, CpxChipClass = 20021, CpxWindowStart = 20022,
-  CpxWindowEnd = 20023, CpxInstrumentState = 20024,
+  CpxPricePerScuHour = 20012, CpxTradeID = 20013, CpxRegion = 20020, CpxChipClass = 20021, CpxWindowStart = 20022,
+  CpxWindowEnd = 20023, CpxInstrumentState = 20024, CpxMinPriceIncrement = 20025,
   // Routed orders (docs/PRODUCT.md §3.2, docs/FIX.md §3.7): the constraints of a NewOrderSingle with Symbol ROUTE
   // (the delivery window travels in CpxWindowStart/End), and what its reports add.
   CpxRouteClasses = 20030, CpxRouteRegions = 20031, CpxRouteOrigin = 20032, CpxMaxLatencyMs = 20033,
