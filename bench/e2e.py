@@ -66,8 +66,10 @@ def main():
     sessions = max(SCENARIOS[n][1] for n in names)
     cfg = write_config(os.path.join(work, "cpxd.json"),
                        {"http_port": http, "https_port": -1, "fix_port": fix, "fix_tls_port": -1, "requests_per_s": 0,
-                        "fix_sessions": [{"target_comp_id": f"LOAD{i}"} for i in range(2 * sessions)] +
-                                        [{"target_comp_id": "ABUSE"}]})
+                        # LOAD{2i} is buyer LOADB{i}'s CompID, LOAD{2i+1} seller LOADS{i}'s (CompIDs are bound).
+                        "fix_sessions": [{"target_comp_id": f"LOAD{i}", "participant": f"LOAD{'BS'[i % 2]}{i // 2}"}
+                                         for i in range(2 * sessions)] +
+                                        [{"target_comp_id": "ABUSE", "participant": "GUESSED"}]})
     env = dict(os.environ)
     if os.environ.get("CPXD_PRELOAD"):  # A/B runs of an allocator without relinking
         env["LD_PRELOAD"] = os.environ["CPXD_PRELOAD"]

@@ -54,7 +54,8 @@ struct Server {
     config.https_port = -1;
     config.fix_port = 0;  // any free port (FixServer::port() says which)
     config.fix_tls_port = -1;
-    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"C1"}, {"C2"}, {"C3"}};
+    config.fix_sessions = {{"BJAI", "BJAI"}, {"NMDC", "NMDC"}, {"C1", "BJAI"}, {"C2", "BJAI"}, {"C3", "BJAI"},
+                           {"C4", "BJAI"}};
     config.snapshot_every = 0;
     config.max_connections = 8000;
     config.max_connections_per_address = kPerAddress;
@@ -422,16 +423,16 @@ TEST(Abuse, ALoggedOnSessionIgnoresGarbledBytesAndMayResetItsSequence) {
 // A Logon being checked does not hold its CompID: a guesser cannot keep the CompID's owner out by sending
 // Logons for it (the session becomes a connection's only when its Logon is accepted).
 TEST(Abuse, LogonsBeingCheckedDoNotKeepTheCompIdFromItsOwner) {
-  FixWireClient guesser("127.0.208.1", "NMDC");
+  FixWireClient guesser("127.0.208.1", "C4");
   guesser.send("A", "98=0\x01" "108=30\x01" "553=bjai\x01" "554=not-it\x01");
-  FixWireClient owner("127.0.208.2", "NMDC");
+  FixWireClient owner("127.0.208.2", "C4");
   const auto answer = owner.logon("bjai", "demo-bjai");  // checked while the guess is (same worker, after it)
   EXPECT_EQ(answer.first, "A") << answer.second;
   const std::string refused = guesser.next();
   EXPECT_EQ(client::fix_field(refused, 35), "5");
   EXPECT_NE(client::fix_field(refused, 58).find("bad_credentials"), std::string::npos) << refused;
   // Once the owner is logged on, another Logon for its CompID is closed at once, without a check.
-  FixWireClient second("127.0.208.3", "NMDC");
+  FixWireClient second("127.0.208.3", "C4");
   EXPECT_EQ(second.logon("bjai", "demo-bjai").first, "");
   EXPECT_TRUE(second.closed(2000));
   EXPECT_FALSE(owner.closed(10)) << "the owner's session is untouched";

@@ -117,7 +117,8 @@ struct Server {
     config.https_port = 0;
     config.fix_port = free_port();
     config.fix_tls_port = free_port();
-    config.fix_sessions = {{"BJAI"}, {"NMDC"}, {"BAD"}, {"JUNK"}, {"SLOW"}, {"BJAI2"}};
+    config.fix_sessions = {{"BJAI", "BJAI"}, {"NMDC", "NMDC"}, {"BAD", "BJAI"}, {"JUNK", "BJAI"}, {"SLOW", "SZAUTO"},
+                           {"BJAI2", "BJAI"}};
     config.fix_max_queued_messages = 1000;  // the slow-consumer test's FIX client falls this far behind
     config.ws_write_timeout_ms = 6000;      // the stuck-writer test waits this long; the slow-consumer test's
                                             // flood (1-3 s) finishes well before
@@ -1729,6 +1730,24 @@ class RawFixClient {
   bool connected_ = false;
   int seq_ = 0;
 };
+
+// docs/FIX.md §1: a CompID belongs to one participant. Another participant's user, with the right password,
+// is refused with a Logout that says why; the CompID's own user logs on after it.
+TEST(Gateway, AFixCompIdTakesOnlyItsOwnParticipantsUsers) {
+  {
+    RawFixClient intruder(1 << 16, "NMDC");
+    ASSERT_TRUE(intruder.send(intruder.header("A") + "98=0\x01" "108=30\x01" "141=Y\x01" "553=bjai\x01" "554=demo-bjai\x01"));
+    ASSERT_TRUE(intruder.read_to_end(5000));
+    EXPECT_NE(intruder.received.find("\x01" "35=5\x01"), std::string::npos) << intruder.received;
+    EXPECT_NE(intruder.received.find("comp_id_not_yours"), std::string::npos) << intruder.received;
+    EXPECT_EQ(intruder.received.find("\x01" "35=A\x01"), std::string::npos) << "not logged on: " << intruder.received;
+  }
+  RawFixClient owner(1 << 16, "NMDC");
+  ASSERT_TRUE(owner.send(owner.header("A") + "98=0\x01" "108=30\x01" "141=Y\x01" "553=nmdc\x01" "554=demo-nmdc\x01"));
+  ASSERT_TRUE(owner.read_until("\x01" "35=A\x01", 5000)) << owner.received;
+  ASSERT_TRUE(owner.send(owner.header("5")));
+  EXPECT_TRUE(owner.read_to_end(5000));
+}
 
 // docs/FIX.md §1: the dictionary is FIX 4.4's own plus CPX's user-defined tags. Standard fields CPX does not
 // use (HandlInst, Text, OnBehalfOfCompID in the header) pass and are ignored; a valid FIX 4.4 message type

@@ -35,5 +35,14 @@ TEST(ServerConfig, HeartbeatIntervalIsZeroOrInItsRange) {
   }
 }
 
+TEST(ServerConfig, EveryFixSessionNamesItsParticipant) {
+  auto ok = load_text(R"({"fix_sessions": [{"target_comp_id": "A1", "participant": "BJAI"}]})");
+  ASSERT_TRUE(ok.ok()) << ok.error().text;
+  EXPECT_EQ(ok->fix_sessions.at(0).participant, "BJAI");
+  auto unbound = load_text(R"({"fix_sessions": [{"target_comp_id": "A1"}]})");
+  ASSERT_FALSE(unbound.ok());
+  EXPECT_NE(unbound.error().text.find("participant"), std::string::npos) << unbound.error().text;
+}
+
 }  // namespace
 }  // namespace cpx::server

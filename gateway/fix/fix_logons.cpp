@@ -118,6 +118,15 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
   const uint64_t generation = core_.users().generation(l.username);
   auto user = core_.users().check_password(l.username, l.password);
   if (!user) return refuse("bad_credentials", "unknown user, wrong password or disabled user");
+  // A CompID is bound to one participant (fix_sessions): another participant's user may not use it.
+  bool own_comp_id = false;
+  for (const server::FixSessionConfig& s : core_.config().fix_sessions) {
+    own_comp_id = own_comp_id || (s.target_comp_id == l.target_comp_id && s.participant == user->participant);
+  }
+  if (!own_comp_id) {
+    return refuse("comp_id_not_yours", "SenderCompID '" + l.target_comp_id + "' is not one of participant '" +
+                                           user->participant + "''s CompIDs");
+  }
 
   // The participant's id lives on the engine thread: ask it (this worker may wait; nobody else does).
   auto resolved = std::make_shared<std::promise<ParticipantId>>();

@@ -57,7 +57,14 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.fix_max_queued_messages = doc.value("fix_max_queued_messages", c.fix_max_queued_messages);
     c.fix_send_timeout_ms = doc.value("fix_send_timeout_ms", c.fix_send_timeout_ms);
     if (doc.contains("fix_sessions")) {
-      for (const json& s : doc.at("fix_sessions")) c.fix_sessions.push_back({s.at("target_comp_id").get<std::string>()});
+      // Each CompID belongs to one participant: only its users may log on under it (docs/FIX.md §1).
+      for (const json& s : doc.at("fix_sessions")) {
+        if (!s.is_object() || !s.contains("participant")) {
+          return Error{"bad_config", path + ": every fix_sessions entry names its \"participant\" (the code whose users "
+                                            "may log on under its target_comp_id)"};
+        }
+        c.fix_sessions.push_back({s.at("target_comp_id").get<std::string>(), s.at("participant").get<std::string>()});
+      }
     }
     c.requests_per_s = doc.value("requests_per_s", c.requests_per_s);
     c.burst = doc.value("burst", c.burst);

@@ -10,6 +10,7 @@ namespace cpx::server {
 
 struct FixSessionConfig {
   std::string target_comp_id;  // the client's SenderCompID
+  std::string participant;     // the participant whose users alone may log on under it (its code)
 };
 
 struct ServerConfig {
