@@ -748,6 +748,8 @@ TEST(Gateway, FixOrderFillMarketDataAndRejects) {
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "F"; }, m));
   EXPECT_EQ(m.value(32), "4");
   EXPECT_EQ(m.value(39), "2");
+  EXPECT_EQ(m.value(59), "1") << "TimeInForce: GTC, as sent";
+  EXPECT_EQ(m.value(851), "2") << "LastLiquidityInd: it took the offer";
   EXPECT_FALSE(m.value(20010).empty()) << "notional";
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "X"; }, m));
 
@@ -1537,11 +1539,11 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
   }
   EXPECT_EQ(children.size(), 2u) << "one child order per book, in SecondaryOrderID";
   EXPECT_FALSE(children.count(route_id));
-  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-1"); }, m));
-  EXPECT_EQ(m.value(150), "3") << "done: nothing more will happen";
+  // The last fill is the final report (Trade, Filled; never DoneForDay) and carries the routed order's totals.
+  EXPECT_EQ(m.value(150), "F");
   EXPECT_EQ(m.value(39), "2");
   EXPECT_EQ(m.value(37), route_id);
-  EXPECT_EQ(m.value(55), "ROUTE");
+  EXPECT_EQ(m.value(851), "2") << "LastLiquidityInd: a routed order takes liquidity";
   EXPECT_EQ(m.value(14), "5934");
   EXPECT_EQ(m.value(151), "0");
   EXPECT_EQ(m.value(6), "0.01820684");
@@ -1620,9 +1622,9 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
   EXPECT_EQ(m.value(31), "18.6000");
   EXPECT_EQ(m.value(20040), "989");
   EXPECT_EQ(m.value(20041), "0.0000") << "no data to move";
-  ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "ws-fx"); }, m));
-  EXPECT_EQ(m.value(150), "3");
+  EXPECT_EQ(m.value(39), "2") << "its one fill is its final report";
   EXPECT_EQ(m.value(14), "989");
+  EXPECT_EQ(m.value(20001), "filled");
   wso["cl_ord_id"] = "ws-fx2";
   wso["limit_cny_per_scu_hour"] = "2000000";
   ws.send(wso.dump());

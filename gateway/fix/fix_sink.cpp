@@ -90,6 +90,17 @@ std::string utc_timestamp(Timestamp t) {
 
 char side_char(Side s) { return s == Side::Buy ? '1' : '2'; }
 
+char tif_char(TimeInForce t) {
+  switch (t) {
+    case TimeInForce::DAY: return '0';
+    case TimeInForce::GTC: return '1';
+    case TimeInForce::IOC: return '3';
+    case TimeInForce::FOK: return '4';
+    case TimeInForce::GTD: return '6';
+  }
+  return '0';
+}
+
 FixSink::FixSink(server::ServerCore& core, Release release)
     : core_(core), engine_(core.exchange().engine()), release_(std::move(release)) {
   char b[32];
@@ -475,12 +486,14 @@ void FixSink::routed_fill(OrderId route_id, const Trade& e) {
   m->set(tag::SecondaryOrderID, std::to_string(e.buy_order_id));
   m->set(tag::LastQty, std::to_string(e.qty));
   m->set(tag::LastPx, format_fixed(e.price));
+  m->set(tag::LastLiquidityInd, "2");  // a routed order's children only take liquidity (IOC)
   m->set(tag::CpxTradeID, std::to_string(e.trade_id));
   m->set(tag::CpxTradeNotional, format_fixed(e.notional));
   m->set(tag::CpxTradeFee, format_fixed(e.buyer_fee));
   m->set(tag::CpxPricePerScuHour, format_fixed(e.price_per_scu_hour, 8));
   m->set(tag::CpxLastScu, std::to_string(e.scu));
   m->set(tag::CpxTransportFee, format_fixed(e.transport_fee));
+  r.last_fill = m;
   to_participant(e.buyer, std::move(m));
 }
 
@@ -491,10 +504,10 @@ void FixSink::on_route_done(const RouteDone& e) {
   if (has_sessions(e.participant)) {
     // The engine's totals are the record; the report's own sums agree with them.
     r.cum_scu = e.filled_scu;
-    const bool filled = e.reason == DoneReason::Filled;
-    // Filled: Done for day (nothing more will happen) on a filled order; otherwise the rest was cancelled,
-    // as for an IOC or FOK order in one book.
-    auto m = route_report(e.route_id, r, filled ? '3' : '4', filled ? '2' : '4', e.ts);
+    const bool filled = e.reason == DoneReason::Filled && r.last_fill;
+    // Filled: the last fill's report (Trade, Filled) is the final one and carries the totals; otherwise the
+    // rest was cancelled, as for an IOC or FOK order in one book.
+    std::shared_ptr<FixMessage> m = filled ? r.last_fill : route_report(e.route_id, r, '4', '4', e.ts);
     for (fixapi::FixField& f : m->fields)
       if (f.tag == tag::LeavesQty) f.value = "0";
     m->set(tag::Text, std::string(done_reason_text(e.reason)));
@@ -503,7 +516,7 @@ void FixSink::on_route_done(const RouteDone& e) {
     m->set(tag::CpxComputeCost, format_fixed(e.compute_cost));
     m->set(tag::CpxRouteFees, format_fixed(e.fees));
     m->set(tag::CpxTransportCost, format_fixed(e.transport_cost));
-    to_participant(e.participant, std::move(m));
+    if (!filled) to_participant(e.participant, std::move(m));  // a filled one's report is staged already
   }
   for (OrderId child : r.children) route_of_child_.erase(child);
   routes_.erase(it);
@@ -633,7 +646,7 @@ FixSink::OrderState* FixSink::order(OrderId id) {
   OrderView v;
   if (!engine_.find_order(id, v)) return nullptr;
   OrderState o{std::string(core_.names().symbol(v.instrument)), std::string(v.cl_ord_id), side_char(v.side), '2', v.qty,
-               v.filled, static_cast<__int128>(v.price) * v.filled, v.price};
+               v.filled, static_cast<__int128>(v.price) * v.filled, v.price, tif_char(v.tif)};
   return &orders_.emplace(id, std::move(o)).first->second;
 }
 
@@ -650,6 +663,7 @@ std::shared_ptr<FixMessage> FixSink::exec_report(OrderId id, const OrderState& o
   m->set(tag::OrderQty, std::to_string(o.qty));
   m->set(tag::OrdType, std::string(1, o.ord_type));
   if (o.ord_type == '2') m->set(tag::Price, format_fixed(o.price));
+  m->set(tag::TimeInForce, std::string(1, o.tif));
   m->set(tag::CumQty, std::to_string(o.cum));
   // AvgPx rounded half up to the 4 decimals of a price.
   const Price avg = o.cum == 0 ? 0 : static_cast<Price>((o.value * 2 + o.cum) / (2 * static_cast<__int128>(o.cum)));
@@ -668,7 +682,7 @@ void FixSink::on_accepted(const OrderAccepted& e) {
     }
   }
   OrderState o{std::string(core_.names().symbol(e.instrument)), std::string(e.cl_ord_id), side_char(e.side),
-               e.type == OrderType::Market ? '1' : '2', e.qty, 0, 0, e.price};
+               e.type == OrderType::Market ? '1' : '2', e.qty, 0, 0, e.price, tif_char(e.tif)};
   if (has_sessions(e.participant)) {
     auto m = exec_report(e.order_id, o, '0', '0', e.ts);
     m->set(tag::LeavesQty, std::to_string(e.qty));
@@ -722,6 +736,8 @@ void FixSink::on_trade(const Trade& e) {
     auto m = exec_report(id, *o, 'F', leaves == 0 ? '2' : '1', e.ts);
     m->set(tag::LastQty, std::to_string(e.qty));
     m->set(tag::LastPx, format_fixed(e.price));
+    // LastLiquidityInd: 1 the order rested and was hit (added liquidity), 2 it took the resting one.
+    m->set(tag::LastLiquidityInd, side == e.aggressor ? "2" : "1");
     m->set(tag::LeavesQty, std::to_string(leaves));
     m->set(tag::CpxTradeID, std::to_string(e.trade_id));
     m->set(tag::CpxTradeNotional, format_fixed(e.notional));

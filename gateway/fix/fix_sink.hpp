@@ -31,6 +31,7 @@ enum : int {
   MassCancelRequestType = 530, MassCancelResponse = 531, MassCancelRejectReason = 532, TotalAffectedOrders = 533,
   PossResend = 97, SecurityListRequestType = 559, SecurityRequestResult = 560, RoundLot = 561, MassStatusReqID = 584,
   MassStatusReqType = 585, TotNumReports = 911, LastRptRequested = 912, SecondaryOrderID = 198,
+  LastLiquidityInd = 851,
   // FIX 4.4 ends at tag 956: a trade's id and an instrument's tick, which later versions define as 1003 and
   // 969, are CPX's own here (user-defined range), so a strict FIX 4.4 client accepts them.
   CpxReasonCode = 20001, CpxStpMode = 20002, CpxTradeNotional = 20010, CpxTradeFee = 20011,
@@ -114,6 +115,7 @@ class FixSink final : public EventListener, public server::BatchSink {
     Quantity cum = 0;
     __int128 value = 0;  // sum of price x qty of the fills, for AvgPx (exact, no float)
     Price price;
+    char tif = '0';      // TimeInForce(59) as FIX writes it
   };
   // A routed order as its FIX client sees it: one order (OrderID = the route id) whatever number of child
   // orders the router sends. It lives within the one command that places it (children are IOC).
@@ -125,6 +127,9 @@ class FixSink final : public EventListener, public server::BatchSink {
     __int128 landed = 0;        // notional + transport fee of the fills, CNY (4 decimals)
     __int128 scu_hours = 0;     // SCU x hours of the fills
     std::vector<OrderId> children;
+    // The latest fill's report, still staged (the whole routed order runs in one command): a routed
+    // order that ends filled ends with it (ExecType F, OrdStatus 2), the totals added, not a report more.
+    std::shared_ptr<fixapi::FixMessage> last_fill;
   };
   // What the FIX request being applied asked for: echoed in its rejects and reports.
   struct Context {
