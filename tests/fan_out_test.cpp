@@ -95,6 +95,25 @@ TEST(FanOut, RepliesRefusalsAndRemoval) {
   EXPECT_TRUE(f.all().empty());
 }
 
+// A requester that got its own copy of an event (with its request's id) does not get the feed's copy too.
+TEST(FanOut, ARequesterWithItsOwnCopyIsSkipped) {
+  FanOut f;
+  auto requester = add(f, 1), feed = add(f, 2);
+  for (uint64_t id : {1, 2}) {
+    auto in = item(WebItem::Kind::LoggedIn, id, 7, {}, {});
+    f.route(in);
+    auto sub = item(WebItem::Kind::Subscribed, id, kNoParticipant, "orders", "s");
+    f.route(sub);
+  }
+  auto own = item(WebItem::Kind::Session, 1, kNoParticipant, {}, "ack+id");
+  f.route(own);
+  auto ack = item(WebItem::Kind::Participant, 1, 7, {}, "ack");
+  ack.skip_origin = true;
+  f.route(ack);
+  EXPECT_EQ(requester->got, (std::vector<std::string>{"s", "ack+id"}));
+  EXPECT_EQ(feed->got, (std::vector<std::string>{"s", "ack"}));
+}
+
 // The application heartbeat: a session subscribed to something that heard nothing since the last tick
 // gets one, naming each public channel it has with that channel's last number; a session that heard
 // something, or has no subscription, gets none.

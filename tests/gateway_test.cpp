@@ -544,6 +544,31 @@ TEST(Gateway, BookRebuiltFromSnapshotAndNumberedDeltasEqualsTheServers) {
   EXPECT_TRUE(beat.contains("ts"));
 }
 
+// docs/API.md §6.3: the events a request causes reach the requesting session with the request's "id"; the
+// participant's feeds get the same events without it.
+TEST(Gateway, EngineEventsEchoTheRequestIdToTheRequesterOnly) {
+  const std::string sym = server().symbols[2];  // NX.H20 tomorrow: offers from 4.10
+  Ws buyer, feed;
+  ASSERT_TRUE(is_ev(buyer.login("key-bjai", "secret-bjai"), "login"));
+  ASSERT_TRUE(is_ev(feed.login("key-bjai", "secret-bjai"), "login"));
+  ASSERT_FALSE(feed.subscribe("orders").is_null());
+  buyer.send(json{{"cmd", "new_order"}, {"cl_ord_id", "rid-1"}, {"symbol", sym}, {"side", "buy"}, {"price", "3.00"},
+                  {"qty", 1}, {"id", 42}}.dump());
+  const json acc = buyer.read_until([](const json& m) { return is_ev(m, "accepted") && m["cl_ord_id"] == "rid-1"; });
+  ASSERT_FALSE(acc.is_null());
+  EXPECT_EQ(acc["id"], 42);
+  const json copy = feed.read_until([](const json& m) { return is_ev(m, "accepted") && m["cl_ord_id"] == "rid-1"; });
+  ASSERT_FALSE(copy.is_null());
+  EXPECT_FALSE(copy.contains("id")) << copy.dump();
+  buyer.send(json{{"cmd", "cancel"}, {"orig_cl_ord_id", "rid-1"}, {"id", "c-7"}}.dump());
+  const json done = buyer.read_until([](const json& m) { return is_ev(m, "cancelled") && m["cl_ord_id"] == "rid-1"; });
+  ASSERT_FALSE(done.is_null());
+  EXPECT_EQ(done["id"], "c-7");
+  const json feed_done = feed.read_until([](const json& m) { return is_ev(m, "cancelled") && m["cl_ord_id"] == "rid-1"; });
+  ASSERT_FALSE(feed_done.is_null());
+  EXPECT_FALSE(feed_done.contains("id"));
+}
+
 TEST(Gateway, EveryWebSocketAuthFailureHasItsReason) {
   {
     Ws c;

@@ -76,6 +76,7 @@ void FanOut::route(WebItem& item) {
       for (uint64_t id : it->second) {
         Peer* p = peer(id);
         if (!p) continue;
+        if (id == item.session && item.skip_origin) continue;  // it has its own copy, with its request's id
         if (id == item.session || p->orders_feed || (item.is_trade && p->executions_feed)) {
           if (!line) line = std::make_shared<const std::string>(std::move(item.text));
           p->heard = true;

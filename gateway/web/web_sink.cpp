@@ -59,7 +59,18 @@ std::string WebSink::take_line() {
 
 void WebSink::to_participant(ParticipantId p, const std::string& text, bool is_trade) {
   WebItem item{WebItem::Kind::Participant, is_trade, origin_, p, {}, text};
+  if (origin_ != 0 && !request_id_.empty() && p == request_acting_) {
+    // The requester's copy carries its request's id (docs/API.md §6.3); the feeds' copies do not.
+    reply(origin_, with_request_id(text));
+    item.skip_origin = true;
+  }
   staged_.push_back(std::move(item));
+}
+
+std::string WebSink::with_request_id(std::string text) const {
+  if (request_id_.empty() || text.empty() || text.back() != '}') return text;
+  text.pop_back();
+  return text + ",\"id\":" + request_id_ + "}";
 }
 
 void WebSink::to_channel(std::string channel, std::string text) {
@@ -91,6 +102,8 @@ void WebSink::logged_in(uint64_t session, ParticipantId participant, std::string
 }
 
 void WebSink::begin_request(uint64_t origin) {
+  request_id_.clear();
+  request_acting_ = kNoParticipant;
   if (origin_ != 0) staged_.push_back(WebItem{WebItem::Kind::EndRequest, false, origin_, kNoParticipant, {}, {}});
   origin_ = origin;
   if (origin != 0) origins_.push_back(origin);
@@ -123,7 +136,7 @@ void WebSink::on_rejected(const OrderRejected& e) {
   writer_.on_rejected(e);
   std::string line = take_line();
   if (e.participant == kNoParticipant || e.participant == kExchangeParticipant) {
-    if (origin_ != 0) reply(origin_, std::move(line));
+    if (origin_ != 0) reply(origin_, with_request_id(std::move(line)));
   } else {
     to_participant(e.participant, line);
   }
@@ -177,7 +190,7 @@ void WebSink::on_mass_cancel(const MassCancelDone& e) {
 void WebSink::on_admin(const AdminDone& e) {
   writer_.on_admin(e);
   std::string line = take_line();
-  if (origin_ != 0) reply(origin_, std::move(line));
+  if (origin_ != 0) reply(origin_, with_request_id(std::move(line)));
 }
 void WebSink::on_settlement(const SettlementEvent& e) {
   writer_.on_settlement(e);
@@ -187,7 +200,7 @@ void WebSink::on_settlement(const SettlementEvent& e) {
   // An operator's cash or agreement request is answered too (contract events reach their parties above).
   const bool operator_action = e.kind == SettlementKind::Deposit || e.kind == SettlementKind::Withdrawal ||
                                e.kind == SettlementKind::RevenueShareSet;
-  if (origin_ != 0 && operator_action) reply(origin_, line);
+  if (origin_ != 0 && operator_action) reply(origin_, with_request_id(line));
 }
 
 std::string WebSink::instruments_json() const {

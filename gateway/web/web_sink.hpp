@@ -38,6 +38,7 @@ struct WebItem {
   std::string text;      // one JSON object, no newline
   int http_status = 0;   // Session: the HTTP status of a refusal (0: the endpoint's usual answer)
   uint64_t seq = 0;      // Channel: the message's number in its channel (also in `text` as "seq")
+  bool skip_origin = false;  // Participant: the requesting session got its own copy (with the request's id)
 };
 
 class WebSink final : public EventListener, public server::BatchSink {
@@ -50,6 +51,13 @@ class WebSink final : public EventListener, public server::BatchSink {
   void reply(uint64_t session, std::string text, int http_status = 0);
   void subscribed(uint64_t session, std::string channel, std::string snapshot);
   void logged_in(uint64_t session, ParticipantId participant, std::string text);
+  // The request being applied carries this "id" (JSON text) from a session acting for `acting`: the
+  // events it causes for that participant reach the requesting session with the id (its feeds' copies,
+  // and the other parties', without). Reset at every request.
+  void request_id(std::string id_json, ParticipantId acting) {
+    request_id_ = std::move(id_json);
+    request_acting_ = acting;
+  }
   // Query answers (JSON objects).
   std::string instruments_json() const;
   std::string network_json() const;
@@ -119,6 +127,9 @@ class WebSink final : public EventListener, public server::BatchSink {
   std::vector<WebItem> staged_;
   std::vector<uint64_t> origins_;  // the batch's requesting sessions (to tell them on a failed write)
   uint64_t origin_ = 0;
+  std::string request_id_;
+  ParticipantId request_acting_ = kNoParticipant;
+  std::string with_request_id(std::string text) const;
   std::unordered_map<std::string, uint64_t> channel_seq_;
   const persistence::Exchange* exchange_ = nullptr;
   const server::AuctionRunner* runner_ = nullptr;

@@ -237,6 +237,7 @@ class WsConn final : public Peer {
     // The parsed request travels to the engine thread, which decodes it without parsing it again.
     core.sequencer().submit(id, [&gw = gw_, session = id, acting = participant, request = std::move(req), id_json](
                                     Timestamp now, std::vector<Command>& out) {
+      gw.sink->request_id(id_json, acting);
       auto c = gw.core.decode_parsed_request(request, now, acting);
       if (!c) {
         gw.core.metrics().reject(c.error().reason);
