@@ -266,6 +266,26 @@ TEST(Abuse, AnUpgradedWebSocketThatNeverLogsInIsClosedAtTheDeadline) {
   }
 }
 
+// Bytes that are not an HTTP request get a 400 that says so, and the connection closes; the next
+// request on a new connection is served.
+TEST(Abuse, GarbageOnTheHttpPortGetsA400) {
+  Server& s = server();
+  for (const char* junk : {"\x16\x03\x01\x02garbage\r\n\r\n", "BREW /pot HTCPCP/1.0\r\n\r\n",
+                           "GET /health HTTP/1.1\r\nno colon here\r\n\r\n"}) {
+    auto c = client::Connection::open(s.web_at("127.0.230.1"));
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->write_all(junk));
+    std::string got;
+    char buf[4096];
+    for (long n; (n = (*c)->read_some(buf, sizeof buf, 2000)) > 0;) got.append(buf, static_cast<size_t>(n));
+    EXPECT_EQ(got.rfind("HTTP/1.1 400", 0), 0u) << got;
+    EXPECT_NE(got.find("malformed_request"), std::string::npos) << got;
+  }
+  auto health = client::http_call(s.web_at("127.0.230.1"), "GET", "/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+}
+
 // Bytes that are no FIX, or a first message that is no Logon, or CompIDs nobody configured: the
 // connection is closed without an answer, and the server carries on.
 TEST(Abuse, NoFixFramesAndNoLogonFirstCloseTheConnection) {

@@ -110,7 +110,16 @@ class HttpConn final : public Peer {
               error_json("malformed_request", "a request body may be at most " + std::to_string(gw_.cfg.max_message_bytes) + " bytes"));
       return;
     }
-    if (ec) return finish();
+    static const beast::error_category& http_errors = beast::error_code(http::error::end_of_stream).category();
+    if (ec && (ec == http::error::end_of_stream || ec.category() != http_errors)) {
+      return finish();  // the client left, went quiet (timeout), or the socket failed: nobody to answer
+    }
+    if (ec) {
+      // Bytes that are not an HTTP/1.1 request get a 400 saying so, then the connection closes.
+      keep_alive_ = false;
+      respond(http::status::bad_request, error_json("malformed_request", "not an HTTP/1.1 request: " + ec.message()));
+      return;
+    }
     req_ = parser_->release();
     keep_alive_ = req_.keep_alive();
     if (websocket::is_upgrade(req_)) {
