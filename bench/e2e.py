@@ -50,6 +50,7 @@ def main():
     ap.add_argument("--abuse-nice", type=int, default=0,
                     help="run cpx-abuse at this nice level (19: it takes only CPU the exchange leaves, as an attacker on "
                          "another machine would)")
+    ap.add_argument("--fix-dictionary", help="cpxd's FIX data dictionary (A/B of the dictionary's validation cost)")
     ap.add_argument("--check", action="store_true",
                     help="fail unless every request was answered, orders were acknowledged and crossing orders filled")
     a = ap.parse_args()
@@ -69,7 +70,8 @@ def main():
                         # LOAD{2i} is buyer LOADB{i}'s CompID, LOAD{2i+1} seller LOADS{i}'s (CompIDs are bound).
                         "fix_sessions": [{"target_comp_id": f"LOAD{i}", "participant": f"LOAD{'BS'[i % 2]}{i // 2}"}
                                          for i in range(2 * sessions)] +
-                                        [{"target_comp_id": "ABUSE", "participant": "GUESSED"}]})
+                                        [{"target_comp_id": "ABUSE", "participant": "GUESSED"}],
+                        **({"fix_dictionary": os.path.abspath(a.fix_dictionary)} if a.fix_dictionary else {})})
     env = dict(os.environ)
     if os.environ.get("CPXD_PRELOAD"):  # A/B runs of an allocator without relinking
         env["LD_PRELOAD"] = os.environ["CPXD_PRELOAD"]
