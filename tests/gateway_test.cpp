@@ -560,6 +560,16 @@ TEST(Gateway, EngineEventsEchoTheRequestIdToTheRequesterOnly) {
   const json copy = feed.read_until([](const json& m) { return is_ev(m, "accepted") && m["cl_ord_id"] == "rid-1"; });
   ASSERT_FALSE(copy.is_null());
   EXPECT_FALSE(copy.contains("id")) << copy.dump();
+  // A session that subscribes to "orders" now starts from the participant's open orders (docs/API.md §6.5).
+  Ws late;
+  ASSERT_TRUE(is_ev(late.login("key-bjai", "secret-bjai"), "login"));
+  const json sub = late.subscribe("orders");
+  ASSERT_TRUE(sub.contains("snapshot")) << sub.dump();
+  EXPECT_EQ(sub["snapshot"]["status"], "open");
+  bool listed = false;
+  for (const json& o : sub["snapshot"]["orders"]) listed = listed || o["cl_ord_id"] == "rid-1";
+  EXPECT_TRUE(listed) << sub.dump();
+  EXPECT_FALSE(sub.contains("seq")) << "private feeds are not numbered";
   buyer.send(json{{"cmd", "cancel"}, {"orig_cl_ord_id", "rid-1"}, {"id", "c-7"}}.dump());
   const json done = buyer.read_until([](const json& m) { return is_ev(m, "cancelled") && m["cl_ord_id"] == "rid-1"; });
   ASSERT_FALSE(done.is_null());

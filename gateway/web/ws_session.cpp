@@ -353,7 +353,8 @@ class WsConn final : public Peer {
       return;
     }
     // The snapshot is taken on the engine thread, in sequence with the updates that follow it.
-    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, channel, depth, id_json](Timestamp, std::vector<Command>&) {
+    gw_.core.sequencer().submit(id, [&gw = gw_, session = id, acting = participant, channel, depth, id_json](
+                                        Timestamp, std::vector<Command>&) {
       std::string head = "{\"ev\":\"subscribed\",\"channel\":" + json(channel).dump();
       if (!id_json.empty()) head += ",\"id\":" + id_json;
       std::string snapshot;
@@ -366,6 +367,11 @@ class WsConn final : public Peer {
           return;
         }
         snapshot = gw.sink->book_json(inst, depth);
+      } else if (channel == "orders") {
+        // The participant's open orders at this point of the stream: the events that follow change them.
+        query::OwnOrders open;
+        open.who.participant = acting;
+        snapshot = gw.queries->answer(open).body;
       } else if (channel == "trades") {
         persistence::TapeQuery newest;
         newest.limit = 50;
