@@ -49,6 +49,7 @@ enum : int {
 // FIX UTCTimestamp with milliseconds; Side(54) of a side.
 std::string utc_timestamp(Timestamp t);
 char side_char(Side s);
+char tif_char(TimeInForce t);  // TimeInForce(59) as FIX writes it
 
 // Symbol(55) of a NewOrderSingle that is a routed order; no listed symbol can be this (symbols are
 // REGION.CLASS.TENOR.START).

@@ -27,17 +27,6 @@ char ord_status(OrderStatus s) {
   return '8';
 }
 
-char tif_char(TimeInForce t) {
-  switch (t) {
-    case TimeInForce::DAY: return '0';
-    case TimeInForce::GTC: return '1';
-    case TimeInForce::IOC: return '3';
-    case TimeInForce::FOK: return '4';
-    case TimeInForce::GTD: return '6';
-  }
-  return '1';
-}
-
 bool positive_id(const std::string& s, OrderId& out) {
   uint64_t n = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), n);

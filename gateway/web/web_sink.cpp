@@ -57,6 +57,20 @@ std::string WebSink::take_line() {
   return line;
 }
 
+namespace {
+// `text` (one JSON object) with `,"key":value_json` added before its closing brace.
+std::string with_field(std::string text, std::string_view key, std::string_view value_json) {
+  if (text.empty() || text.back() != '}') return text;
+  text.pop_back();
+  text += ",\"";
+  text += key;
+  text += "\":";
+  text += value_json;
+  text += "}";
+  return text;
+}
+}  // namespace
+
 void WebSink::to_participant(ParticipantId p, const std::string& text, bool is_trade) {
   WebItem item{WebItem::Kind::Participant, is_trade, origin_, p, {}, text};
   if (origin_ != 0 && !request_id_.empty() && p == request_acting_) {
@@ -68,18 +82,13 @@ void WebSink::to_participant(ParticipantId p, const std::string& text, bool is_t
 }
 
 std::string WebSink::with_request_id(std::string text) const {
-  if (request_id_.empty() || text.empty() || text.back() != '}') return text;
-  text.pop_back();
-  return text + ",\"id\":" + request_id_ + "}";
+  return request_id_.empty() ? text : with_field(std::move(text), "id", request_id_);
 }
 
 void WebSink::to_channel(std::string channel, std::string text) {
   const uint64_t seq = ++channel_seq_[channel];
-  if (!text.empty() && text.back() == '}') {
-    text.pop_back();
-    text += ",\"seq\":" + std::to_string(seq) + "}";
-  }
-  WebItem item{WebItem::Kind::Channel, false, 0, kNoParticipant, std::move(channel), std::move(text)};
+  WebItem item{WebItem::Kind::Channel, false, 0, kNoParticipant, std::move(channel),
+               with_field(std::move(text), "seq", std::to_string(seq))};
   item.seq = seq;
   staged_.push_back(std::move(item));
 }
