@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "auth/crypto.hpp"
+#include "auth/request_auth.hpp"
 #include "fix/fix_server.hpp"
 #include "fix_wire.hpp"
 #include "http_client.hpp"
@@ -68,6 +69,8 @@ struct Server {
     config.fix_logon_checks_per_s = 50;
     config.fix_logon_burst = 50;
     config.audit_failures_per_s = 5;
+    config.public_requests_per_s = 1;  // the public-query test's burst runs out at once
+    config.public_burst = 10;
     config.max_outbound_bytes = 1 << 20;   // a client that stops reading reaches it soon
     config.fix_send_timeout_ms = 60'000;   // so that the byte limit, not the write timeout, closes it
     server::fill_defaults(config);
@@ -370,6 +373,40 @@ TEST(Abuse, ThrottledSignedRequestsSayWhenToTryAgain) {
   ASSERT_EQ(last.status, 429) << "failures from one address are throttled";
   EXPECT_NE(last.body.find("too_many_failures_from_address"), std::string::npos) << last.body;
   EXPECT_NE(last.head.find("Retry-After: 3"), std::string::npos) << last.head;
+}
+
+// Public queries (no signature) are answered on the engine thread: without a bound, one address could
+// keep it busy for everyone. Each address has its own bucket; signed requests have the key's.
+TEST(Abuse, PublicQueriesAreRateLimitedPerAddress) {
+  Server& s = server();
+  const std::string target = "/book/" + s.symbol;
+  client::HttpReply last;
+  int answered = 0;
+  for (int i = 0; i < 30 && last.status != 429; ++i) {
+    auto r = client::http_call(s.web_at("127.0.221.1"), "GET", target);
+    ASSERT_TRUE(r.ok());
+    last = *r;
+    if (last.status == 200) ++answered;
+  }
+  ASSERT_EQ(last.status, 429) << "an address past its burst is refused";
+  EXPECT_GE(answered, 10) << "the burst (public_burst) is answered";
+  EXPECT_LE(answered, 12) << "then about one a second (public_requests_per_s)";
+  EXPECT_NE(last.body.find("rate_limited"), std::string::npos) << last.body;
+  EXPECT_NE(last.head.find("Retry-After: 1"), std::string::npos) << last.head;
+  auto other = client::http_call(s.web_at("127.0.221.2"), "GET", target);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->status, 200) << "another address has its own budget";
+  const std::string path = "/balances";
+  const int64_t ts = client::now_ns();
+  const std::string nonce = client::new_nonce();
+  auto own = client::http_call(s.web_at("127.0.221.1"), "GET", path, {},
+                               {{"X-CPX-Key", "key-bjai"}, {"X-CPX-Timestamp", std::to_string(ts)}, {"X-CPX-Nonce", nonce},
+                                {"X-CPX-Signature", auth::sign_request("secret-bjai", ts, nonce, "GET " + path + "\n")}});
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->status, 200) << "a signed request counts against its key, not the address: " << own->body;
+  auto health = client::http_call(s.web_at("127.0.221.1"), "GET", "/health");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200) << "/health is answered on the I/O thread and never limited";
 }
 
 // Defect 3: every failed login was written and fsynced on the I/O thread, without bound. Now failures are

@@ -2,6 +2,7 @@
 // checked frame; nothing a peer sends makes the buffer grow past one message) and the connection limits.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "fix/fix_framing.hpp"
 #include "fix/fix_transport.hpp"
 #include "server/connection_limits.hpp"
+#include "server/rates_by_key.hpp"
 
 namespace cpx::fix {
 namespace {
@@ -153,6 +155,46 @@ TEST(ConnectionLimits, AnIpv6HostIsOneKeyForItsWholeSlash64) {
   EXPECT_EQ(peer_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
   EXPECT_EQ(peer_key("2001:db8:1:2::1"), peer_key("2001:db8:1:2:ffff::9")) << "one /64, one budget";
   EXPECT_NE(peer_key("2001:db8:1:2::1"), peer_key("2001:db8:1:3::1"));
+}
+
+TEST(RatesByKey, EachKeyHasItsBucketAndTheTableHasABound) {
+  constexpr int64_t kSecond = 1'000'000'000;
+  RatesByKey rates(10, 2, 3);  // 10 a second, bursts of 2, at most 3 keys
+  EXPECT_TRUE(rates.allow("a", kSecond));
+  EXPECT_TRUE(rates.allow("a", kSecond));
+  EXPECT_FALSE(rates.allow("a", kSecond)) << "a's burst is used up";
+  EXPECT_TRUE(rates.allow("b", kSecond)) << "b has its own bucket";
+  EXPECT_TRUE(rates.allow("c", kSecond));
+  EXPECT_FALSE(rates.allow("d", kSecond)) << "the table is full and every key in it is still refilling";
+  EXPECT_EQ(rates.keys(), 3u);
+  EXPECT_TRUE(rates.allow("d", 4 * kSecond)) << "keys whose buckets have refilled are dropped for it";
+  EXPECT_EQ(rates.keys(), 1u);
+  EXPECT_TRUE(RatesByKey(0, 1, 1).allow("x", 0)) << "rate 0: unlimited";
+}
+
+// Forgetting a refilled key changes nothing a client can see: against one unbounded bucket per key, the
+// answers differ only where the bounded table is full.
+TEST(RatesByKey, AgreesWithABucketPerKeyExceptWhenFull) {
+  std::mt19937_64 rng(20261207);
+  RatesByKey rates(5, 3, 8);
+  std::map<std::string, RateLimiter> reference;
+  int64_t now = 1;
+  int refused_full = 0;
+  for (int i = 0; i < 200000; ++i) {
+    now += static_cast<int64_t>(rng() % 40'000'000);  // up to 40 ms between requests
+    const std::string key = "k" + std::to_string(rng() % 12);
+    auto it = reference.try_emplace(key, RateLimiter(5, 3)).first;
+    const size_t held = rates.keys();
+    const bool bounded = rates.allow(key, now);
+    const bool unbounded = it->second.allow(now);
+    if (bounded != unbounded) {
+      ASSERT_TRUE(unbounded && !bounded && held == 8) << "step " << i << ": only a full table may refuse more";
+      ++refused_full;
+      reference.erase(it);  // a request refused for a full table used nothing of the key's budget
+    }
+    ASSERT_LE(rates.keys(), 8u);
+  }
+  EXPECT_GT(refused_full, 0) << "the stream fills the table";
 }
 
 TEST(ConnectionLimits, PerAddressAndTotalAndPlacesComeBack) {

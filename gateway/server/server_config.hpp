@@ -38,6 +38,10 @@ struct ServerConfig {
 
   int64_t requests_per_s = 2000;            // per API key / FIX session, token bucket
   int64_t burst = 4000;
+  // Public HTTP queries without a signature (/book, /trades, /bars...), per source address (IPv6: per
+  // /64): each is answered on the engine thread, so one address cannot make it do unbounded work.
+  int64_t public_requests_per_s = 50;
+  int64_t public_burst = 200;
   size_t max_message_bytes = 64 * 1024;     // larger requests are refused (malformed_request)
   size_t max_frame_bytes = 1024 * 1024;     // larger WebSocket frames close the connection (1009)
   size_t max_outbound_bytes = 8 * 1024 * 1024;  // a client further behind is dropped (slow_consumer)

@@ -35,6 +35,7 @@
 #include "web/http_routes.hpp"
 #include "web/ws_frames.hpp"
 #include "server/rate_limiter.hpp"
+#include "server/rates_by_key.hpp"
 #include "web/web_gateway.hpp"
 #include "web/web_sink.hpp"
 
@@ -95,6 +96,9 @@ struct WebGateway::Impl {
   // I/O thread state.
   FanOut fan_out;
   std::unordered_map<std::string, server::RateLimiter> limits;  // per API key
+  // Unsigned public queries, per source address (peer_key); the table holds at most this many addresses.
+  static constexpr size_t kPublicAddresses = 65536;
+  server::RatesByKey public_rates{cfg.public_requests_per_s, cfg.public_burst, kPublicAddresses};
   auth::RequestVerifier verifier;
 
   // Engine thread -> I/O thread.

@@ -174,6 +174,13 @@ class HttpConn final : public Peer {
     }
     query::Query& q = std::get<query::Query>(route);
     if (asker_of(q)) return own(std::move(q));
+    if (!gw_.public_rates.allow(address, server::wall_clock())) {
+      core.metrics().reject(RejectReason::RateLimited);
+      respond(http::status::too_many_requests,
+              error_json("rate_limited", "too many public requests from this address: at most " +
+                                             std::to_string(gw_.cfg.public_requests_per_s) + " a second on average"));
+      return;
+    }
     waiting_ = true;
     admin_ = false;
     status_ = 0;
