@@ -382,6 +382,8 @@ TEST(Gateway, HttpReadEndpointsAnswerFromTheEngine) {
   auto health = http_request(http::verb::get, "/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_NE(health.body.find("\"status\":\"ok\""), std::string::npos);
+  EXPECT_NE(health.body.find("\"ready\":true"), std::string::npos) << health.body;
+  EXPECT_NE(health.body.find("\"role\":\"single\""), std::string::npos) << health.body;
   const Timestamp asked_at = now_ns();
   auto time = json::parse(http_request(http::verb::get, "/time").body);
   EXPECT_EQ(time["ev"], "time");

@@ -95,6 +95,7 @@ def main():
         # Room again: writing resumes by itself.
         os.remove(ballast)
         until("/health 200 once the disk has room", lambda: get(http, "/health")[0] == 200, 120)
+        ready_again = get(http, "/health")[1].get("ready")
         cash_before = cash(admin(a, http, "balances", "BJAI"))
         deposit = admin(a, http, "cash", "deposit", "BJAI", "1234.56")
         balances = admin(a, http, "balances", "BJAI")
@@ -107,6 +108,10 @@ def main():
         p = None
 
         problems = []
+        if health.get("ready") is not False:
+            problems.append(f"/health on a full disk does not say ready: false: {health}")
+        if ready_again is not True:
+            problems.append(f"/health once the disk has room does not say ready: true ({ready_again})")
         if book_status != 200:
             problems.append(f"a read on the full disk (nothing to write) was not answered: {book_status} {book}")
         if "unavailable" not in (refused.stdout + refused.stderr):

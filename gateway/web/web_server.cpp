@@ -14,7 +14,10 @@ std::pair<http::status, std::string> health_json(server::ServerCore& core) {
   const auth::AuditWriter& audit = core.audit_writer();
   if (!audit.healthy()) problems.push_back({{"component", "audit_log"}, {"reason", "the audit log cannot be written: " + audit.problem()}});
   const auto& m = core.metrics();
+  // ready: this node takes orders now (a single node is ready whenever nothing above is wrong).
   json body = {{"status", problems.empty() ? "ok" : "unavailable"},
+               {"ready", problems.empty()},
+               {"role", "single"},
                {"problems", problems},
                {"durable_seq", core.durable_seq()},
                {"websocket_sessions", m.ws_sessions.load()},
