@@ -935,6 +935,12 @@ TEST(Gateway, FixOrderStatusAndMassStatusCoverOrdersFromEveryGateway) {
   ASSERT_TRUE(c.send(af));
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.value(150) == "8" || x.msg_type == "j"; }, m));
   EXPECT_EQ(m.value(20001), "invalid_value");
+  // A BusinessMessageReject names what it refuses: type, MsgSeqNum and the request's own id.
+  EXPECT_EQ(m.msg_type, "j");
+  EXPECT_EQ(m.value(372), "AF");
+  EXPECT_EQ(m.value(379), "mass-2");
+  EXPECT_EQ(m.value(380), "0");
+  EXPECT_FALSE(m.value(45).empty()) << "RefSeqNum";
 
   ws.send(R"({"cmd":"cancel","orig_cl_ord_id":"st-ws-1"})");
   ASSERT_FALSE(ws.read_until([](const json& x) { return is_ev(x, "cancelled"); }).is_null());
@@ -1813,6 +1819,15 @@ TEST(Gateway, FixTakesStandardFieldsAndAnswersUnsupportedTypesAsTheStandardSays)
   EXPECT_NE(reject.find("\x01" "380=3\x01"), std::string::npos) << reject;
   EXPECT_NE(reject.find("\x01" "372=8\x01"), std::string::npos) << reject;
   EXPECT_NE(reject.find("\x01" "45=" + std::to_string(report_seq) + "\x01"), std::string::npos) << reject;
+  // CPX's own BusinessMessageRejects name the request's MsgSeqNum too (an AF for a PartyID, which CPX does
+  // not serve).
+  ASSERT_TRUE(fix.send(fix.header("AF") + "584=mass-x\x01" "585=8\x01"));
+  const int mass_seq = fix.seq();
+  ASSERT_TRUE(fix.read_until("\x01" "379=mass-x\x01", 5000)) << fix.received;
+  const std::string own = fix.message_with("\x01" "379=mass-x\x01");
+  EXPECT_NE(own.find("\x01" "35=j\x01"), std::string::npos) << own;
+  EXPECT_NE(own.find("\x01" "45=" + std::to_string(mass_seq) + "\x01"), std::string::npos) << own;
+  EXPECT_NE(own.find("\x01" "372=AF\x01"), std::string::npos) << own;
 
   ASSERT_TRUE(fix.send(fix.header("D") + "11=no-sym\x01" "38=1\x01" "40=2\x01" "44=9.10\x01" "54=1\x01" "60=" +
                        fix_utc_now() + "\x01"));

@@ -38,6 +38,7 @@ struct FixGroup {
 // A message as tags and values. Inbound: header fields are left out; repeating groups come in `groups`.
 struct FixMessage {
   std::string msg_type;
+  int seq_num = 0;  // inbound: the message's MsgSeqNum(34), which a reject names in RefSeqNum(45)
   std::vector<FixField> fields;
   std::vector<FixGroup> groups;
 

@@ -43,6 +43,8 @@ FixMessage from_quickfix(const FIX::Message& m) {
   FIX::MsgType type;
   m.getHeader().getField(type);
   out.msg_type = type.getValue();
+  FIX::MsgSeqNum seq;
+  if (m.getHeader().getFieldIfSet(seq)) out.seq_num = seq.getValue();
   for (FIX::FieldMap::const_iterator it = m.begin(); it != m.end(); ++it) {
     out.fields.push_back(FixField{it->getTag(), it->getString()});
   }

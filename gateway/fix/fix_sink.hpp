@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cpx/commands.hpp"
@@ -165,7 +166,9 @@ class FixSink final : public EventListener, public server::BatchSink {
   const MatchingEngine& engine_;
   Release release_;
   std::vector<FixItem> staged_;
-  std::vector<uint64_t> origins_;
+  // This batch's FIX requests (session, the request's type, MsgSeqNum and ids): refused all at once when
+  // the batch cannot be made durable.
+  std::vector<std::pair<uint64_t, fixapi::FixMessage>> batch_requests_;
   uint64_t origin_ = 0;
   Context context_;
   std::unordered_map<OrderId, OrderState> orders_;
