@@ -1554,10 +1554,13 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
   EXPECT_EQ(m.value(20023), fix_utc(start + kNanosPerDay) + ".000");
 
   struct Fill {
-    std::string symbol, last_qty, last_px, cum, leaves, status, avg, scu, transport, notional, fee, per_scu;
+    std::string symbol, devices, book_px, cum, leaves, status, avg, scu, transport, notional, fee, per_scu, landed;
   };
-  const Fill fills[] = {{gs, "2", "17.1000", "1978", "3022", "1", "0.01756103", "1978", "12.8570", "820.8000", "0.8208", "0.01729019"},
-                        {nm, "4", "18.2000", "5934", "0", "2", "0.01820684", "3956", "12.0880", "1747.2000", "1.7472", "0.01840243"}};
+  // LastQty SCU and LastPx the fill's landed CNY per SCU-hour, as CumQty and AvgPx: (820.8 + 12.857) /
+  // (1978 x 24) = 0.01756103, (1747.2 + 12.088) / (3956 x 24) = 0.01852974; the book's devices and price in
+  // CpxBookQty and CpxBookPx.
+  const Fill fills[] = {{gs, "2", "17.1000", "1978", "3022", "1", "0.01756103", "1978", "12.8570", "820.8000", "0.8208", "0.01729019", "0.01756103"},
+                        {nm, "4", "18.2000", "5934", "0", "2", "0.01820684", "3956", "12.0880", "1747.2000", "1.7472", "0.01840243", "0.01852974"}};
   std::set<std::string> children;
   for (const Fill& f : fills) {
     ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-1"); }, m));
@@ -1567,13 +1570,14 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
     EXPECT_EQ(m.value(37), route_id) << "the routed order's id, not the child's";
     children.insert(m.value(198));
     EXPECT_EQ(m.value(55), f.symbol);
-    EXPECT_EQ(m.value(32), f.last_qty) << "LastQty in devices of the book";
-    EXPECT_EQ(m.value(31), f.last_px);
+    EXPECT_EQ(m.value(32), f.scu) << "LastQty in SCU, as CumQty";
+    EXPECT_EQ(m.value(31), f.landed) << "LastPx in CNY per SCU-hour landed, as AvgPx";
+    EXPECT_EQ(m.value(20040), f.devices) << "CpxBookQty: devices of the book";
+    EXPECT_EQ(m.value(20046), f.book_px) << "CpxBookPx: CNY per device-hour";
     EXPECT_EQ(m.value(38), "5000");
     EXPECT_EQ(m.value(14), f.cum) << "CumQty in SCU";
     EXPECT_EQ(m.value(151), f.leaves);
     EXPECT_EQ(m.value(6), f.avg);
-    EXPECT_EQ(m.value(20040), f.scu);
     EXPECT_EQ(m.value(20041), f.transport);
     EXPECT_EQ(m.value(20010), f.notional);
     EXPECT_EQ(m.value(20011), f.fee);
@@ -1661,9 +1665,10 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
   ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "ws-fx"); }, m));
   EXPECT_EQ(m.value(150), "F");
   EXPECT_EQ(m.value(55), nm);
-  EXPECT_EQ(m.value(32), "1");
-  EXPECT_EQ(m.value(31), "18.6000");
-  EXPECT_EQ(m.value(20040), "989");
+  EXPECT_EQ(m.value(32), "989");
+  EXPECT_EQ(m.value(31), "0.01880688") << "446.4 / (989 x 24)";
+  EXPECT_EQ(m.value(20040), "1");
+  EXPECT_EQ(m.value(20046), "18.6000");
   EXPECT_EQ(m.value(20041), "0.0000") << "no data to move";
   EXPECT_EQ(m.value(39), "2") << "its one fill is its final report";
   EXPECT_EQ(m.value(14), "989");

@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 
+#include "fix/fix_acceptance_echo.hpp"
 #include "fix/fix_api.hpp"
 
 namespace cpx {
@@ -150,6 +151,7 @@ struct FixEngine::Impl : public FIX::Application {
   Impl(const FixSettings& s, FixHandler& h, FixConnections& c) : settings(s), handler(h), out(c) {}
 
   FixSettings settings;
+  AcceptanceEcho echo;  // only with settings.acceptance_echo
   FixHandler& handler;
   FixConnections& out;
   std::unique_ptr<FIX::MessageStoreFactory> store;
@@ -198,6 +200,7 @@ struct FixEngine::Impl : public FIX::Application {
       sessions.erase(id);
       ids.erase(it);
     }
+    if (settings.acceptance_echo) echo.logged_out();
     // A session logged out by the server (slow consumer) stays disabled in QuickFIX until re-enabled.
     if (FIX::Session* s = FIX::Session::lookupSession(sid)) s->logon();
     handler.on_logout(id);
@@ -226,6 +229,7 @@ struct FixEngine::Impl : public FIX::Application {
       throw(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
     // Any FIX 4.4 message type CPX does not take (docs/FIX.md §3) passed the dictionary: QuickFIX answers it
     // as the standard says, BusinessMessageReject 380=3 "Unsupported Message Type" with RefSeqNum.
+    if (settings.acceptance_echo) return echo.echo(m, sid);
     FIX::MsgType type;
     m.getHeader().getField(type);
     if (settings.app_msg_types.count(type.getValue()) == 0) throw FIX::UnsupportedMessageType();

@@ -27,6 +27,7 @@ FixServer::FixServer(server::ServerCore& core) : core_(core) {
   settings_.store = c.fix_store;
   settings_.store_dir = c.data_dir + "/fix";
   settings_.dictionary = c.fix_dictionary;
+  settings_.acceptance_echo = c.fix_acceptance_echo;
   sink_ = std::make_unique<FixSink>(core, [this](std::vector<FixItem>&& items) { route(std::move(items)); });
   core.add_listener(sink_.get());
   core.add_sink(sink_.get());

@@ -508,8 +508,10 @@ void FixSink::on_route_accepted(const RouteAccepted& e) {
   routes_[e.route_id] = std::move(r);
 }
 
-// One fill of a routed order: reported as the routed order's, in the book's own units (LastQty devices,
-// LastPx CNY per device-hour, Symbol the book), with the SCU and the transport fee of the fill.
+// One fill of a routed order, reported as the routed order's in its own units, so that LastPx and AvgPx
+// (and LastQty and CumQty) can be added up: LastQty the SCU of the fill, LastPx its landed price per
+// SCU-hour (compute and transport, as AvgPx). The book's own units (devices, CNY per device-hour) are in
+// CpxBookQty and CpxBookPx, Symbol is the book.
 void FixSink::routed_fill(OrderId route_id, const Trade& e) {
   auto it = routes_.find(route_id);
   if (it == routes_.end()) return;
@@ -522,14 +524,18 @@ void FixSink::routed_fill(OrderId route_id, const Trade& e) {
   for (fixapi::FixField& f : m->fields)
     if (f.tag == tag::Symbol) f.value = std::string(core_.names().symbol(e.instrument));
   m->set(tag::SecondaryOrderID, std::to_string(e.buy_order_id));
-  m->set(tag::LastQty, std::to_string(e.qty));
-  m->set(tag::LastPx, format_fixed(e.price));
+  m->set(tag::LastQty, std::to_string(e.scu));
+  const __int128 fill_scu_hours = static_cast<__int128>(e.scu) * e.hours;
+  const __int128 fill_landed = static_cast<__int128>(e.notional) + e.transport_fee;
+  m->set(tag::LastPx, format_fixed(fill_scu_hours == 0 ? 0 : div_half_up(fill_landed * (kScuPriceScale / kScale), fill_scu_hours),
+                                   static_cast<int>(kScuPriceDecimals)));
   m->set(tag::LastLiquidityInd, "2");  // a routed order's children only take liquidity (IOC)
+  m->set(tag::CpxBookQty, std::to_string(e.qty));
+  m->set(tag::CpxBookPx, format_fixed(e.price));
   m->set(tag::CpxTradeID, std::to_string(e.trade_id));
   m->set(tag::CpxTradeNotional, format_fixed(e.notional));
   m->set(tag::CpxTradeFee, format_fixed(e.buyer_fee));
   m->set(tag::CpxPricePerScuHour, format_fixed(e.price_per_scu_hour, 8));
-  m->set(tag::CpxLastScu, std::to_string(e.scu));
   m->set(tag::CpxTransportFee, format_fixed(e.transport_fee));
   r.last_fill = m;
   to_participant(e.buyer, std::move(m));

@@ -42,8 +42,8 @@ enum : int {
   // (the delivery window travels in CpxWindowStart/End), and what its reports add.
   CpxRouteClasses = 20030, CpxRouteRegions = 20031, CpxRouteOrigin = 20032, CpxMaxLatencyMs = 20033,
   CpxResidency = 20034, CpxMinGreenShare = 20035, CpxDataGb = 20036, CpxLandedLimit = 20037,
-  CpxLastScu = 20040, CpxTransportFee = 20041, CpxRouteDevices = 20042, CpxComputeCost = 20043,
-  CpxRouteFees = 20044, CpxTransportCost = 20045,
+  CpxBookQty = 20040, CpxTransportFee = 20041, CpxRouteDevices = 20042, CpxComputeCost = 20043,
+  CpxRouteFees = 20044, CpxTransportCost = 20045, CpxBookPx = 20046,
 };
 }  // namespace tag
 

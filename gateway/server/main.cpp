@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
     }
     config = *loaded;
   }
+  if (config.fix_acceptance_echo && !demo) {
+    std::fprintf(stderr, "cpxd: fix_acceptance_echo is for conformance runs of the FIX session layer (docs/FIX.md §10) and "
+                         "trades nothing: cpxd takes it only with --demo\n");
+    return 2;
+  }
   if (!data_dir.empty()) config.data_dir = data_dir;
   config.accept_torn_journal_tail = accept_torn_tail;
   cpx::server::fill_defaults(config);
@@ -206,6 +211,8 @@ int main(int argc, char** argv) {
     core.stop();
     return 1;
   }
+  if (config.fix_acceptance_echo)
+    std::printf("cpxd: WARNING: fix_acceptance_echo is on: FIX orders are echoed back, not traded (conformance runs only)\n");
   std::printf("cpxd: data in %s (journal at seq %llu)%s\n", config.data_dir.c_str(),
               static_cast<unsigned long long>(core.durable_seq()), fresh && demo ? ", demo market seeded" : "");
   if (web.port() >= 0) std::printf("cpxd: HTTP  http://%s:%d/  WebSocket ws://%s:%d/ws\n", config.bind.c_str(), web.port(), config.bind.c_str(), web.port());

@@ -29,7 +29,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   static const std::set<std::string> known = {
       "data_dir", "reference_dir", "bind", "http_port", "https_port", "fix_port", "fix_tls_port", "tls_cert",
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
-      "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "public_requests_per_s", "public_burst", "max_message_bytes",
+      "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_acceptance_echo", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "public_requests_per_s", "public_burst", "max_message_bytes",
       "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "ws_heartbeat_ms", "snapshot_every", "rehearsal_clock",
       "max_batch", "max_connections", "max_connections_per_address", "login_timeout_ms", "http_idle_timeout_ms",
       "login_address_burst", "login_address_refill_ms", "login_user_burst", "login_user_refill_ms", "fix_logon_checks_per_s",
@@ -66,6 +66,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
         c.fix_sessions.push_back({s.at("target_comp_id").get<std::string>(), s.at("participant").get<std::string>()});
       }
     }
+    c.fix_acceptance_echo = doc.value("fix_acceptance_echo", c.fix_acceptance_echo);
     c.requests_per_s = doc.value("requests_per_s", c.requests_per_s);
     c.burst = doc.value("burst", c.burst);
     c.public_requests_per_s = doc.value("public_requests_per_s", c.public_requests_per_s);

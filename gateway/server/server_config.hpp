@@ -33,6 +33,9 @@ struct ServerConfig {
   std::string fix_dictionary;               // default: the source tree's config/fix/FIX44-CPX.xml
   std::vector<FixSessionConfig> fix_sessions;
   bool fix_cancel_on_disconnect = true;
+  // Conformance runs of the FIX session layer only (docs/FIX.md §10): the FIX application becomes QuickFIX's
+  // acceptance-test echo and trades nothing. cpxd refuses it without --demo.
+  bool fix_acceptance_echo = false;
   size_t fix_max_queued_messages = 20000;   // a FIX session further behind is logged out (slow_consumer)
   int fix_send_timeout_ms = 2000;           // a FIX send that makes no progress this long drops the session
 
