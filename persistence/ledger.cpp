@@ -144,7 +144,23 @@ LedgerResult Ledger::post(const Transfer& in) {
   }
   transfers_.emplace(t.id, t);
   new_transfers_.push_back(t.id);
+  index(t);
   return LedgerResult::Ok;
+}
+
+void Ledger::index(const Transfer& t) {
+  for (AccountId a : {t.debit_account, t.credit_account}) {
+    std::vector<TransferId>& ids = by_account_[a];
+    // Ids are handed out in order, so this appends; kept sorted whatever the order of arrival.
+    if (ids.empty() || ids.back() < t.id) ids.push_back(t.id);
+    else ids.insert(std::upper_bound(ids.begin(), ids.end(), t.id), t.id);
+  }
+}
+
+const std::vector<TransferId>& Ledger::transfers_of(AccountId account) const {
+  static const std::vector<TransferId> kNone;
+  auto it = by_account_.find(account);
+  return it == by_account_.end() ? kNone : it->second;
 }
 
 bool Ledger::columns_have_room(AccountId debit, AccountId credit, Money amount) const {
@@ -333,6 +349,7 @@ Result<bool> Ledger::load(ByteReader& r) {
     transfers_.emplace(t->id, *t);
   }
   if (!r.ok()) return make_error("ledger_corrupt", "the ledger in a snapshot is truncated");
+  for (const Transfer* t : transfers_sorted()) index(*t);
   for (const auto& [id, t] : transfers_) {
     if (t.flags & kPending) pending_.emplace(id, PendingState{});
   }

@@ -116,6 +116,10 @@ class Ledger {
   void save(ByteWriter& w) const;
   Result<bool> load(ByteReader& r);
 
+  // The ids of every transfer that debits or credits `account`, ascending (a statement reads one account
+  // without visiting the whole ledger); empty for an account without any.
+  const std::vector<TransferId>& transfers_of(AccountId account) const;
+
   // Deterministic visit (by id) for statements and hashing.
   std::vector<const Account*> accounts_sorted() const;
   std::vector<const Transfer*> transfers_sorted() const;
@@ -129,6 +133,8 @@ class Ledger {
   std::unordered_map<AccountId, Account> accounts_;
   std::unordered_map<TransferId, Transfer> transfers_;
   std::unordered_map<TransferId, PendingState> pending_;
+  std::unordered_map<AccountId, std::vector<TransferId>> by_account_;  // transfers_of
+  void index(const Transfer& t);
   std::vector<AccountId> new_accounts_;
   std::vector<TransferId> new_transfers_;
 };

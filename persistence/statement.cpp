@@ -30,30 +30,41 @@ std::string json_escape(std::string_view s) {
 }  // namespace
 
 Statement build_statement(const Ledger& ledger, ParticipantId participant, std::string_view code,
-                          const std::function<std::string(ParticipantId)>& participant_code) {
+                          const std::function<std::string(ParticipantId)>& participant_code, const StatementPage& page) {
   Statement s;
   s.participant = std::string(code);
   s.account = cash_account(participant);
   Money balance = 0;
-  for (const Transfer* t : ledger.transfers_sorted()) {
+  for (TransferId id : ledger.transfers_of(s.account)) {
+    const Transfer* t = ledger.transfer(id);
     if (t->flags & (kPending | kVoidPending)) continue;  // only posted money moves a statement
     const bool out = t->debit_account == s.account;
-    const bool in = t->credit_account == s.account;
-    if (!out && !in) continue;
+    const Money debit = out ? t->amount : 0, credit = out ? 0 : t->amount;
+    if (id <= page.after || t->ts < page.from) {  // before the page: only its balance counts
+      balance += credit - debit;
+      continue;
+    }
+    if (t->ts >= page.to) break;  // transfers are numbered in time order
+    if (s.lines.size() == page.limit) {
+      s.more = true;
+      break;
+    }
+    if (s.lines.empty()) s.opening_balance = balance;
     StatementLine line;
     line.ts = t->ts;
     line.transfer_id = t->id;
     line.kind = std::string(transfer_code_name(t->code));
     line.counterparty = describe(out ? t->credit_account : t->debit_account, participant_code);
-    line.debit = out ? t->amount : 0;
-    line.credit = in ? t->amount : 0;
-    balance += line.credit - line.debit;
+    line.debit = debit;
+    line.credit = credit;
+    balance += credit - debit;
     line.balance = balance;
-    s.total_debits += line.debit;
-    s.total_credits += line.credit;
+    s.total_debits += debit;
+    s.total_credits += credit;
     s.lines.push_back(std::move(line));
   }
-  s.closing_balance = balance;
+  if (s.lines.empty()) s.opening_balance = balance;
+  s.closing_balance = s.lines.empty() ? balance : s.lines.back().balance;
   return s;
 }
 
@@ -69,7 +80,8 @@ std::string statement_json(const Statement& s) {
            format_fixed(l.balance) + "\"}";
   }
   out += "],\"total_debits\":\"" + format_fixed(s.total_debits) + "\",\"total_credits\":\"" +
-         format_fixed(s.total_credits) + "\",\"closing_balance\":\"" + format_fixed(s.closing_balance) + "\"}\n";
+         format_fixed(s.total_credits) + "\",\"opening_balance\":\"" + format_fixed(s.opening_balance) +
+         "\",\"closing_balance\":\"" + format_fixed(s.closing_balance) + "\"}\n";
   return out;
 }
 

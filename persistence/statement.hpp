@@ -2,6 +2,7 @@
 // Per-participant statements (docs/PRODUCT.md §4): every transfer on the participant's cash account in order,
 // with a running balance, in JSON and CSV. Built from the ledger alone, so they reconcile to it exactly:
 // the closing balance is the account's balance.
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -28,12 +29,24 @@ struct Statement {
   std::vector<StatementLine> lines;
   Money total_debits = 0;
   Money total_credits = 0;
-  Money closing_balance = 0;
+  Money opening_balance = 0;  // before the first line (0 for the whole statement)
+  Money closing_balance = 0;  // after the last line (the account's balance for the whole statement)
+  bool more = false;          // a page: lines after the last one are left for the next page
 };
 
-// `participant_code` turns a participant id into its code for counterparty names.
+// Part of a statement: lines with transfer id > `after` and from <= ts < to, at most `limit`. The running
+// balance counts every earlier line, so pages put together are the whole statement.
+struct StatementPage {
+  TransferId after = 0;
+  Timestamp from = INT64_MIN, to = INT64_MAX;
+  size_t limit = SIZE_MAX;
+};
+
+// `participant_code` turns a participant id into its code for counterparty names. Reads only the
+// participant's own transfers (Ledger::transfers_of).
 Statement build_statement(const Ledger& ledger, ParticipantId participant, std::string_view code,
-                          const std::function<std::string(ParticipantId)>& participant_code);
+                          const std::function<std::string(ParticipantId)>& participant_code,
+                          const StatementPage& page = {});
 std::string statement_json(const Statement& s);
 std::string statement_csv(const Statement& s);
 

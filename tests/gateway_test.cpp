@@ -1212,6 +1212,85 @@ TEST(Gateway, AParticipantFindsItsOwnOrdersFillsAndBalances) {
   EXPECT_EQ(cancelled["order"]["reason"], "cancelled");
 }
 
+// Issue 13: a participant's contracts (with their delivery state) and its cash statement, over signed HTTP
+// and WebSocket, a page at a time; an operator may name anyone, another participant may not.
+TEST(Gateway, AParticipantFindsItsContractsAndStatement) {
+  const std::string sym = server().symbols[2];  // NX.H20 tomorrow: ALICLOUD offers it
+  const json book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+  ASSERT_FALSE(book["asks"].empty()) << book.dump();
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  ws.send(R"({"cmd":"new_order","cl_ord_id":"own-k1","symbol":")" + sym + R"(","side":"buy","price":")" +
+          book["asks"][0]["price"].get<std::string>() + R"(","qty":1,"tif":"ioc"})");
+  json trade = ws.read_until([](const json& m) { return is_ev(m, "trade") || is_ev(m, "error") || is_ev(m, "rejected"); });
+  ASSERT_TRUE(is_ev(trade, "trade")) << trade.dump();
+  const uint64_t trade_id = trade["trade_id"];
+
+  auto mine = signed_get("key-bjai", "secret-bjai", "/contracts?limit=1000");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const json contracts = json::parse(mine.body);
+  EXPECT_EQ(contracts["participant"], "BJAI");
+  EXPECT_FALSE(contracts["more"].get<bool>());
+  bool found = false;
+  for (const auto& k : contracts["contracts"]) {
+    EXPECT_TRUE(k["buyer"] == "BJAI" || k["seller"] == "BJAI") << "only its own: " << k.dump();
+    if (k["trade_id"] == trade_id) {
+      found = true;
+      EXPECT_EQ(k["buyer"], "BJAI");
+      EXPECT_EQ(k["symbol"], sym);
+      EXPECT_EQ(k["state"], "escrowed") << "awaiting delivery";
+      EXPECT_EQ(k["qty"], 1);
+    }
+  }
+  EXPECT_TRUE(found) << mine.body;
+  auto escrowed = json::parse(signed_get("key-bjai", "secret-bjai", "/contracts?state=escrowed&limit=1000").body);
+  for (const auto& k : escrowed["contracts"]) EXPECT_EQ(k["state"], "escrowed");
+  auto after = json::parse(signed_get("key-bjai", "secret-bjai", "/contracts?after=" + std::to_string(trade_id)).body);
+  for (const auto& k : after["contracts"]) EXPECT_GT(k["trade_id"].get<uint64_t>(), trade_id);
+  EXPECT_EQ(signed_get("key-bjai", "secret-bjai", "/contracts?state=paid").status, 400);
+  EXPECT_EQ(signed_get("key-bjai", "secret-bjai", "/contracts?limit=0").status, 400);
+  auto naming = signed_get("key-nmdc", "secret-nmdc", "/contracts?participant=BJAI");
+  EXPECT_EQ(naming.status, 403);
+  EXPECT_EQ(json::parse(naming.body)["reason"], "not_owner");
+  auto ops = signed_get("key-ops1", "secret-ops1", "/contracts?participant=BJAI&limit=1000");
+  ASSERT_EQ(ops.status, 200) << ops.body;
+  EXPECT_EQ(json::parse(ops.body)["contracts"], contracts["contracts"]);
+
+  // The statement: every posted movement of its cash, ending at its balance; pages continue each other.
+  const json whole = json::parse(signed_get("key-bjai", "secret-bjai", "/statement").body);
+  const json lines = whole["statement"]["lines"];
+  ASSERT_GE(lines.size(), 2u) << whole.dump();
+  const json bal = json::parse(signed_get("key-bjai", "secret-bjai", "/balances").body);
+  EXPECT_EQ(whole["statement"]["closing_balance"], bal["cash"]);
+  bool escrow_line = false;
+  for (const auto& l : lines) escrow_line |= l["counterparty"] == "escrow:" + std::to_string(trade_id);
+  EXPECT_TRUE(escrow_line) << "the trade's escrow is on the statement";
+  const json first = json::parse(signed_get("key-bjai", "secret-bjai", "/statement?limit=1").body);
+  ASSERT_TRUE(first["more"].get<bool>());
+  EXPECT_EQ(first["next_after"], lines[0]["transfer_id"]);
+  const json second = json::parse(
+      signed_get("key-bjai", "secret-bjai", "/statement?limit=1&after=" + std::to_string(first["next_after"].get<uint64_t>())).body);
+  EXPECT_EQ(second["statement"]["lines"][0], lines[1]);
+  EXPECT_EQ(second["statement"]["opening_balance"], first["statement"]["closing_balance"]);
+  const json csv = json::parse(signed_get("key-bjai", "secret-bjai", "/statement?format=csv").body);
+  EXPECT_EQ(csv["csv"].get<std::string>().substr(0, 42), "ts,transfer_id,kind,counterparty,debit,cre");
+  EXPECT_EQ(signed_get("key-bjai", "secret-bjai", "/statement?format=pdf").status, 400);
+  EXPECT_EQ(signed_get("key-bjai", "secret-bjai", "/statement?limit=10001").status, 400);
+  EXPECT_EQ(signed_get("key-nmdc", "secret-nmdc", "/statement?participant=BJAI").status, 403);
+
+  // Over WebSocket: the same answers, with the request's id.
+  ws.send(R"({"op":"contracts","limit":1000,"id":"k"})");
+  const json ws_contracts = ws.read_until([](const json& m) { return is_ev(m, "contracts"); });
+  EXPECT_EQ(ws_contracts["id"], "k");
+  EXPECT_EQ(ws_contracts["contracts"], contracts["contracts"]);
+  ws.send(R"({"op":"statement","id":"s"})");
+  const json ws_statement = ws.read_until([](const json& m) { return is_ev(m, "statement"); });
+  EXPECT_EQ(ws_statement["id"], "s");
+  EXPECT_EQ(ws_statement["statement"]["lines"], lines);
+  ws.send(R"({"op":"contracts","state":"paid"})");
+  EXPECT_EQ(ws.read_until([](const json& m) { return is_ev(m, "error"); })["reason"], "malformed_request");
+}
+
 // Issue 13: REST order entry, signed, with the semantics and reason codes of WebSocket.
 HttpReply signed_call(http::verb verb, const std::string& key, const std::string& secret, const std::string& target,
                       const std::string& body) {

@@ -6,6 +6,8 @@
 
 #include "cpx/fixed_point.hpp"
 #include "order_history.hpp"
+#include "server/admin_ops.hpp"
+#include "statement.hpp"
 #include "query/query_service.hpp"
 #include "web/web_sink.hpp"
 
@@ -169,6 +171,46 @@ Answer QueryService::one(const OwnBalances& q) const {
              {"escrowed_unsettled", money(c.unsettled_bought)},
              {"revenue", money(x.revenue(s.id))},
              {"open_orders", engine.open_orders_of(s.id)}});
+}
+
+Answer QueryService::one(const OwnContracts& q) const {
+  const persistence::Exchange& x = core_.exchange();
+  const Subject s = subject(x.engine(), q.who);
+  if (s.refusal) return *s.refusal;
+  json rows = json::array();
+  const auto& all = x.contracts();
+  auto it = all.upper_bound(q.after);
+  TradeId last = q.after;
+  for (size_t scanned = 0; it != all.end() && rows.size() < q.limit && scanned < OwnContracts::kContractsScanned; ++it, ++scanned) {
+    const persistence::Contract& k = it->second;
+    last = it->first;
+    if (k.buyer != s.id && k.seller != s.id) continue;
+    if (!q.state.empty() && persistence::to_string(k.state) != q.state) continue;
+    rows.push_back(server::contract_json(x, k));
+  }
+  // `more`: contracts after `next_after` are still to be looked at (some may be the participant's).
+  return ok({{"ev", "contracts"}, {"participant", s.code}, {"contracts", rows}, {"next_after", last}, {"more", it != all.end()}});
+}
+
+Answer QueryService::one(const OwnStatement& q) const {
+  const persistence::Exchange& x = core_.exchange();
+  const MatchingEngine& engine = x.engine();
+  const Subject s = subject(engine, q.who);
+  if (s.refusal) return *s.refusal;
+  persistence::StatementPage page;
+  page.after = q.after;
+  page.from = q.from;
+  page.to = q.to;
+  page.limit = q.limit;
+  const auto st = persistence::build_statement(x.ledger(), s.id, s.code, [&](ParticipantId p) {
+    const Participant* info = engine.participant(p);
+    return info ? info->code : std::to_string(p);
+  }, page);
+  json body = {{"ev", "statement"}, {"participant", s.code}, {"more", st.more}};
+  if (st.more) body["next_after"] = st.lines.back().transfer_id;
+  if (q.csv) body["csv"] = persistence::statement_csv(st);
+  else body["statement"] = json::parse(persistence::statement_json(st));
+  return ok(std::move(body));
 }
 
 }  // namespace cpx::query

@@ -90,9 +90,28 @@ struct OwnFills {
 struct OwnBalances {
   Asker who;
 };
+// Contracts the participant bought or sold, trade id > `after`, ascending, optionally in one state
+// (escrowed, reported, disputed, settled). At most `limit`, and at most kContractsScanned contracts are
+// looked at per request (the answer's `next_after` goes on from where it stopped).
+struct OwnContracts {
+  static constexpr size_t kContractsScanned = 20000;
+  Asker who;
+  std::string state;
+  TradeId after = 0;
+  size_t limit = 100;
+};
+// The participant's cash statement (as the operator's), a page of it: lines with transfer id > `after`,
+// from <= ts < to, at most `limit`; JSON or CSV.
+struct OwnStatement {
+  Asker who;
+  bool csv = false;
+  uint64_t after = 0;
+  Timestamp from = INT64_MIN, to = INT64_MAX;
+  size_t limit = 1000;
+};
 
 using Query = std::variant<Instruments, Time, Network, Indices, Bars, Book, Trades, Auctions, Auction, Monitor, RouteQuote,
-                           OwnOrders, OwnOrder, OwnFills, OwnBalances>;
+                           OwnOrders, OwnOrder, OwnFills, OwnBalances, OwnContracts, OwnStatement>;
 
 // A query's answer: one JSON object and the HTTP status it would carry (a WebSocket sends the body).
 struct Answer {

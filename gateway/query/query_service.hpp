@@ -36,6 +36,8 @@ class QueryService {
   Answer one(const OwnOrder&) const;
   Answer one(const OwnFills&) const;
   Answer one(const OwnBalances&) const;
+  Answer one(const OwnContracts&) const;
+  Answer one(const OwnStatement&) const;
 
   server::ServerCore& core_;
   const web::WebSink& market_;

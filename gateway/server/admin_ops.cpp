@@ -63,6 +63,29 @@ json participant_row(const persistence::Exchange& x, ParticipantId id, const Par
 
 }  // namespace
 
+json contract_json(const persistence::Exchange& x, const persistence::Contract& k) {
+  const MatchingEngine& engine = x.engine();
+  const auto code_of = [&](ParticipantId p) {
+    const Participant* q = engine.participant(p);
+    return q ? q->code : std::to_string(p);
+  };
+  const InstrumentInfo* info = engine.instrument(k.instrument);
+  const Region* region = engine.region(k.region);
+  const ChipClass* cls = engine.chip_class(k.chip_class);
+  // Auction contracts have no book: their symbol names the zone and hour ("auction:NM.H100.2026-12-02T14").
+  const std::string symbol = info ? info->symbol
+                                  : "auction:" + (region ? region->code : std::string()) + "." + (cls ? cls->code : std::string()) +
+                                        "." + format_iso_time(k.window_start).substr(0, 13);
+  json transport = json::array();
+  for (const TransportLeg& l : k.transport) transport.push_back({{"carrier", code_of(l.carrier)}, {"amount", money(l.amount)}});
+  return {{"trade_id", k.trade_id}, {"symbol", symbol}, {"route_id", k.route_id}, {"transport", transport},
+          {"buyer", code_of(k.buyer)}, {"seller", code_of(k.seller)}, {"qty", k.qty},
+          {"hours", k.hours}, {"price", format_fixed(k.price, 4)}, {"notional", money(k.notional)},
+          {"state", persistence::to_string(k.state)},
+          {"contracted_device_hours", k.contracted_device_hours()},
+          {"delivered_device_hours", k.delivered_device_hours}, {"payout_due", k.payout_due}};
+}
+
 std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body, const std::string& actor, Timestamp now,
                                         std::vector<Command>& out) {
   const json req = json::parse(body, nullptr, false);
@@ -112,21 +135,7 @@ std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body,
     for (const auto& [id, k] : x.contracts()) {
       if (!only.empty() && code_of(k.buyer) != only && code_of(k.seller) != only) continue;
       if (!state.empty() && persistence::to_string(k.state) != state) continue;
-      const InstrumentInfo* info = engine.instrument(k.instrument);
-      const Region* region = engine.region(k.region);
-      const ChipClass* cls = engine.chip_class(k.chip_class);
-      // Auction contracts have no book: their symbol names the zone and hour ("auction:NM.H100.2026-12-02T14").
-      const std::string symbol = info ? info->symbol
-                                      : "auction:" + (region ? region->code : std::string()) + "." + (cls ? cls->code : std::string()) +
-                                            "." + format_iso_time(k.window_start).substr(0, 13);
-      json transport = json::array();
-      for (const TransportLeg& l : k.transport) transport.push_back({{"carrier", code_of(l.carrier)}, {"amount", money(l.amount)}});
-      rows.push_back({{"trade_id", k.trade_id}, {"symbol", symbol}, {"route_id", k.route_id}, {"transport", transport},
-                      {"buyer", code_of(k.buyer)}, {"seller", code_of(k.seller)}, {"qty", k.qty},
-                      {"hours", k.hours}, {"price", format_fixed(k.price, 4)}, {"notional", money(k.notional)},
-                      {"state", persistence::to_string(k.state)},
-                      {"contracted_device_hours", k.contracted_device_hours()},
-                      {"delivered_device_hours", k.delivered_device_hours}, {"payout_due", k.payout_due}});
+      rows.push_back(contract_json(x, k));
     }
     return answer({{"ev", "contracts"}, {"contracts", rows}});
   }

@@ -24,6 +24,10 @@ struct AdminAnswer {
 std::optional<AdminAnswer> run_admin_op(ServerCore& core, std::string_view body, const std::string& actor, Timestamp now,
                                         std::vector<Command>& out);
 
+// One contract as the operator's `contracts` op and a participant's own contracts (GET /contracts) show
+// it: parties, economics, and its delivery, dispute and payout state. Engine thread.
+nlohmann::json contract_json(const persistence::Exchange& x, const persistence::Contract& k);
+
 // Users, credentials and the audit log are not engine state, and hashing a password or reading the whole
 // log takes long: these ops run on a worker thread, after the engine thread checked the operator's role
 // (and, for user_create, that the participant exists: check_user_op, engine thread).

@@ -185,6 +185,28 @@ const std::array kRoutes{
             return order_entry(body, "replace", {"replace"}, *n);
           }},
     Route{"GET", "/balances", false, [](auto, std::string_view q, auto&) -> HttpRoute { return query::OwnBalances{asker(q)}; }},
+    Route{"GET", "/contracts", false,
+          [](auto, std::string_view q, auto&) -> HttpRoute {
+            const std::string state = query_param(q, "state");
+            if (!state.empty() && state != "escrowed" && state != "reported" && state != "disputed" && state != "settled")
+              return bad_request("state is escrowed, reported, disputed or settled");
+            const auto after = whole_param(q, "after", 0, 0, INT64_MAX);
+            const auto limit = whole_param(q, "limit", 100, 1, 1000);
+            if (!after || !limit) return bad_request("after is a trade id; limit is 1 to 1000");
+            return query::OwnContracts{asker(q), state, *after, *limit};
+          }},
+    Route{"GET", "/statement", false,
+          [](auto, std::string_view q, auto&) -> HttpRoute {
+            const std::string format = query_param(q, "format");
+            if (!format.empty() && format != "json" && format != "csv") return bad_request("format is json or csv");
+            const auto after = whole_param(q, "after", 0, 0, INT64_MAX);
+            const auto limit = whole_param(q, "limit", 1000, 1, 10000);
+            if (!after || !limit) return bad_request("after is a transfer id; limit is 1 to 10000");
+            query::OwnStatement st{asker(q), format == "csv", *after};
+            st.limit = *limit;
+            if (auto r = time_range(q, st.from, st.to)) return *r;
+            return st;
+          }},
     Route{"", "/admin", false,
           [](auto, auto, auto&) -> HttpRoute { return HttpLocal::Admin; }},
 };
