@@ -118,7 +118,7 @@ struct Server {
     config.fix_port = free_port();
     config.fix_tls_port = free_port();
     config.fix_sessions = {{"BJAI", "BJAI"}, {"NMDC", "NMDC"}, {"BAD", "BJAI"}, {"JUNK", "BJAI"}, {"SLOW", "SZAUTO"},
-                           {"BJAI2", "BJAI"}};
+                           {"BJAI2", "BJAI"}, {"DROP", "OPS1", true}, {"DROPB", "BJAI", true}};
     config.fix_max_queued_messages = 1000;  // the slow-consumer test's FIX client falls this far behind
     config.ws_write_timeout_ms = 6000;      // the stuck-writer test waits this long; the slow-consumer test's
                                             // flood (1-3 s) finishes well before
@@ -743,6 +743,57 @@ TEST(Gateway, WebSocketCancelOnDisconnectAndTls) {
   auto book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
   const bool gone = book["bids"].empty() || book["bids"][0]["price"] != "7.3000";
   EXPECT_TRUE(gone);
+}
+
+std::string fix_utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H:%M:%S.000", &tm);
+  return buf;
+}
+
+// Issue 13: a drop-copy session (an operator's) receives every participant's ExecutionReports, each naming
+// its participant in Parties, and takes no requests; only an operator's users may open one.
+TEST(Gateway, ADropCopySessionReceivesEveryParticipantsReports) {
+  std::string why;
+  fixapi::FixClient not_operator(fix_settings("DROPB", "bjai", "demo-bjai"));
+  ASSERT_EQ(not_operator.start(), "");
+  EXPECT_FALSE(not_operator.wait_logon(5000, &why));
+  EXPECT_NE(why.find("role_missing"), std::string::npos) << why;
+
+  fixapi::FixClient drop(fix_settings("DROP", "ops1", "demo-ops1"));
+  ASSERT_EQ(drop.start(), "");
+  ASSERT_TRUE(drop.wait_logon(5000, &why)) << why;
+  const std::string sym = server().symbols[1];  // GZ.ASC910B tomorrow: HWCLOUD offers from 9.60
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  ws.send(R"({"cmd":"new_order","cl_ord_id":"dc-1","symbol":")" + sym + R"(","side":"buy","price":"1.00","qty":1})");
+  fixapi::FixMessage m;
+  ASSERT_TRUE(next_of(drop, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "dc-1"; }, m));
+  EXPECT_EQ(m.value(150), "0");
+  EXPECT_EQ(m.value(55), sym);
+  std::string party;
+  for (const auto& g : m.groups)
+    if (g.count_tag == 453)
+      for (const auto& entry : g.entries)
+        for (const auto& f : entry)
+          if (f.tag == 448) party = f.value;
+  EXPECT_EQ(party, "BJAI") << "PartyID names whose report it is";
+
+  fixapi::FixMessage order;
+  order.msg_type = "D";
+  for (auto [tag, value] : std::vector<std::pair<int, std::string>>{
+           {11, "dc-own"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, "1.00"}, {60, fix_utc_now()}})
+    order.set(tag, value);
+  ASSERT_TRUE(drop.send(order));
+  ASSERT_TRUE(next_of(drop, [](const auto& x) { return x.value(11) == "dc-own"; }, m));
+  EXPECT_EQ(m.value(150), "8") << "refused";
+  EXPECT_EQ(m.value(20001), "role_missing");
+  ws.send(R"({"cmd":"cancel","orig_cl_ord_id":"dc-1"})");
+  ASSERT_TRUE(next_of(drop, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "dc-1" && x.value(150) == "4"; }, m))
+      << "the cancel is copied too";
 }
 
 TEST(Gateway, FixOrderFillMarketDataAndRejects) {
@@ -1784,15 +1835,6 @@ std::string fix_frame(const std::string& body_fields) {
   char trailer[16];
   std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
   return msg + trailer;
-}
-
-std::string fix_utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H:%M:%S.000", &tm);
-  return buf;
 }
 
 class RawFixClient {

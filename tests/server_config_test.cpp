@@ -44,5 +44,16 @@ TEST(ServerConfig, EveryFixSessionNamesItsParticipant) {
   EXPECT_NE(unbound.error().text.find("participant"), std::string::npos) << unbound.error().text;
 }
 
+TEST(ServerConfig, AFixSessionIsForTradingOrADropCopy) {
+  auto ok = load_text(R"({"fix_sessions": [{"target_comp_id": "A1", "participant": "BJAI"},
+                                           {"target_comp_id": "D1", "participant": "OPS1", "kind": "drop_copy"}]})");
+  ASSERT_TRUE(ok.ok()) << ok.error().text;
+  EXPECT_FALSE(ok->fix_sessions.at(0).drop_copy);
+  EXPECT_TRUE(ok->fix_sessions.at(1).drop_copy);
+  auto bad = load_text(R"({"fix_sessions": [{"target_comp_id": "D1", "participant": "OPS1", "kind": "copy"}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().text.find("drop_copy"), std::string::npos) << bad.error().text;
+}
+
 }  // namespace
 }  // namespace cpx::server

@@ -119,9 +119,11 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
   auto user = core_.users().check_password(l.username, l.password);
   if (!user) return refuse("bad_credentials", "unknown user, wrong password or disabled user");
   // A CompID is bound to one participant (fix_sessions): another participant's user may not use it.
-  bool own_comp_id = false;
+  bool own_comp_id = false, drop_copy = false;
   for (const server::FixSessionConfig& s : core_.config().fix_sessions) {
-    own_comp_id = own_comp_id || (s.target_comp_id == l.target_comp_id && s.participant == user->participant);
+    if (s.target_comp_id != l.target_comp_id || s.participant != user->participant) continue;
+    own_comp_id = true;
+    drop_copy = s.drop_copy;
   }
   if (!own_comp_id) {
     return refuse("comp_id_not_yours", "SenderCompID '" + l.target_comp_id + "' is not one of participant '" +
@@ -129,25 +131,30 @@ LogonVerdict FixLogons::verify(const fixapi::LogonRequest& l) {
   }
 
   // The participant's id lives on the engine thread: ask it (this worker may wait; nobody else does).
-  auto resolved = std::make_shared<std::promise<ParticipantId>>();
+  // With it, whether it holds the operator role (a drop-copy session sees every participant's reports).
+  auto resolved = std::make_shared<std::promise<std::pair<ParticipantId, bool>>>();
   // (core, not this: after a time-out the closure may run when this worker is gone.)
   core_.sequencer().submit(0, [&core = core_, resolved, code = user->participant](Timestamp, std::vector<Command>&) {
-    resolved->set_value(core.names().participant(code));
+    const ParticipantId id = core.names().participant(code);
+    const Participant* info = core.exchange().engine().participant(id);
+    resolved->set_value({id, info && (info->roles & kRoleOperator) != 0});
   });
   // The password was right: whatever stops the Logon now is the server's doing, not a failure of the user.
   core_.login_guard().succeeded(l.username, l.address);
   auto f = resolved->get_future();
   if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
     return LogonVerdict::refused("unavailable: the exchange did not answer");
-  const ParticipantId p = f.get();
+  const auto [p, operator_role] = f.get();
   if (p == kNoParticipant)
     return LogonVerdict::refused("unknown_participant: the user's participant '" + user->participant + "' is not known");
+  if (drop_copy && !operator_role)
+    return LogonVerdict::refused("role_missing: a drop-copy session is for a participant with the operator role");
 
   // On record before it counts: a Logon the audit log cannot take is refused.
   auto recorded = std::make_shared<std::promise<bool>>();
   core_.audit_then(user->username, "login", origin(l), [recorded](bool ok) { recorded->set_value(ok); });
   if (!recorded->get_future().get()) return LogonVerdict::refused("unavailable: the audit log cannot be written");
-  return LogonVerdict{{}, p, user->username, generation};
+  return LogonVerdict{{}, p, user->username, generation, drop_copy};
 }
 
 }  // namespace cpx::fix

@@ -32,6 +32,7 @@ struct LogonVerdict {
   ParticipantId participant = kNoParticipant;
   std::string username;
   uint64_t generation = 0;  // of the user's credentials when checked (UserStore::generation)
+  bool drop_copy = false;   // the CompID is a drop-copy session's
 };
 
 class FixLogons {

@@ -121,12 +121,14 @@ void FixServer::on_logon(uint64_t session) {
   const LogonVerdict v = std::move(approved->second);
   approved_.erase(approved);
   const ParticipantId p = v.participant;
-  core_.sequencer().submit(0, [this, p](Timestamp, std::vector<Command>&) { sink_->session_joined(p); });
+  const bool drop_copy = v.drop_copy;
+  core_.sequencer().submit(0, [this, p, drop_copy](Timestamp, std::vector<Command>&) { sink_->session_joined(p, drop_copy); });
 
   auto s = std::make_shared<Session>();
   s->id = session;
   s->participant = p;
   s->username = v.username;
+  s->drop_copy = drop_copy;
   s->limiter = server::RateLimiter(core_.config().requests_per_s, core_.config().burst);
   // Rotated or disabled while this Logon was on its way: the revocation found no session to end, so this
   // one ends at once.
@@ -142,7 +144,8 @@ void FixServer::on_logon(uint64_t session) {
   {
     std::lock_guard lock(mutex_);
     sessions_[s->id] = s;
-    by_participant_[p].insert(s->id);
+    if (drop_copy) drop_copies_.insert(s->id);
+    else by_participant_[p].insert(s->id);
   }
   core_.metrics().fix_sessions.fetch_add(1, std::memory_order_relaxed);
 }
@@ -151,9 +154,10 @@ void FixServer::on_logout(uint64_t session) {
   auto s = find(session);
   if (!s) return;
   const ParticipantId p = s->participant;
+  const bool drop_copy = s->drop_copy;
   close_session(session);
-  core_.sequencer().submit(session, [this, session, p](Timestamp now, std::vector<Command>& out) {
-    sink_->session_left(p);
+  core_.sequencer().submit(session, [this, session, p, drop_copy](Timestamp now, std::vector<Command>& out) {
+    sink_->session_left(p, drop_copy);
     if (core_.config().fix_cancel_on_disconnect) core_.session_orders().cancels_for(session, now, out);
   });
 }
@@ -166,6 +170,7 @@ void FixServer::close_session(uint64_t id) {
     if (it == sessions_.end()) return;
     s = it->second;
     sessions_.erase(it);
+    drop_copies_.erase(id);
     auto p = by_participant_.find(s->participant);
     if (p != by_participant_.end()) {
       p->second.erase(id);
@@ -196,6 +201,12 @@ void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
   core_.metrics().requests.fetch_add(1, std::memory_order_relaxed);
   auto s = find(session);
   if (!s || s->dropped.load(std::memory_order_relaxed)) return;  // logged out (revoked, slow): nothing more is taken
+  if (s->drop_copy) {
+    core_.metrics().reject(RejectReason::RoleMissing);
+    enqueue(*s, FixSink::refusal(msg, RejectReason::RoleMissing, "a drop-copy session receives reports and takes no requests",
+                                 "dc-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
+    return;
+  }
   if (!s->limiter.allow(server::wall_clock())) {
     core_.metrics().reject(RejectReason::RateLimited);
     enqueue(*s, FixSink::refusal(msg, RejectReason::RateLimited, std::string(reason_text(RejectReason::RateLimited)),
@@ -277,10 +288,19 @@ void FixServer::route(std::vector<FixItem>&& items) {
   for (FixItem& item : items) {
     switch (item.kind) {
       case FixItem::Kind::Participant: {
-        auto it = by_participant_.find(item.participant);
-        if (it == by_participant_.end()) break;
-        for (uint64_t id : it->second)
-          if (auto s = sessions_.find(id); s != sessions_.end()) enqueue(*s->second, item.message);
+        if (auto it = by_participant_.find(item.participant); it != by_participant_.end()) {
+          for (uint64_t id : it->second)
+            if (auto s = sessions_.find(id); s != sessions_.end()) enqueue(*s->second, item.message);
+        }
+        if (!drop_copies_.empty() && item.message->msg_type == "8") {
+          // A drop copy names whose report it is: Parties, PartyID(448) = the participant's code,
+          // PartyIDSource(447) D (proprietary), PartyRole(452) 3 (client).
+          auto copy = std::make_shared<fixapi::FixMessage>(*item.message);
+          copy->groups.push_back(fixapi::FixGroup{
+              453, 448, {{{448, std::string(core_.names().participant_code(item.participant))}, {447, "D"}, {452, "3"}}}});
+          for (uint64_t id : drop_copies_)
+            if (auto s = sessions_.find(id); s != sessions_.end()) enqueue(*s->second, copy);
+        }
         break;
       }
       case FixItem::Kind::Session:

@@ -45,6 +45,7 @@ class FixServer final : public fixapi::FixHandler {
     uint64_t id = 0;
     ParticipantId participant = kNoParticipant;
     std::string username;
+    bool drop_copy = false;  // receives every participant's ExecutionReports, takes no requests
     server::RateLimiter limiter;
     std::mutex mutex;
     std::condition_variable wake;
@@ -80,6 +81,7 @@ class FixServer final : public fixapi::FixHandler {
   std::mutex mutex_;  // guards the maps below (engine thread routes, QuickFIX threads log on and off)
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions_;
   std::unordered_map<ParticipantId, std::unordered_set<uint64_t>> by_participant_;
+  std::unordered_set<uint64_t> drop_copies_;  // drop-copy sessions (in no participant's set)
   std::unordered_map<std::string, std::unordered_set<uint64_t>> md_subscribers_;  // symbol -> sessions
 };
 

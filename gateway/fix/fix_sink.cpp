@@ -640,14 +640,22 @@ void FixSink::security_list(uint64_t session, const FixMessage& msg) {
   to_session(session, std::move(m));
 }
 
-void FixSink::session_joined(ParticipantId p) { ++sessions_of_[p]; }
+void FixSink::session_joined(ParticipantId p, bool drop_copy) {
+  if (drop_copy) ++drop_copies_;
+  else ++sessions_of_[p];
+}
 
-void FixSink::session_left(ParticipantId p) {
+void FixSink::session_left(ParticipantId p, bool drop_copy) {
+  if (drop_copy) {
+    --drop_copies_;
+    return;
+  }
   auto it = sessions_of_.find(p);
   if (it != sessions_of_.end() && --it->second == 0) sessions_of_.erase(it);
 }
 
-bool FixSink::has_sessions(ParticipantId p) const { return sessions_of_.count(p) != 0; }
+// Whether anyone takes p's reports: its own sessions, or any drop copy (which takes everyone's).
+bool FixSink::has_sessions(ParticipantId p) const { return drop_copies_ > 0 || sessions_of_.count(p) != 0; }
 
 void FixSink::begin_request(uint64_t origin) {
   origin_ = origin;

@@ -83,8 +83,10 @@ class FixSink final : public EventListener, public server::BatchSink {
 
   // Engine thread, in step with logons and logouts: events of a participant with no FIX session are not
   // turned into FIX messages nobody would receive (its orders are still tracked for CumQty/AvgPx).
-  void session_joined(ParticipantId p);
-  void session_left(ParticipantId p);
+  // A FIX session of p logged on / off (drop_copy: a drop-copy session, which takes every participant's
+  // ExecutionReports).
+  void session_joined(ParticipantId p, bool drop_copy = false);
+  void session_left(ParticipantId p, bool drop_copy = false);
 
   // BatchSink
   void begin_request(uint64_t origin) override;
@@ -175,6 +177,7 @@ class FixSink final : public EventListener, public server::BatchSink {
   std::unordered_map<OrderId, RouteState> routes_;      // routed orders in flight (route id ->)
   std::unordered_map<OrderId, OrderId> route_of_child_;  // their child orders -> route id
   std::unordered_map<ParticipantId, int> sessions_of_;  // logged-on FIX sessions per participant
+  int drop_copies_ = 0;                                 // logged-on drop-copy sessions
   uint64_t exec_seq_ = 0;
   std::string exec_prefix_;
 };

@@ -63,7 +63,10 @@ Result<ServerConfig> load_server_config(const std::string& path) {
           return Error{"bad_config", path + ": every fix_sessions entry names its \"participant\" (the code whose users "
                                             "may log on under its target_comp_id)"};
         }
-        c.fix_sessions.push_back({s.at("target_comp_id").get<std::string>(), s.at("participant").get<std::string>()});
+        const std::string kind = s.value("kind", std::string("trading"));
+        if (kind != "trading" && kind != "drop_copy")
+          return Error{"bad_config", path + ": a fix_sessions entry's \"kind\" is \"trading\" (default) or \"drop_copy\""};
+        c.fix_sessions.push_back({s.at("target_comp_id").get<std::string>(), s.at("participant").get<std::string>(), kind == "drop_copy"});
       }
     }
     c.fix_acceptance_echo = doc.value("fix_acceptance_echo", c.fix_acceptance_echo);

@@ -11,6 +11,9 @@ namespace cpx::server {
 struct FixSessionConfig {
   std::string target_comp_id;  // the client's SenderCompID
   std::string participant;     // the participant whose users alone may log on under it (its code)
+  // "kind": "drop_copy": an operator's session that receives every participant's ExecutionReports
+  // (docs/FIX.md §1) and takes no requests; the participant must hold the operator role.
+  bool drop_copy = false;
 };
 
 struct ServerConfig {
