@@ -1263,6 +1263,37 @@ TEST(Gateway, AParticipantFindsItsOwnOrdersFillsAndBalances) {
   EXPECT_EQ(cancelled["order"]["reason"], "cancelled");
 }
 
+// Issue 13: a client order id names one order per participant per trading day: once its order is closed
+// it stays taken until the day ends (CST), over WebSocket and FIX alike.
+TEST(Gateway, AClientOrderIdIsUsedOncePerDay) {
+  const std::string sym = server().symbols[1];
+  Ws ws;
+  ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
+  const std::string order = R"({"cmd":"new_order","cl_ord_id":"once-1","symbol":")" + sym + R"(","side":"buy","price":"1.00","qty":1})";
+  ws.send(order);
+  ASSERT_TRUE(is_ev(ws.read_until([](const json& m) { return m.value("cl_ord_id", "") == "once-1"; }), "accepted"));
+  ws.send(R"({"cmd":"cancel","orig_cl_ord_id":"once-1"})");
+  ASSERT_FALSE(ws.read_until([](const json& m) { return is_ev(m, "cancelled"); }).is_null());
+  ws.send(order);
+  const json again = ws.read_until([](const json& m) { return m.value("cl_ord_id", "") == "once-1"; });
+  EXPECT_EQ(again["reason"], "duplicate_cl_ord_id") << again.dump();
+
+  fixapi::FixClient c(fix_settings("BJAI2", "bjai", "demo-bjai"));
+  ASSERT_EQ(c.start(), "");
+  std::string why;
+  ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
+  fixapi::FixMessage d;
+  d.msg_type = "D";
+  for (auto [tag, value] : std::vector<std::pair<int, std::string>>{
+           {11, "once-1"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, "1.00"}, {60, fix_utc_now()}})
+    d.set(tag, value);
+  ASSERT_TRUE(c.send(d));
+  fixapi::FixMessage m;
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "once-1"; }, m));
+  EXPECT_EQ(m.value(150), "8");
+  EXPECT_EQ(m.value(20001), "duplicate_cl_ord_id");
+}
+
 // Issue 13: a participant's contracts (with their delivery state) and its cash statement, over signed HTTP
 // and WebSocket, a page at a time; an operator may name anyone, another participant may not.
 TEST(Gateway, AParticipantFindsItsContractsAndStatement) {

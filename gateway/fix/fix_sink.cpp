@@ -268,9 +268,9 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
     o.ts = now;
     o.participant = p;
     if (!cl_ord_id(o.cl_ord_id) || !instrument(o.instrument)) return;
-    if (!o.cl_ord_id.view().empty() && core_.cl_ord_id_in_use(p, o.cl_ord_id.view())) {
+    if (!o.cl_ord_id.view().empty() && core_.cl_ord_id_in_use(p, o.cl_ord_id.view(), now)) {
       return refuse(session, msg, RejectReason::DuplicateClOrdId,
-                    "an open order already has ClOrdID '" + std::string(o.cl_ord_id.view()) + "'");
+                    "ClOrdID '" + std::string(o.cl_ord_id.view()) + "' is taken: by an open order, or by an order placed today (CST)");
     }
     const std::string side = msg.value(tag::Side);
     if (side != "1" && side != "2") return refuse(session, msg, RejectReason::InvalidOrderType, "Side(54) must be 1 (buy) or 2 (sell)");
@@ -364,9 +364,9 @@ void FixSink::routed_request(uint64_t session, ParticipantId p, const FixMessage
   if (!o.cl_ord_id.assign(msg.value(tag::ClOrdID))) {
     return refuse_with(RejectReason::MalformedRequest, "ClOrdID(11) may be at most 32 bytes");
   }
-  if (!o.cl_ord_id.view().empty() && core_.cl_ord_id_in_use(p, o.cl_ord_id.view())) {
+  if (!o.cl_ord_id.view().empty() && core_.cl_ord_id_in_use(p, o.cl_ord_id.view(), now)) {
     return refuse_with(RejectReason::DuplicateClOrdId,
-                       "an open order already has ClOrdID '" + std::string(o.cl_ord_id.view()) + "'");
+                       "ClOrdID '" + std::string(o.cl_ord_id.view()) + "' is taken: by an open order, or by an order placed today (CST)");
   }
   if (msg.value(tag::Side) != "1") return refuse_with(RejectReason::InvalidOrderType, "a routed order buys: Side(54) must be 1");
   if (msg.value(tag::OrdType) != "2") {

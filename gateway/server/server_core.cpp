@@ -168,24 +168,30 @@ Result<Command, api::DecodeError> ServerCore::decode_parsed_request(const nlohma
   return refuse_duplicate(decoder_->decode_parsed(request, now, acting));
 }
 
+bool ServerCore::cl_ord_id_in_use(ParticipantId p, std::string_view cl_ord_id, Timestamp now) const {
+  if (client_ids_.find(p, cl_ord_id) != 0) return true;
+  const persistence::OrderRecord* r = exchange_->history().order_by_cl_ord_id(p, cl_ord_id);
+  return r && cst_day_start(r->created_at) == cst_day_start(now);
+}
+
 Result<Command, api::DecodeError> ServerCore::refuse_duplicate(Result<Command, api::DecodeError> c) const {
   if (!c) return c;
-  auto refuse = [&](ParticipantId p, std::string_view cl, const char* cmd) -> std::optional<api::DecodeError> {
-    if (cl.empty() || !cl_ord_id_in_use(p, cl)) return std::nullopt;
+  auto refuse = [&](ParticipantId p, std::string_view cl, Timestamp now, const char* cmd) -> std::optional<api::DecodeError> {
+    if (cl.empty() || !cl_ord_id_in_use(p, cl, now)) return std::nullopt;
     api::DecodeError e;
     e.reason = RejectReason::DuplicateClOrdId;
-    e.text = "an open order already has client order id '" + std::string(cl) + "'";
+    e.text = "client order id '" + std::string(cl) + "' is taken: by an open order, or by an order placed today (CST)";
     e.cmd = cmd;
     e.cl_ord_id = std::string(cl);
     return e;
   };
   if (const auto* o = std::get_if<NewOrder>(&*c)) {
-    if (auto e = refuse(o->participant, o->cl_ord_id.view(), "new_order")) return *e;
+    if (auto e = refuse(o->participant, o->cl_ord_id.view(), o->ts, "new_order")) return *e;
   }
   // A routed order never rests, but its reports carry its client id: sharing one with an open order
   // would make two live orders answer to the same id.
   if (const auto* o = std::get_if<RoutedOrder>(&*c)) {
-    if (auto e = refuse(o->participant, o->cl_ord_id.view(), "route_order")) return *e;
+    if (auto e = refuse(o->participant, o->cl_ord_id.view(), o->ts, "route_order")) return *e;
   }
   return c;
 }

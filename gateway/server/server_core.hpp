@@ -63,7 +63,9 @@ class ServerCore final : public BatchSink {
   Result<Command, api::DecodeError> decode_session_request(std::string_view line, Timestamp now, ParticipantId acting) const;
   Result<Command, api::DecodeError> decode_parsed_request(const nlohmann::json& request, Timestamp now, ParticipantId acting) const;
   // Same check for commands that gateways build themselves (FIX).
-  bool cl_ord_id_in_use(ParticipantId p, std::string_view cl_ord_id) const { return client_ids_.find(p, cl_ord_id) != 0; }
+  // A client order id names one order per participant per trading day (CST): taken while an order has
+  // it open, and all day by any order placed with it (the order history). `now`: the new order's time.
+  bool cl_ord_id_in_use(ParticipantId p, std::string_view cl_ord_id, Timestamp now) const;
   OrderId order_by_cl_ord_id(ParticipantId p, std::string_view cl_ord_id) const { return client_ids_.find(p, cl_ord_id); }
   const SessionOrders& session_orders() const { return session_orders_; }
 

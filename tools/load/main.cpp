@@ -66,7 +66,7 @@ struct Order {
 class Session {
  public:
   Session(const Options& o, int index, std::string a, std::string b, std::string c, bool sell, Totals& t)
-      : o_(o), index_(index), a_(std::move(a)), b_(std::move(b)), c_(std::move(c)), sell_(sell), totals_(t),
+      : o_(o), index_(index), prefix_(run_prefix(o.proto, index)), a_(std::move(a)), b_(std::move(b)), c_(std::move(c)), sell_(sell), totals_(t),
         rng_(o.seed * 7919 + static_cast<uint64_t>(index)), fix_(c_, "CPX") {}
 
   std::string connect() {
@@ -203,13 +203,21 @@ class Session {
     }
   }
 
-  std::string cl_ord_id(uint64_t n) const { return "L" + std::to_string(index_) + "-" + std::to_string(n); }
+  // Client order ids are unique per participant per trading day (docs/API.md): each run and session has
+  // its own prefix, "L" + the run's start (ms, base 36) + the protocol + the session index.
+  static std::string run_prefix(const std::string& proto, int index) {
+    static const int64_t started_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string tag;
+    for (int64_t v = started_ms; v > 0; v /= 36) tag.insert(tag.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36]);
+    return "L" + tag + proto.substr(0, 1) + std::to_string(index) + "-";
+  }
+  std::string cl_ord_id(uint64_t n) const { return prefix_ + std::to_string(n); }
 
   // The order number of one of this session's ids ("L<index>-<n>[c]"), or -1.
   int64_t order_of(std::string_view id) const {
-    const std::string prefix = "L" + std::to_string(index_) + "-";
-    if (id.substr(0, prefix.size()) != prefix) return -1;
-    const int64_t n = std::strtoll(std::string(id.substr(prefix.size())).c_str(), nullptr, 10);
+    if (id.substr(0, prefix_.size()) != prefix_) return -1;
+    const int64_t n = std::strtoll(std::string(id.substr(prefix_.size())).c_str(), nullptr, 10);
     return n >= 0 && n < static_cast<int64_t>(orders_.size()) ? n : -1;
   }
 
@@ -316,6 +324,7 @@ class Session {
 
   const Options& o_;
   int index_;
+  std::string prefix_;  // of this session's client order ids
   std::string a_, b_, c_;
   bool sell_;
   Totals& totals_;
