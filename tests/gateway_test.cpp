@@ -745,6 +745,13 @@ TEST(Gateway, WebSocketCancelOnDisconnectAndTls) {
   EXPECT_TRUE(gone);
 }
 
+// A buy price that rests (below the best ask, within the price band): 90 % of the ask, on a whole cent.
+std::string resting_buy_price(const std::string& sym) {
+  const json book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+  const std::string ask = book["asks"].empty() ? std::string("10.00") : book["asks"][0]["price"].get<std::string>();
+  return format_fixed(parse_fixed(ask).value_or(0) * 9 / 10 / 100 * 100, 4);
+}
+
 std::string fix_utc_now() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -769,7 +776,8 @@ TEST(Gateway, ADropCopySessionReceivesEveryParticipantsReports) {
   const std::string sym = server().symbols[1];  // GZ.ASC910B tomorrow: HWCLOUD offers from 9.60
   Ws ws;
   ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
-  ws.send(R"({"cmd":"new_order","cl_ord_id":"dc-1","symbol":")" + sym + R"(","side":"buy","price":"1.00","qty":1})");
+  const std::string price = resting_buy_price(sym);
+  ws.send(R"({"cmd":"new_order","cl_ord_id":"dc-1","symbol":")" + sym + R"(","side":"buy","price":")" + price + R"(","qty":1})");
   fixapi::FixMessage m;
   ASSERT_TRUE(next_of(drop, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "dc-1"; }, m));
   EXPECT_EQ(m.value(150), "0");
@@ -785,7 +793,7 @@ TEST(Gateway, ADropCopySessionReceivesEveryParticipantsReports) {
   fixapi::FixMessage order;
   order.msg_type = "D";
   for (auto [tag, value] : std::vector<std::pair<int, std::string>>{
-           {11, "dc-own"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, "1.00"}, {60, fix_utc_now()}})
+           {11, "dc-own"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, price}, {60, fix_utc_now()}})
     order.set(tag, value);
   ASSERT_TRUE(drop.send(order));
   ASSERT_TRUE(next_of(drop, [](const auto& x) { return x.value(11) == "dc-own"; }, m));
@@ -1269,9 +1277,11 @@ TEST(Gateway, AClientOrderIdIsUsedOncePerDay) {
   const std::string sym = server().symbols[1];
   Ws ws;
   ASSERT_TRUE(is_ev(ws.login("key-bjai", "secret-bjai"), "login"));
-  const std::string order = R"({"cmd":"new_order","cl_ord_id":"once-1","symbol":")" + sym + R"(","side":"buy","price":"1.00","qty":1})";
+  const std::string price = resting_buy_price(sym);
+  const std::string order = R"({"cmd":"new_order","cl_ord_id":"once-1","symbol":")" + sym + R"(","side":"buy","price":")" + price + R"(","qty":1})";
   ws.send(order);
-  ASSERT_TRUE(is_ev(ws.read_until([](const json& m) { return m.value("cl_ord_id", "") == "once-1"; }), "accepted"));
+  const json first = ws.read_until([](const json& m) { return m.value("cl_ord_id", "") == "once-1"; });
+  ASSERT_TRUE(is_ev(first, "accepted")) << first.dump();
   ws.send(R"({"cmd":"cancel","orig_cl_ord_id":"once-1"})");
   ASSERT_FALSE(ws.read_until([](const json& m) { return is_ev(m, "cancelled"); }).is_null());
   ws.send(order);
@@ -1285,7 +1295,7 @@ TEST(Gateway, AClientOrderIdIsUsedOncePerDay) {
   fixapi::FixMessage d;
   d.msg_type = "D";
   for (auto [tag, value] : std::vector<std::pair<int, std::string>>{
-           {11, "once-1"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, "1.00"}, {60, fix_utc_now()}})
+           {11, "once-1"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, price}, {60, fix_utc_now()}})
     d.set(tag, value);
   ASSERT_TRUE(c.send(d));
   fixapi::FixMessage m;
@@ -1996,6 +2006,23 @@ TEST(Gateway, FixTakesStandardFieldsAndAnswersUnsupportedTypesAsTheStandardSays)
 
   ASSERT_TRUE(fix.send(fix.header("F") + "11=std-1c\x01" "41=std-1\x01" "54=1\x01" "60=" + fix_utc_now() + "\x01"));
   ASSERT_TRUE(fix.read_until("\x01" "11=std-1c\x01", 5000)) << "the order is cancelled again: " << fix.received;
+}
+
+// Issue 13: the reports due when a client's Logout arrives reach it before the Logout answer (an order
+// sent just before logging out is acknowledged, not lost with the connection).
+TEST(Gateway, ReportsDueBeforeALogoutGoOutBeforeItsAnswer) {
+  const std::string sym = server().symbols[1];
+  RawFixClient fix(1 << 20, "JUNK");
+  ASSERT_TRUE(fix.send(fix.header("A") + "98=0\x01" "108=30\x01" "141=Y\x01" "553=bjai\x01" "554=demo-bjai\x01"));
+  ASSERT_TRUE(fix.read_until("\x01" "35=A\x01", 5000)) << "logon answered";
+  std::string both = fix.header("D") + "11=bye-1\x01" "38=1\x01" "40=2\x01" "44=" + resting_buy_price(sym) + "\x01" "54=1\x01" "55=" + sym +
+                     "\x01" "59=1\x01" "60=" + fix_utc_now() + "\x01";
+  ASSERT_TRUE(fix.send(both));
+  ASSERT_TRUE(fix.send(fix.header("5")));
+  ASSERT_TRUE(fix.read_until("\x01" "35=5\x01", 10000)) << fix.received;
+  const size_t report = fix.received.find("\x01" "11=bye-1\x01");
+  ASSERT_NE(report, std::string::npos) << "the order's report came: " << fix.received;
+  EXPECT_LT(report, fix.received.find("\x01" "35=5\x01")) << "before the Logout answer: " << fix.received;
 }
 
 // docs/PRODUCT.md §6: a client that cannot keep up with market data is dropped with a reason, memory stays

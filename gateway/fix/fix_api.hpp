@@ -78,6 +78,9 @@ class FixHandler {
   virtual void on_logout(uint64_t session) = 0;
   // An application message that passed the data dictionary.
   virtual void on_message(uint64_t session, const FixMessage& msg) = 0;
+  // The client asked to log out. Its Logout (and anything after it) is held until the server calls
+  // FixEngine::release_held, once every report due to the client before it has been sent.
+  virtual void on_logout_requested(uint64_t session) = 0;
 };
 
 // The transport's side, implemented by cpxd's FIX transport (fix_transport.hpp). Thread-safe, never blocks
@@ -112,6 +115,8 @@ class FixEngine {
   // The server's answer to authenticate(): empty to accept, else the refusal sent in the Logout's Text(58).
   void logon_checked(uint64_t connection, const std::string& refusal);
   bool logged_on(uint64_t connection) const;  // I/O thread
+  // I/O thread: QuickFIX takes the held Logout now (FixHandler::on_logout_requested).
+  void release_held(uint64_t connection);
 
   enum class SendOutcome { sent, not_logged_on, failed };
   // Thread-safe. `failed`: the session is logged on but its connection is too far behind.

@@ -146,6 +146,10 @@ class ConnectionResponder : public FIX::Responder {
 
 }  // namespace
 
+// How long a client's held Logout waits for the reports due before it (FixHandler::on_logout_requested);
+// they normally take one journal write.
+const std::chrono::seconds kMaxDrain(5);
+
 struct FixEngine::Impl : public FIX::Application {
   static constexpr uint64_t kMaxAhead = 1000;  // how far a client's MsgSeqNum may run ahead of the expected
   Impl(const FixSettings& s, FixHandler& h, FixConnections& c) : settings(s), handler(h), out(c) {}
@@ -161,7 +165,7 @@ struct FixEngine::Impl : public FIX::Application {
 
   // I/O thread only.
   struct Conn {
-    enum State { awaiting_logon, checking, live };
+    enum State { awaiting_logon, checking, live, draining };  // draining: the client's Logout is held
     bool tls = false;
     std::string address;
     State state = awaiting_logon;
@@ -170,6 +174,7 @@ struct FixEngine::Impl : public FIX::Application {
     std::unique_ptr<ConnectionResponder> responder;
     std::string logon;
     std::vector<std::string> held;
+    std::chrono::steady_clock::time_point draining_since;
   };
   std::map<uint64_t, Conn> conns;
 
@@ -367,7 +372,26 @@ bool FixEngine::received(uint64_t connection, const std::string& message) {
   Impl::Conn& c = it->second;
   switch (c.state) {
     case Impl::Conn::live:
+      // The client's Logout (not its answer to ours): held until the reports due to it have gone out, so
+      // that the Logout answer is the last thing it hears.
+      if (c.session->isLoggedOn() && !c.session->sentLogout()) {
+        try {
+          if (FIX::identifyType(message) == FIX::MsgType_Logout) {
+            c.state = Impl::Conn::draining;
+            c.draining_since = std::chrono::steady_clock::now();
+            c.held.push_back(message);
+            s.handler.on_logout_requested(connection);
+            return true;
+          }
+        } catch (...) {
+          // not readable: QuickFIX answers it
+        }
+      }
       return s.deliver(c, message);
+    case Impl::Conn::draining:
+      if (c.held.size() >= s.settings.max_held_messages) return false;
+      c.held.push_back(message);
+      return true;
     case Impl::Conn::checking:
       // A client should wait for the answer to its Logon; a few messages are kept for after it.
       if (c.held.size() >= s.settings.max_held_messages) return false;
@@ -453,10 +477,32 @@ void FixEngine::closed(uint64_t connection) {
   s.conns.erase(it);
 }
 
+void FixEngine::release_held(uint64_t connection) {
+  Impl& s = *impl_;
+  auto it = s.conns.find(connection);
+  if (it == s.conns.end() || it->second.state != Impl::Conn::draining) return;
+  Impl::Conn& c = it->second;
+  c.state = Impl::Conn::live;
+  std::vector<std::string> held;
+  held.swap(c.held);
+  bool ok = true;
+  for (const std::string& m : held) {
+    if (!ok) break;
+    ok = s.deliver(c, m);
+  }
+  if (!ok) s.out.close(connection);
+}
+
 void FixEngine::tick() {
+  std::vector<uint64_t> overdue;
+  for (auto& entry : impl_->conns)
+    if (entry.second.state == Impl::Conn::draining &&
+        std::chrono::steady_clock::now() - entry.second.draining_since > kMaxDrain)
+      overdue.push_back(entry.first);
+  for (uint64_t id : overdue) release_held(id);  // the reports never came (a failed journal write): log out anyway
   for (auto& entry : impl_->conns) {
     Impl::Conn& c = entry.second;
-    if (c.state != Impl::Conn::live) continue;
+    if (c.state != Impl::Conn::live && c.state != Impl::Conn::draining) continue;
     try {
       c.session->next(FIX::UtcTimeStamp());
     } catch (...) {
@@ -466,7 +512,7 @@ void FixEngine::tick() {
 
 bool FixEngine::logged_on(uint64_t connection) const {
   auto it = impl_->conns.find(connection);
-  return it != impl_->conns.end() && it->second.state == Impl::Conn::live && it->second.session->isLoggedOn();
+  return it != impl_->conns.end() && (it->second.state == Impl::Conn::live || it->second.state == Impl::Conn::draining) && it->second.session->isLoggedOn();
 }
 
 FixEngine::SendOutcome FixEngine::send(uint64_t session, const FixMessage& msg) {
@@ -497,7 +543,7 @@ void FixEngine::logout(uint64_t session, const std::string& reason) {
   // On the I/O thread, and only while this connection owns its session: a late logout must never reach
   // the next connection on the same CompID.
   auto it = impl_->conns.find(session);
-  if (it == impl_->conns.end() || !it->second.registered || it->second.state != Impl::Conn::live) return;
+  if (it == impl_->conns.end() || !it->second.registered || (it->second.state != Impl::Conn::live && it->second.state != Impl::Conn::draining)) return;
   it->second.session->logout(reason);
 }
 

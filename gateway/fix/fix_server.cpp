@@ -225,6 +225,13 @@ void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
   });
 }
 
+// The client's Logout is held (FixEngine) until what is due to it has been sent: a marker goes through
+// the engine thread behind the session's requests, and through the session's queue behind their reports;
+// its sender, reaching it, lets QuickFIX take the Logout (on the I/O thread).
+void FixServer::on_logout_requested(uint64_t session) {
+  core_.sequencer().submit(session, [this, session](Timestamp, std::vector<Command>&) { sink_->logout_marker(session); });
+}
+
 // Engine thread: never calls into QuickFIX (its send may be blocked on this very client's full socket,
 // holding the session's lock); a slow consumer is only marked here and its sender thread logs it out.
 void FixServer::enqueue(Session& s, const std::shared_ptr<const fixapi::FixMessage>& m) {
@@ -255,6 +262,12 @@ void FixServer::send_loop(Session& s) {
     }
     for (const auto& m : batch) {
       if (s.dropped.load(std::memory_order_relaxed)) break;
+      if (m->msg_type == FixSink::kLogoutMarker) {
+        transport_->post([this, id = s.id] {
+          if (engine_) engine_->release_held(id);
+        });
+        continue;
+      }
       if (!engine_ || engine_->send(s.id, *m) != fixapi::FixEngine::SendOutcome::failed) continue;
       std::lock_guard lock(s.mutex);
       if (s.drop_reason.empty()) {

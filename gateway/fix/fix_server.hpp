@@ -39,6 +39,7 @@ class FixServer final : public fixapi::FixHandler {
   void on_logon(uint64_t session) override;
   void on_logout(uint64_t session) override;
   void on_message(uint64_t session, const fixapi::FixMessage& msg) override;
+  void on_logout_requested(uint64_t session) override;
 
  private:
   struct Session {

@@ -645,6 +645,12 @@ void FixSink::session_joined(ParticipantId p, bool drop_copy) {
   else ++sessions_of_[p];
 }
 
+void FixSink::logout_marker(uint64_t session) {
+  auto m = std::make_shared<FixMessage>();
+  m->msg_type = kLogoutMarker;
+  staged_.push_back(FixItem{FixItem::Kind::Session, session, kNoParticipant, {}, std::move(m)});
+}
+
 void FixSink::session_left(ParticipantId p, bool drop_copy) {
   if (drop_copy) {
     --drop_copies_;

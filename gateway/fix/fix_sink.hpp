@@ -86,6 +86,10 @@ class FixSink final : public EventListener, public server::BatchSink {
   // A FIX session of p logged on / off (drop_copy: a drop-copy session, which takes every participant's
   // ExecutionReports).
   void session_joined(ParticipantId p, bool drop_copy = false);
+  // Queued to a session behind the reports staged before it: its sender then lets the client's held
+  // Logout be answered (FixServer::on_logout_requested). Never sent.
+  static constexpr const char* kLogoutMarker = "logout-marker";
+  void logout_marker(uint64_t session);
   void session_left(ParticipantId p, bool drop_copy = false);
 
   // BatchSink

@@ -45,8 +45,12 @@ struct Recorder final : fixapi::FixConnections, fixapi::FixHandler {
     if (session != live || live == 0) cpx::fuzz::fail("an application message from a session that is not live");
     ++messages;
   }
+  void on_logout_requested(uint64_t session) override {
+    if (session != live || live == 0) cpx::fuzz::fail("a Logout held for a session that is not live");
+    draining = true;
+  }
   uint64_t current = 0, live = 0, messages = 0;
-  bool pending = false, approved = false, closing = false;
+  bool pending = false, approved = false, closing = false, draining = false;
   std::string sent;
 };
 
@@ -92,6 +96,10 @@ void run_connection(uint64_t id, const std::string& bytes, bool approve, size_t 
       if (!engine->received(id, message)) {
         open = false;
         break;
+      }
+      if (recorder.draining) {  // the reports due before the Logout went out: it is taken now
+        recorder.draining = false;
+        engine->release_held(id);
       }
       if (recorder.pending) {  // the server answers later, on the I/O thread: here, right after
         recorder.pending = false;
