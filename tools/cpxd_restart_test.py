@@ -66,7 +66,23 @@ def main():
     tape1 = get(http, f"/trades?symbol={symbol}&after=0")
     if not tape1["trades"] or tape1["more"]:
         sys.exit(f"the public tape does not show the trade: {tape1}")
-    stop(p, require_clean=True)
+    # A request with a bad signature: a failed login, in the event log.
+    try:
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{http}/balances", headers={
+            "X-CPX-Key": "key-bjai", "X-CPX-Timestamp": str(time.time_ns()), "X-CPX-Nonce": secrets.token_hex(8),
+            "X-CPX-Signature": "00"}), timeout=10)
+        sys.exit("a bad signature was accepted")
+    except urllib.error.HTTPError as e:
+        if e.code != 401:
+            sys.exit(f"a bad signature got {e.code}, not 401")
+    out = stop(p, require_clean=True)
+    # cpxd's event log (stderr): JSON lines with time, level and event (docs/OPERATIONS.md, "Logs").
+    events = [json.loads(l) for l in (lines + out.splitlines()) if l.startswith("{")]
+    if not all({"ts", "level", "event"} <= e.keys() for e in events):
+        sys.exit(f"an event log line lacks ts, level or event: {events}")
+    kinds = {e["event"] for e in events}
+    if not {"started", "login_failed", "stopping", "stopped"} <= kinds:
+        sys.exit(f"the event log lacks started, login_failed, stopping or stopped: {sorted(kinds)}")
     p, lines = start(a.cpxd, config, data)
     recovered = [l for l in lines if "recovered" in l]
     if not recovered:

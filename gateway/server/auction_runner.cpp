@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "cpx/auction_book.hpp"
+#include "server/event_log.hpp"
 #include "cpx/auction_summary.hpp"
 
 namespace cpx::server {
@@ -168,10 +169,13 @@ void AuctionRunner::work() {
       if (!result.ok()) r.error = result.error().text;
     }
     if (!result.ok()) {
-      std::fprintf(stderr, "cpxd: auction %s could not be solved: %s\n", day_text.c_str(), result.error().text.c_str());
+      event_log::write(event_log::Level::error, "auction_failed", {{"day", day_text}, {"error", result.error().text}});
       audit_("auction_failed", day_text + ": " + result.error().text);
       continue;
     }
+    event_log::write(event_log::Level::info, "auction_solved",
+                     {{"day", day_text}, {"welfare_cny", stats.welfare}, {"blocks_accepted", stats.blocks_accepted},
+                      {"seconds", stats.seconds_total}, {"proven_optimal", stats.proven_optimal}});
     audit_("auction_solved", day_text + ": welfare " + std::to_string(stats.welfare) + " CNY, " +
                                  std::to_string(stats.blocks_accepted) + " blocks accepted, " +
                                  std::to_string(stats.seconds_total) + " s" +

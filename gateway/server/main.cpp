@@ -17,6 +17,7 @@
 #include "fix/fix_server.hpp"
 #include "json/config_loader.hpp"
 #include "server/demo_market.hpp"
+#include "server/event_log.hpp"
 #include "server/self_signed.hpp"
 #include "server/server_core.hpp"
 #include "web/web_gateway.hpp"
@@ -25,6 +26,12 @@
 #include <systemd/sd-daemon.h>
 
 namespace {
+
+// A start that cannot go on: said to the person at the console, and to the event log.
+void start_failed(const std::string& why) {
+  std::fprintf(stderr, "cpxd: %s\n", why.c_str());
+  cpx::server::event_log::write(cpx::server::event_log::Level::error, "start_failed", {{"reason", why}});
+}
 
 void usage() {
   std::fprintf(stderr,
@@ -99,7 +106,7 @@ int main(int argc, char** argv) {
   if (!config_path.empty()) {
     auto loaded = cpx::server::load_server_config(config_path);
     if (!loaded) {
-      std::fprintf(stderr, "cpxd: %s\n", loaded.error().text.c_str());
+      start_failed(loaded.error().text);
       return 2;
     }
     config = *loaded;
@@ -125,7 +132,7 @@ int main(int argc, char** argv) {
   if ((config.https_port >= 0 || config.fix_tls_port >= 0) && config.tls_self_signed) {
     auto made = cpx::server::ensure_self_signed(config.tls_cert, config.tls_key);
     if (!made) {
-      std::fprintf(stderr, "cpxd: %s\n", made.error().text.c_str());
+      start_failed(made.error().text);
       return 2;
     }
   }
@@ -134,7 +141,7 @@ int main(int argc, char** argv) {
   auto opened = cpx::server::ServerCore::open(config, log);
   std::fputs(log.c_str(), stdout);
   if (!opened) {
-    std::fprintf(stderr, "cpxd: %s\n", opened.error().text.c_str());
+    start_failed(opened.error().text);
     // A torn journal tail waits for the operator's decision (docs/OPERATIONS.md): its own exit code.
     return opened.error().code == "journal_torn_tail" ? 3 : 1;
   }
@@ -147,12 +154,12 @@ int main(int argc, char** argv) {
   if (fresh) {
     auto reference = cpx::api::load_reference_requests(config.reference_dir);
     if (!reference) {
-      std::fprintf(stderr, "cpxd: %s\n", reference.error().text.c_str());
+      start_failed(reference.error().text);
       return 1;
     }
     auto network = cpx::api::load_network_requests(config.reference_dir);
     if (!network) {
-      std::fprintf(stderr, "cpxd: %s\n", network.error().text.c_str());
+      start_failed(network.error().text);
       return 1;
     }
     auto r = core.run_admin_requests(*reference);
@@ -168,7 +175,7 @@ int main(int argc, char** argv) {
       for (const auto& u : cpx::server::demo_users()) {
         auto put = core.users().put(u.username, u.participant, u.password, u.api_key, u.api_secret);
         if (!put) {
-          std::fprintf(stderr, "cpxd: %s\n", put.error().text.c_str());
+          start_failed(put.error().text);
           return 1;
         }
       }
@@ -177,7 +184,7 @@ int main(int argc, char** argv) {
       const std::string password = random_hex(12), key = "key-admin", secret = random_hex(24);
       auto put = core.users().put("admin", "EXCH", password, key, secret);
       if (!put) {
-        std::fprintf(stderr, "cpxd: %s\n", put.error().text.c_str());
+        start_failed(put.error().text);
         return 1;
       }
       // Written to a file only its owner reads, never to the console: service logs are read by more
@@ -200,13 +207,13 @@ int main(int argc, char** argv) {
 
   auto web_started = web.start();
   if (!web_started) {
-    std::fprintf(stderr, "cpxd: %s\n", web_started.error().text.c_str());
+    start_failed(web_started.error().text);
     core.stop();
     return 1;
   }
   auto fix_started = fix.start();
   if (!fix_started) {
-    std::fprintf(stderr, "cpxd: %s\n", fix_started.error().text.c_str());
+    start_failed(fix_started.error().text);
     web.stop();
     core.stop();
     return 1;
@@ -236,6 +243,9 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("cpxd: ready (SIGTERM or Ctrl-C to stop)\n");
+  cpx::server::event_log::write(cpx::server::event_log::Level::info, "started",
+                                {{"data_dir", config.data_dir}, {"journal_seq", core.durable_seq()}, {"http_port", web.port()},
+                                 {"https_port", web.tls_port()}, {"fix_port", fix.port()}, {"fix_tls_port", fix.tls_port()}});
   std::fflush(stdout);
   // Under systemd (Type=notify): the unit is started only now, with the journal recovered and every
   // listener open. Without NOTIFY_SOCKET this does nothing.
@@ -244,11 +254,13 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::printf("cpxd: %s received, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  cpx::server::event_log::write(cpx::server::event_log::Level::info, "stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   std::fflush(stdout);
   sd_notify(0, "STOPPING=1");
   fix.stop();
   web.stop();
   core.stop();
   std::printf("cpxd: stopped cleanly at journal seq %llu\n", static_cast<unsigned long long>(core.durable_seq()));
+  cpx::server::event_log::write(cpx::server::event_log::Level::info, "stopped", {{"journal_seq", core.durable_seq()}});
   return 0;
 }

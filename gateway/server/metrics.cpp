@@ -1,8 +1,23 @@
 #include "server/metrics.hpp"
 
 #include <bit>
+#include <chrono>
+
+#include "server/event_log.hpp"
 
 namespace cpx::server {
+
+void Metrics::reject(RejectReason r) {
+  const size_t i = static_cast<size_t>(r);
+  rejects[i].fetch_add(1, std::memory_order_relaxed);
+  const int64_t second =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t logged = reject_logged_second[i].load(std::memory_order_relaxed);
+  if (logged == second || !reject_logged_second[i].compare_exchange_strong(logged, second)) return;
+  const uint64_t total = rejects[i].load(std::memory_order_relaxed);
+  const uint64_t since = total - reject_logged_total[i].exchange(total, std::memory_order_relaxed);
+  event_log::write(event_log::Level::info, "reject", {{"reason", reason_code(r)}, {"count", since}});
+}
 
 void LatencyHistogram::record(int64_t ns) {
   const uint64_t us = ns <= 0 ? 0 : static_cast<uint64_t>(ns) / 1000;

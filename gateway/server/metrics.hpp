@@ -47,7 +47,11 @@ struct Metrics {
   std::atomic<uint64_t> journal_commands{0};
   LatencyHistogram durable_latency;
 
-  void reject(RejectReason r) { rejects[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+  // Counts a refusal, and logs it (event_log "reject") at most once a second per reason, with the count
+  // since that reason's previous line: a flood of rejects is a line a second, not a line each.
+  void reject(RejectReason r);
+  std::array<std::atomic<int64_t>, kRejectReasonCount> reject_logged_second{};  // steady-clock second
+  std::array<std::atomic<uint64_t>, kRejectReasonCount> reject_logged_total{};
   std::string prometheus() const;
 };
 

@@ -1,4 +1,5 @@
 #include "server/sequencer.hpp"
+#include "server/event_log.hpp"
 
 #include <pthread.h>
 
@@ -83,6 +84,7 @@ Result<uint64_t> Sequencer::hold_until_written() {
   };
   unavailable(journal_.last_error());
   available_.store(false, std::memory_order_release);
+  event_log::write(event_log::Level::error, "journal_unavailable", {{"reason", journal_.last_error()}});
   // Nothing of the held batch has left the process: its requests wait (their answers are staged in the
   // sinks), new ones are refused by the gateways. Tried again at a growing interval, up to once a second.
   int64_t wait_ms = 50;
@@ -99,6 +101,7 @@ Result<uint64_t> Sequencer::hold_until_written() {
         unavailable_reason_.clear();
       }
       available_.store(true, std::memory_order_release);
+      event_log::write(event_log::Level::info, "journal_available", {{"written_to_seq", *written}});
       return written;
     }
     unavailable(journal_.last_error());

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "recovery.hpp"
+#include "server/event_log.hpp"
 
 namespace cpx::server {
 
@@ -208,16 +209,26 @@ void ServerCore::end_batch(bool durable) {
   }
 }
 
+// Logins and failed logins also go to the event log, bounded (a client may log in, or fail to, at will).
+static void log_login(std::string_view actor, std::string_view action, std::string_view detail, bool failed) {
+  if (!failed && action != "login") return;
+  event_log::bounded(failed ? event_log::Level::warn : event_log::Level::info, failed ? "login_failed" : "login", action, 20,
+                     {{"user", api::shown(actor, 64)}, {"detail", api::shown(detail, 200)}});
+}
+
 void ServerCore::audit(std::string_view actor, std::string_view action, std::string_view detail) {
+  log_login(actor, action, detail, false);
   audit_->append({wall_clock(), std::string(actor), std::string(action), std::string(detail)});
 }
 
 void ServerCore::audit_then(std::string_view actor, std::string_view action, std::string_view detail,
                             auth::AuditWriter::Done done) {
+  log_login(actor, action, detail, false);
   audit_->append({wall_clock(), std::string(actor), std::string(action), std::string(detail)}, std::move(done));
 }
 
 void ServerCore::audit_failure(std::string_view actor, std::string_view action, std::string_view detail) {
+  log_login(actor, action, detail, true);
   audit_->failure({wall_clock(), std::string(actor), std::string(action), std::string(detail)});
 }
 
