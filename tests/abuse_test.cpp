@@ -56,7 +56,7 @@ struct Server {
     config.fix_port = 0;  // any free port (FixServer::port() says which)
     config.fix_tls_port = -1;
     config.fix_sessions = {{"BJAI", "BJAI"}, {"NMDC", "NMDC"}, {"C1", "BJAI"}, {"C2", "BJAI"}, {"C3", "BJAI"},
-                           {"C4", "BJAI"}};
+                           {"C4", "BJAI"}, {"C5", "OPS1"}};
     config.snapshot_every = 0;
     config.max_connections = 8000;
     config.max_connections_per_address = kPerAddress;
@@ -71,6 +71,8 @@ struct Server {
     config.audit_failures_per_s = 5;
     config.public_requests_per_s = 1;  // the public-query test's burst runs out at once
     config.public_burst = 10;
+    config.own_queries_per_s = 1;  // the own-query test's burst runs out at once
+    config.own_queries_burst = 3;
     config.max_outbound_bytes = 1 << 20;   // a client that stops reading reaches it soon
     config.fix_send_timeout_ms = 60'000;   // so that the byte limit, not the write timeout, closes it
     server::fill_defaults(config);
@@ -407,6 +409,36 @@ TEST(Abuse, PublicQueriesAreRateLimitedPerAddress) {
   auto health = client::http_call(s.web_at("127.0.221.1"), "GET", "/health");
   ASSERT_TRUE(health.ok());
   EXPECT_EQ(health->status, 200) << "/health is answered on the I/O thread and never limited";
+}
+
+// A participant's own-state queries can each list thousands of orders, all built on the engine thread:
+// they have a budget of their own per API key (HTTP, WebSocket) and per FIX session (H, AF).
+TEST(Abuse, OwnStateQueriesHaveTheirOwnBudget) {
+  Server& s = server();
+  client::HttpReply last;
+  int answered = 0;
+  for (int i = 0; i < 10 && last.status != 429; ++i) {
+    const int64_t ts = client::now_ns();
+    const std::string nonce = client::new_nonce();
+    auto r = client::http_call(s.web_at("127.0.222.1"), "GET", "/orders", {},
+                               {{"X-CPX-Key", "key-nmdc"}, {"X-CPX-Timestamp", std::to_string(ts)}, {"X-CPX-Nonce", nonce},
+                                {"X-CPX-Signature", auth::sign_request("secret-nmdc", ts, nonce, "GET /orders\n")}});
+    ASSERT_TRUE(r.ok());
+    last = *r;
+    if (last.status == 200) ++answered;
+  }
+  ASSERT_EQ(last.status, 429) << last.body;
+  EXPECT_GE(answered, 3);
+  EXPECT_LE(answered, 5);
+  EXPECT_NE(last.body.find("own_queries_per_s"), std::string::npos) << last.body;
+
+  FixWireClient fix("127.0.222.2", "C5");
+  ASSERT_EQ(fix.logon("ops1", "demo-ops1").first, "A");
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(fix.send("AF", "584=af-" + std::to_string(i) + "\x01" "585=7\x01"));
+  bool limited = false;
+  for (std::string m = fix.next(); !m.empty() && !limited; m = fix.next(2000))
+    limited = client::fix_field(m, 35) == "j" && client::fix_field(m, 20001) == "rate_limited";
+  EXPECT_TRUE(limited) << "an AF past the session's budget is refused";
 }
 
 // Defect 3: every failed login was written and fsynced on the I/O thread, without bound. Now failures are

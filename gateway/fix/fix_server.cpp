@@ -130,6 +130,7 @@ void FixServer::on_logon(uint64_t session) {
   s->username = v.username;
   s->drop_copy = drop_copy;
   s->limiter = server::RateLimiter(core_.config().requests_per_s, core_.config().burst);
+  s->queries = server::RateLimiter(core_.config().own_queries_per_s, core_.config().own_queries_burst);
   // Rotated or disabled while this Logon was on its way: the revocation found no session to end, so this
   // one ends at once.
   if (core_.users().generation(v.username) != v.generation) {
@@ -210,6 +211,14 @@ void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
   if (!s->limiter.allow(server::wall_clock())) {
     core_.metrics().reject(RejectReason::RateLimited);
     enqueue(*s, FixSink::refusal(msg, RejectReason::RateLimited, std::string(reason_text(RejectReason::RateLimited)),
+                                 "rl-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
+    return;
+  }
+  if ((msg.msg_type == "H" || msg.msg_type == "AF") && !s->queries.allow(server::wall_clock())) {
+    core_.metrics().reject(RejectReason::RateLimited);
+    enqueue(*s, FixSink::refusal(msg, RejectReason::RateLimited,
+                                 "too many status requests: at most " + std::to_string(core_.config().own_queries_per_s) +
+                                     " a second on average (own_queries_per_s)",
                                  "rl-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
     return;
   }

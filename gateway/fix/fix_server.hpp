@@ -48,6 +48,7 @@ class FixServer final : public fixapi::FixHandler {
     std::string username;
     bool drop_copy = false;  // receives every participant's ExecutionReports, takes no requests
     server::RateLimiter limiter;
+    server::RateLimiter queries;  // OrderStatusRequest (H) and OrderMassStatusRequest (AF): own_queries_per_s
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<std::shared_ptr<const fixapi::FixMessage>> queue;

@@ -29,7 +29,7 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   static const std::set<std::string> known = {
       "data_dir", "reference_dir", "bind", "http_port", "https_port", "fix_port", "fix_tls_port", "tls_cert",
       "tls_key", "tls_self_signed", "fix_sender_comp_id", "fix_heartbeat_s", "fix_reset_on_logon", "fix_store",
-      "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_acceptance_echo", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "public_requests_per_s", "public_burst", "max_message_bytes",
+      "fix_dictionary", "fix_sessions", "fix_cancel_on_disconnect", "fix_acceptance_echo", "fix_max_queued_messages", "fix_send_timeout_ms", "requests_per_s", "burst", "public_requests_per_s", "public_burst", "own_queries_per_s", "own_queries_burst", "max_message_bytes",
       "max_frame_bytes", "max_outbound_bytes", "auth_window_ms", "ws_cancel_on_disconnect", "ws_write_timeout_ms", "ws_heartbeat_ms", "snapshot_every", "rehearsal_clock",
       "max_batch", "max_connections", "max_connections_per_address", "login_timeout_ms", "http_idle_timeout_ms",
       "login_address_burst", "login_address_refill_ms", "login_user_burst", "login_user_refill_ms", "fix_logon_checks_per_s",
@@ -74,6 +74,8 @@ Result<ServerConfig> load_server_config(const std::string& path) {
     c.burst = doc.value("burst", c.burst);
     c.public_requests_per_s = doc.value("public_requests_per_s", c.public_requests_per_s);
     c.public_burst = doc.value("public_burst", c.public_burst);
+    c.own_queries_per_s = doc.value("own_queries_per_s", c.own_queries_per_s);
+    c.own_queries_burst = doc.value("own_queries_burst", c.own_queries_burst);
     c.max_message_bytes = doc.value("max_message_bytes", c.max_message_bytes);
     c.max_frame_bytes = doc.value("max_frame_bytes", c.max_frame_bytes);
     c.max_outbound_bytes = doc.value("max_outbound_bytes", c.max_outbound_bytes);
@@ -108,6 +110,8 @@ Result<ServerConfig> load_server_config(const std::string& path) {
   if (c.requests_per_s < 0 || c.requests_per_s > 1'000'000) return Error{"bad_config", path + ": requests_per_s is 0 (unlimited) to 1000000"};
   if (c.public_requests_per_s < 0 || c.public_requests_per_s > 1'000'000 || c.public_burst < 1 || c.public_burst > 1'000'000)
     return Error{"bad_config", path + ": public_requests_per_s is 0 (unlimited) to 1000000, public_burst 1 to 1000000"};
+  if (c.own_queries_per_s < 0 || c.own_queries_per_s > 1'000'000 || c.own_queries_burst < 1 || c.own_queries_burst > 1'000'000)
+    return Error{"bad_config", path + ": own_queries_per_s is 0 (unlimited) to 1000000, own_queries_burst 1 to 1000000"};
   if (c.max_message_bytes == 0 || c.max_message_bytes > c.max_frame_bytes) return Error{"bad_config", path + ": need 0 < max_message_bytes <= max_frame_bytes"};
   if (c.fix_max_queued_messages == 0) return Error{"bad_config", path + ": fix_max_queued_messages must be positive"};
   if (c.fix_send_timeout_ms < 0) return Error{"bad_config", path + ": fix_send_timeout_ms is 0 (no limit) or more"};

@@ -48,6 +48,10 @@ struct ServerConfig {
   // /64): each is answered on the engine thread, so one address cannot make it do unbounded work.
   int64_t public_requests_per_s = 50;
   int64_t public_burst = 200;
+  // A participant's own-state queries (orders, fills, balances, contracts, statement; FIX H and AF) per API
+  // key or FIX session: one can list up to max_open_orders orders, so they have a budget of their own.
+  int64_t own_queries_per_s = 20;
+  int64_t own_queries_burst = 50;
   size_t max_message_bytes = 64 * 1024;     // larger requests are refused (malformed_request)
   size_t max_frame_bytes = 1024 * 1024;     // larger WebSocket frames close the connection (1009)
   size_t max_outbound_bytes = 8 * 1024 * 1024;  // a client further behind is dropped (slow_consumer)

@@ -189,6 +189,15 @@ struct WebGateway::Impl {
     });
   }
 
+  // Own-state queries have their own budget per API key (ServerConfig::own_queries_per_s).
+  std::unordered_map<std::string, server::RateLimiter> query_limits;
+  bool query_ok(const std::string& api_key) {
+    auto it = query_limits.find(api_key);
+    if (it == query_limits.end())
+      it = query_limits.emplace(api_key, server::RateLimiter(cfg.own_queries_per_s, cfg.own_queries_burst)).first;
+    return it->second.allow(server::wall_clock());
+  }
+
   bool rate_ok(const std::string& api_key) {
     auto it = limits.find(api_key);
     if (it == limits.end()) it = limits.emplace(api_key, server::RateLimiter(cfg.requests_per_s, cfg.burst)).first;

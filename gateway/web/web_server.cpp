@@ -228,6 +228,13 @@ class HttpConn final : public Peer {
     const std::string payload = std::string(req_.method_string()) + " " + std::string(req_.target()) + "\n" + req_.body();
     auto user = signed_user(payload);
     if (!user) return;
+    if (!gw_.query_ok(user->api_key)) {
+      gw_.core.metrics().reject(RejectReason::RateLimited);
+      respond(http::status::too_many_requests,
+              error_json("rate_limited", "too many queries of your own state: at most " + std::to_string(gw_.cfg.own_queries_per_s) +
+                                             " a second on average (own_queries_per_s)"));
+      return;
+    }
     waiting_ = true;
     admin_ = false;
     status_ = 0;

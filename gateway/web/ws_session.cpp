@@ -262,6 +262,11 @@ class WsConn final : public Peer {
       refuse(RejectReason::RateLimited, reason_text(RejectReason::RateLimited), {}, id_json);
       return;
     }
+    if (!gw_.query_ok(api_key_)) {
+      refuse(RejectReason::RateLimited, "too many queries of your own state: at most " + std::to_string(gw_.cfg.own_queries_per_s) +
+                                            " a second on average (own_queries_per_s)", {}, id_json);
+      return;
+    }
     OwnRequest r = own_request(op, req);
     if (!r.query) {
       refuse(RejectReason::MalformedRequest, r.refusal, {}, id_json);
