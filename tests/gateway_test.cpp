@@ -790,12 +790,7 @@ TEST(Gateway, ADropCopySessionReceivesEveryParticipantsReports) {
           if (f.tag == 448) party = f.value;
   EXPECT_EQ(party, "BJAI") << "PartyID names whose report it is";
 
-  fixapi::FixMessage order;
-  order.msg_type = "D";
-  for (auto [tag, value] : std::vector<std::pair<int, std::string>>{
-           {11, "dc-own"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, price}, {60, fix_utc_now()}})
-    order.set(tag, value);
-  ASSERT_TRUE(drop.send(order));
+  ASSERT_TRUE(drop.send(new_order("dc-own", sym, '1', "1", price)));
   ASSERT_TRUE(next_of(drop, [](const auto& x) { return x.value(11) == "dc-own"; }, m));
   EXPECT_EQ(m.value(150), "8") << "refused";
   EXPECT_EQ(m.value(20001), "role_missing");
@@ -1292,12 +1287,7 @@ TEST(Gateway, AClientOrderIdIsUsedOncePerDay) {
   ASSERT_EQ(c.start(), "");
   std::string why;
   ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
-  fixapi::FixMessage d;
-  d.msg_type = "D";
-  for (auto [tag, value] : std::vector<std::pair<int, std::string>>{
-           {11, "once-1"}, {55, sym}, {54, "1"}, {38, "1"}, {40, "2"}, {44, price}, {60, fix_utc_now()}})
-    d.set(tag, value);
-  ASSERT_TRUE(c.send(d));
+  ASSERT_TRUE(c.send(new_order("once-1", sym, '1', "1", price)));
   fixapi::FixMessage m;
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "once-1"; }, m));
   EXPECT_EQ(m.value(150), "8");
