@@ -10,8 +10,6 @@ namespace cpx::fix {
 
 using fixapi::FixMessage;
 
-namespace {
-
 bool parse_int(const std::string& s, int64_t& out) {
   if (s.empty()) return false;
   auto r = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -38,6 +36,7 @@ bool parse_utc_timestamp(const std::string& s, Timestamp& out) {
   return true;
 }
 
+namespace {
 
 // OrdRejReason(103) / CxlRejReason(102) for a CPX reason; the CPX code itself travels in tag 20001.
 const char* ord_rej_reason(RejectReason r) {
@@ -58,6 +57,8 @@ const char* ord_rej_reason(RejectReason r) {
 }
 const char* cxl_rej_reason(RejectReason r) { return r == RejectReason::UnknownOrder ? "1" : "99"; }
 
+}  // namespace
+
 // The words of a FIX MultipleValueString (space-separated), empty words dropped.
 std::vector<std::string> words(const std::string& s) {
   std::vector<std::string> out;
@@ -73,8 +74,6 @@ std::vector<std::string> words(const std::string& s) {
 
 // a / b rounded half up (a >= 0, b > 0).
 int64_t div_half_up(__int128 a, __int128 b) { return static_cast<int64_t>((2 * a + b) / (2 * b)); }
-
-}  // namespace
 
 std::string utc_timestamp(Timestamp t) {
   const int64_t days = t >= 0 ? t / kNanosPerDay : (t - kNanosPerDay + 1) / kNanosPerDay;
@@ -110,6 +109,8 @@ FixSink::FixSink(server::ServerCore& core, Release release)
 
 std::string FixSink::next_exec_id() { return exec_prefix_ + std::to_string(++exec_seq_); }
 
+namespace {
+
 // BusinessRejectReason(380) for a request CPX refuses that has no reply message of its own (FIX 4.4:
 // 0 other, 2 unknown security, 3 unsupported message type, 4 application not available, 5 conditionally
 // required field missing); the CPX reason is in CpxReasonCode(20001) either way.
@@ -135,6 +136,8 @@ void business_reject(FixMessage& m, const FixMessage& req, const char* reason) {
     }
   m.set(tag::BusinessRejectReason, reason);
 }
+
+}  // namespace
 
 std::shared_ptr<FixMessage> FixSink::refusal(const FixMessage& req, RejectReason reason, const std::string& text,
                                              const std::string& exec_id) {
@@ -349,295 +352,6 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
     m->set(tag::CpxReasonCode, std::string(reason_code(RejectReason::MalformedRequest)));
     to_session(session, std::move(m));
   }
-}
-
-// A NewOrderSingle with Symbol(55) = ROUTE: a routed buy (docs/PRODUCT.md §3.2) whose constraints travel in
-// CPX tags (docs/FIX.md §3.7). Everything the gateway can check without the engine's state is checked
-// here with a sentence naming the tag; the engine checks the query again and decides what depends on its
-// state (the buy role, credit, what the books hold), rejecting with its own reason.
-void FixSink::routed_request(uint64_t session, ParticipantId p, const FixMessage& msg, Timestamp now,
-                             std::vector<Command>& out) {
-  auto refuse_with = [&](RejectReason r, const std::string& text) { refuse(session, msg, r, text); };
-  RoutedOrder o;
-  o.ts = now;
-  o.participant = p;
-  if (!o.cl_ord_id.assign(msg.value(tag::ClOrdID))) {
-    return refuse_with(RejectReason::MalformedRequest, "ClOrdID(11) may be at most 32 bytes");
-  }
-  if (!o.cl_ord_id.view().empty() && core_.cl_ord_id_in_use(p, o.cl_ord_id.view(), now)) {
-    return refuse_with(RejectReason::DuplicateClOrdId,
-                       "ClOrdID '" + std::string(o.cl_ord_id.view()) + "' is taken: by an open order, or by an order placed today (CST)");
-  }
-  if (msg.value(tag::Side) != "1") return refuse_with(RejectReason::InvalidOrderType, "a routed order buys: Side(54) must be 1");
-  if (msg.value(tag::OrdType) != "2") {
-    return refuse_with(RejectReason::InvalidOrderType, "a routed order is a limit order: OrdType(40) must be 2");
-  }
-  // The limit of a routed order is landed and per SCU-hour; a Price(44) per device-hour would say
-  // something else, so it is refused rather than silently ignored.
-  if (msg.get(tag::Price)) {
-    return refuse_with(RejectReason::InvalidPrice,
-                       "a routed order takes no Price(44): its limit is CpxLandedLimit(20037), CNY per SCU-hour landed");
-  }
-  const std::string tif = msg.value(tag::TimeInForce);
-  if (tif.empty() || tif == "3") {
-    o.tif = TimeInForce::IOC;
-  } else if (tif == "4") {
-    o.tif = TimeInForce::FOK;
-  } else {
-    return refuse_with(RejectReason::InvalidOrderType, "a routed order is IOC or FOK: TimeInForce(59) must be 3 or 4");
-  }
-  RouteQuery& q = o.query;
-  int64_t n = 0;
-  if (!parse_int(msg.value(tag::OrderQty), n) || n <= 0 || n > kMaxDevices) {
-    return refuse_with(RejectReason::InvalidQuantity,
-                       "OrderQty(38) of a routed order is its quantity in SCU: a whole number from 1 to 1000000000");
-  }
-  q.scu = n;
-  const auto& names = core_.names();
-  const std::vector<std::string> classes = words(msg.value(tag::CpxRouteClasses));
-  if (classes.empty()) {
-    return refuse_with(RejectReason::MalformedRequest, "CpxRouteClasses(20030) is required: chip class codes separated by spaces");
-  }
-  for (const std::string& c : classes) {
-    const ChipClassId id = names.chip_class(c);
-    if (id == UINT16_MAX) return refuse_with(RejectReason::UnknownChipClass, "CpxRouteClasses(20030): unknown chip class '" + c + "'");
-    if (names.chip_class_info(id)->family != names.chip_class_info(names.chip_class(classes.front()))->family) {
-      return refuse_with(RejectReason::InvalidValue, "CpxRouteClasses(20030): the classes must all be of one family (ai or general)");
-    }
-    q.classes.push_back(id);
-  }
-  const std::vector<std::string> regions = words(msg.value(tag::CpxRouteRegions));
-  if (!(regions.empty() || (regions.size() == 1 && regions[0] == "any"))) {
-    for (const std::string& r : regions) {
-      const RegionId id = names.region(r);
-      if (id == UINT16_MAX) return refuse_with(RejectReason::UnknownRegion, "CpxRouteRegions(20031): unknown region '" + r + "'");
-      q.regions.push_back(id);
-    }
-  }
-  const std::string origin = msg.value(tag::CpxRouteOrigin);
-  if (origin.empty()) return refuse_with(RejectReason::MalformedRequest, "CpxRouteOrigin(20032) is required: the region where the data is");
-  q.origin = names.region(origin);
-  if (q.origin == UINT16_MAX) return refuse_with(RejectReason::UnknownRegion, "CpxRouteOrigin(20032): unknown region '" + origin + "'");
-  if (const std::string* v = msg.get(tag::CpxMaxLatencyMs)) {
-    if (!parse_int(*v, n) || n < 0) {
-      return refuse_with(RejectReason::InvalidValue, "CpxMaxLatencyMs(20033) must be a whole number of milliseconds, 0 or more");
-    }
-    q.max_latency_ms = n;
-  }
-  const std::vector<std::string> residency = words(msg.value(tag::CpxResidency));
-  if (residency.size() == 1 && residency[0] == "local") {
-    q.local_only = true;
-  } else if (!(residency.empty() || (residency.size() == 1 && residency[0] == "any"))) {
-    for (const std::string& j : residency) {
-      if (j == "any" || j == "local") {
-        return refuse_with(RejectReason::InvalidValue,
-                           "CpxResidency(20034) is \"any\", \"local\" or jurisdictions separated by spaces");
-      }
-      q.jurisdictions.push_back(j);
-    }
-  }
-  if (const std::string* v = msg.get(tag::CpxMinGreenShare)) {
-    auto g = parse_fixed(*v, 4);
-    if (!g || *g < 0 || *g > kScale) return refuse_with(RejectReason::InvalidValue, "CpxMinGreenShare(20035) must be a decimal from 0 to 1, like 0.45");
-    q.min_green_share = *g;
-  }
-  if (const std::string* v = msg.get(tag::CpxDataGb)) {
-    if (!parse_int(*v, n) || n < 0 || n > 1'000'000'000) {
-      return refuse_with(RejectReason::InvalidValue, "CpxDataGb(20036) must be whole GB, 0 to 1000000000");
-    }
-    q.data_gb = n;
-  }
-  if (!parse_utc_timestamp(msg.value(tag::CpxWindowStart), q.window_start) ||
-      !parse_utc_timestamp(msg.value(tag::CpxWindowEnd), q.window_end)) {
-    return refuse_with(RejectReason::InvalidWindow,
-                       "a routed order needs its delivery window: CpxWindowStart(20022) and CpxWindowEnd(20023), UTC");
-  }
-  if (q.window_end <= q.window_start) {
-    return refuse_with(RejectReason::InvalidWindow, "CpxWindowEnd(20023) must be after CpxWindowStart(20022)");
-  }
-  auto limit = parse_fixed(msg.value(tag::CpxLandedLimit), static_cast<int>(kScuPriceDecimals));
-  if (!limit || *limit <= 0) {
-    return refuse_with(RejectReason::InvalidPrice,
-                       "CpxLandedLimit(20037) is required: the most paid per SCU-hour landed, a positive decimal with at most 8 decimals");
-  }
-  if (*limit > kMaxPrice) {  // the engine's bound, said here in the routed order's own unit
-    return refuse_with(RejectReason::InvalidPrice, "CpxLandedLimit(20037) may be at most 1000000 CNY per SCU-hour");
-  }
-  q.limit_per_scu_hour = *limit;
-  if (const char* why = tidy_route_lists(q)) return refuse_with(RejectReason::InvalidValue, std::string("CpxResidency(20034): ") + why);
-  out.push_back(std::move(o));
-}
-
-std::shared_ptr<FixMessage> FixSink::route_report(OrderId route_id, const RouteState& r, char exec_type, char ord_status,
-                                                  Timestamp ts) {
-  auto m = std::make_shared<FixMessage>();
-  m->msg_type = "8";
-  m->set(tag::OrderID, std::to_string(route_id));
-  if (!r.cl_ord_id.empty()) m->set(tag::ClOrdID, r.cl_ord_id);
-  m->set(tag::ExecID, next_exec_id());
-  m->set(tag::ExecType, std::string(1, exec_type));
-  m->set(tag::OrdStatus, std::string(1, ord_status));
-  m->set(tag::Symbol, kRouteSymbol);
-  m->set(tag::Side, "1");
-  m->set(tag::OrderQty, std::to_string(r.scu));
-  m->set(tag::OrdType, "2");
-  m->set(tag::TimeInForce, std::string(1, r.tif));
-  m->set(tag::CumQty, std::to_string(r.cum_scu));
-  // AvgPx: the landed price paid per SCU-hour so far (compute and transport, fees excluded, as the limit).
-  m->set(tag::AvgPx, format_fixed(r.scu_hours == 0 ? 0 : div_half_up(r.landed * (kScuPriceScale / kScale), r.scu_hours),
-                                  static_cast<int>(kScuPriceDecimals)));
-  m->set(tag::LeavesQty, std::to_string(std::max<int64_t>(0, r.scu - r.cum_scu)));
-  m->set(tag::TransactTime, utc_timestamp(ts));
-  return m;
-}
-
-void FixSink::on_route_accepted(const RouteAccepted& e) {
-  RouteState r;
-  r.cl_ord_id = std::string(e.cl_ord_id);
-  r.tif = e.tif == TimeInForce::FOK ? '4' : '3';
-  r.scu = e.scu;
-  if (has_sessions(e.participant)) {
-    auto m = route_report(e.route_id, r, '0', '0', e.ts);
-    m->set(tag::CpxRouteOrigin, std::string(core_.names().region_code(e.origin)));
-    m->set(tag::CpxDataGb, std::to_string(e.data_gb));
-    m->set(tag::CpxWindowStart, utc_timestamp(e.window_start));
-    m->set(tag::CpxWindowEnd, utc_timestamp(e.window_end));
-    m->set(tag::CpxLandedLimit, format_fixed(e.limit_per_scu_hour, static_cast<int>(kScuPriceDecimals)));
-    to_participant(e.participant, std::move(m));
-  }
-  routes_[e.route_id] = std::move(r);
-}
-
-// One fill of a routed order, reported as the routed order's in its own units, so that LastPx and AvgPx
-// (and LastQty and CumQty) can be added up: LastQty the SCU of the fill, LastPx its landed price per
-// SCU-hour (compute and transport, as AvgPx). The book's own units (devices, CNY per device-hour) are in
-// CpxBookQty and CpxBookPx, Symbol is the book.
-void FixSink::routed_fill(OrderId route_id, const Trade& e) {
-  auto it = routes_.find(route_id);
-  if (it == routes_.end()) return;
-  RouteState& r = it->second;
-  r.cum_scu += e.scu;
-  r.landed += static_cast<__int128>(e.notional) + e.transport_fee;
-  r.scu_hours += static_cast<__int128>(e.scu) * e.hours;
-  if (!has_sessions(e.buyer)) return;
-  auto m = route_report(route_id, r, 'F', r.cum_scu >= r.scu ? '2' : '1', e.ts);
-  for (fixapi::FixField& f : m->fields)
-    if (f.tag == tag::Symbol) f.value = std::string(core_.names().symbol(e.instrument));
-  m->set(tag::SecondaryOrderID, std::to_string(e.buy_order_id));
-  m->set(tag::LastQty, std::to_string(e.scu));
-  const __int128 fill_scu_hours = static_cast<__int128>(e.scu) * e.hours;
-  const __int128 fill_landed = static_cast<__int128>(e.notional) + e.transport_fee;
-  m->set(tag::LastPx, format_fixed(fill_scu_hours == 0 ? 0 : div_half_up(fill_landed * (kScuPriceScale / kScale), fill_scu_hours),
-                                   static_cast<int>(kScuPriceDecimals)));
-  m->set(tag::LastLiquidityInd, "2");  // a routed order's children only take liquidity (IOC)
-  m->set(tag::CpxBookQty, std::to_string(e.qty));
-  m->set(tag::CpxBookPx, format_fixed(e.price));
-  m->set(tag::CpxTradeID, std::to_string(e.trade_id));
-  m->set(tag::CpxTradeNotional, format_fixed(e.notional));
-  m->set(tag::CpxTradeFee, format_fixed(e.buyer_fee));
-  m->set(tag::CpxPricePerScuHour, format_fixed(e.price_per_scu_hour, 8));
-  m->set(tag::CpxTransportFee, format_fixed(e.transport_fee));
-  r.last_fill = m;
-  to_participant(e.buyer, std::move(m));
-}
-
-void FixSink::on_route_done(const RouteDone& e) {
-  auto it = routes_.find(e.route_id);
-  if (it == routes_.end()) return;
-  RouteState& r = it->second;
-  if (has_sessions(e.participant)) {
-    // The engine's totals are the record; the report's own sums agree with them.
-    r.cum_scu = e.filled_scu;
-    const bool filled = e.reason == DoneReason::Filled && r.last_fill;
-    // Filled: the last fill's report (Trade, Filled) is the final one and carries the totals; otherwise the
-    // rest was cancelled, as for an IOC or FOK order in one book.
-    std::shared_ptr<FixMessage> m = filled ? r.last_fill : route_report(e.route_id, r, '4', '4', e.ts);
-    for (fixapi::FixField& f : m->fields)
-      if (f.tag == tag::LeavesQty) f.value = "0";
-    m->set(tag::Text, std::string(done_reason_text(e.reason)));
-    m->set(tag::CpxReasonCode, std::string(done_reason_code(e.reason)));
-    m->set(tag::CpxRouteDevices, std::to_string(e.devices));
-    m->set(tag::CpxComputeCost, format_fixed(e.compute_cost));
-    m->set(tag::CpxRouteFees, format_fixed(e.fees));
-    m->set(tag::CpxTransportCost, format_fixed(e.transport_cost));
-    if (!filled) to_participant(e.participant, std::move(m));  // a filled one's report is staged already
-  }
-  for (OrderId child : r.children) route_of_child_.erase(child);
-  routes_.erase(it);
-}
-
-void FixSink::market_data_request(uint64_t session, const FixMessage& msg) {
-  const std::string type = msg.value(tag::SubscriptionRequestType);
-  int64_t depth = 0;
-  parse_int(msg.value(tag::MarketDepth), depth);
-  std::vector<std::string> symbols;
-  for (const auto& g : msg.groups)
-    if (g.count_tag == tag::NoRelatedSym)
-      for (const auto& entry : g.entries)
-        for (const auto& f : entry)
-          if (f.tag == tag::Symbol) symbols.push_back(f.value);
-  if (symbols.empty()) return refuse(session, msg, RejectReason::MalformedRequest, "name at least one Symbol(55) in NoRelatedSym(146)");
-  if (type != "0" && type != "1" && type != "2") {
-    return refuse(session, msg, RejectReason::InvalidValue, "SubscriptionRequestType(263) must be 0, 1 or 2");
-  }
-  for (const std::string& symbol : symbols) {
-    const InstrumentId id = core_.names().instrument(symbol);
-    if (id == kNoInstrument) return refuse(session, msg, RejectReason::UnknownInstrument, "instrument '" + symbol + "' is not listed");
-  }
-  for (const std::string& symbol : symbols) {
-    if (type == "2") {
-      staged_.push_back(FixItem{FixItem::Kind::Unsubscribe, session, kNoParticipant, symbol, nullptr});
-      continue;
-    }
-    const InstrumentId id = core_.names().instrument(symbol);
-    auto m = std::make_shared<FixMessage>();
-    m->msg_type = "W";
-    m->set(tag::MDReqID, msg.value(tag::MDReqID));
-    m->set(tag::Symbol, symbol);
-    fixapi::FixGroup entries{tag::NoMDEntries, tag::MDEntryType, {}};  // an empty book sends 268=0
-    std::vector<LevelView> levels;
-    for (Side side : {Side::Buy, Side::Sell}) {
-      engine_.depth(id, side, depth <= 0 ? 1000 : static_cast<size_t>(depth), levels);
-      for (size_t k = 0; k < levels.size(); ++k) {
-        entries.entries.push_back({{tag::MDEntryType, side == Side::Buy ? "0" : "1"},
-                                   {tag::MDEntryPx, format_fixed(levels[k].price)},
-                                   {tag::MDEntrySize, std::to_string(levels[k].qty)},
-                                   {tag::MDEntryPositionNo, std::to_string(k + 1)}});
-      }
-    }
-    m->groups.push_back(std::move(entries));
-    const bool subscribe = type == "1";
-    staged_.push_back(FixItem{subscribe ? FixItem::Kind::Subscribe : FixItem::Kind::Session, session, kNoParticipant,
-                              symbol, std::move(m)});
-  }
-}
-
-void FixSink::security_list(uint64_t session, const FixMessage& msg) {
-  const std::string only = msg.value(tag::Symbol);
-  auto m = std::make_shared<FixMessage>();
-  m->msg_type = "y";
-  m->set(tag::SecurityReqID, msg.value(tag::SecurityReqID));
-  m->set(tag::SecurityResponseID, next_exec_id());
-  fixapi::FixGroup list{tag::NoRelatedSym, tag::Symbol, {}};
-  for (InstrumentId i = 0; i < engine_.instrument_count(); ++i) {
-    const InstrumentInfo* info = engine_.instrument(i);
-    if (!info || (!only.empty() && info->symbol != only)) continue;
-    const Region* r = engine_.region(info->region);
-    const ChipClass* c = engine_.chip_class(info->chip_class);
-    list.entries.push_back({{tag::Symbol, info->symbol},
-                            {tag::SecurityDesc, std::string(r ? r->code : "") + " " + (c ? c->code : "") + " capacity"},
-                            {tag::RoundLot, std::to_string(info->rules.lot)},
-                            {tag::CpxMinPriceIncrement, format_fixed(info->rules.tick)},
-                            {tag::CpxRegion, r ? r->code : ""},
-                            {tag::CpxChipClass, c ? c->code : ""},
-                            {tag::CpxWindowStart, utc_timestamp(info->start)},
-                            {tag::CpxWindowEnd, utc_timestamp(info->end)},
-                            {tag::CpxInstrumentState, std::string(to_string(engine_.instrument_state(i)))}});
-  }
-  m->set(tag::SecurityRequestResult, list.entries.empty() && !only.empty() ? "2" : "0");
-  m->set(tag::TotNoRelatedSym, std::to_string(list.entries.size()));
-  if (!list.entries.empty()) m->groups.push_back(std::move(list));
-  to_session(session, std::move(m));
 }
 
 void FixSink::session_joined(ParticipantId p, bool drop_copy) {

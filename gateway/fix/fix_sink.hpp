@@ -51,6 +51,12 @@ enum : int {
 std::string utc_timestamp(Timestamp t);
 char side_char(Side s);
 char tif_char(TimeInForce t);  // TimeInForce(59) as FIX writes it
+// Reading FIX field text (fix_sink.cpp): a whole decimal number; a UTCTimestamp
+// (YYYYMMDD-HH:MM:SS[.fraction]); the words of a MultipleValueString. And a / b rounded half up (a >= 0, b > 0).
+bool parse_int(const std::string& s, int64_t& out);
+bool parse_utc_timestamp(const std::string& s, Timestamp& out);
+std::vector<std::string> words(const std::string& s);
+int64_t div_half_up(__int128 a, __int128 b);
 
 // Symbol(55) of a NewOrderSingle that is a routed order; no listed symbol can be this (symbols are
 // REGION.CLASS.TENOR.START).
