@@ -35,6 +35,7 @@ TEST(EventLog, EachLineIsAJsonObjectWithTimeLevelAndEvent) {
   EXPECT_EQ(first["event"], "journal_unavailable");
   EXPECT_EQ(first["reason"], "disk full");
   EXPECT_EQ(c.lines[0].find('\n'), std::string::npos) << "one line";
+  EXPECT_EQ(c.lines[0].rfind("{\"ts\":", 0), 0u) << "the time comes first: " << c.lines[0];
   EXPECT_NO_THROW(json::parse(c.lines[1])) << "bytes that are not UTF-8 are replaced, the line stays valid";
 }
 

@@ -36,10 +36,12 @@ std::string utc_now() {
 
 // Under the mutex.
 void emit(Level level, std::string_view event, nlohmann::json fields) {
-  nlohmann::json line = {{"ts", utc_now()}, {"level", name(level)}, {"event", event}};
-  if (fields.is_object()) line.update(fields);
+  // ts, level and event first (a person reads these lines too), then the fields by name.
+  nlohmann::ordered_json line = {{"ts", utc_now()}, {"level", name(level)}, {"event", event}};
+  if (fields.is_object())
+    for (const auto& [key, value] : fields.items()) line[key] = value;
   // Client text in a field (a user name, a reason) may be any bytes: replaced, never a broken line.
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   if (sink) {
     sink(text);
     return;
