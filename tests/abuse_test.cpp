@@ -384,6 +384,7 @@ TEST(Abuse, PublicQueriesAreRateLimitedPerAddress) {
   const std::string target = "/book/" + s.symbol;
   client::HttpReply last;
   int answered = 0;
+  const auto began = std::chrono::steady_clock::now();
   for (int i = 0; i < 30 && last.status != 429; ++i) {
     auto r = client::http_call(s.web_at("127.0.221.1"), "GET", target);
     ASSERT_TRUE(r.ok());
@@ -392,7 +393,9 @@ TEST(Abuse, PublicQueriesAreRateLimitedPerAddress) {
   }
   ASSERT_EQ(last.status, 429) << "an address past its burst is refused";
   EXPECT_GE(answered, 10) << "the burst (public_burst) is answered";
-  EXPECT_LE(answered, 12) << "then about one a second (public_requests_per_s)";
+  // Then one a second (public_requests_per_s): however slowly the loop ran, no more than that.
+  const auto took_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count();
+  EXPECT_LE(answered, 10 + took_s + 1);
   EXPECT_NE(last.body.find("rate_limited"), std::string::npos) << last.body;
   EXPECT_NE(last.head.find("Retry-After: 1"), std::string::npos) << last.head;
   auto other = client::http_call(s.web_at("127.0.221.2"), "GET", target);
@@ -417,6 +420,7 @@ TEST(Abuse, OwnStateQueriesHaveTheirOwnBudget) {
   Server& s = server();
   client::HttpReply last;
   int answered = 0;
+  const auto began = std::chrono::steady_clock::now();
   for (int i = 0; i < 10 && last.status != 429; ++i) {
     const int64_t ts = client::now_ns();
     const std::string nonce = client::new_nonce();
@@ -428,8 +432,9 @@ TEST(Abuse, OwnStateQueriesHaveTheirOwnBudget) {
     if (last.status == 200) ++answered;
   }
   ASSERT_EQ(last.status, 429) << last.body;
-  EXPECT_GE(answered, 3);
-  EXPECT_LE(answered, 5);
+  EXPECT_GE(answered, 3) << "the burst (own_queries_burst)";
+  const auto took_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - began).count();
+  EXPECT_LE(answered, 3 + took_s + 1) << "then one a second (own_queries_per_s)";
   EXPECT_NE(last.body.find("own_queries_per_s"), std::string::npos) << last.body;
 
   FixWireClient fix("127.0.222.2", "C5");
