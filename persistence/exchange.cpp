@@ -573,4 +573,17 @@ Result<bool> Exchange::restore(std::string_view bytes) {
   return true;
 }
 
+Balances Exchange::balances(ParticipantId p) const {
+  Balances b;
+  const CreditView c = engine_.credit(p);
+  const Account* cash = ledger_.account(cash_account(p));
+  b.cash = cash ? cash->balance() : 0;
+  b.reserved_by_open_buys = c.open_buy;
+  b.available = b.cash - c.open_buy;
+  b.escrowed_unsettled = c.unsettled_bought;
+  b.revenue = revenue(p);
+  b.open_orders = engine_.open_orders_of(p);
+  return b;
+}
+
 }  // namespace cpx::persistence

@@ -84,6 +84,18 @@ inline constexpr AccountId kExchangeFeesAccount = AccountId{3} << 56;
 inline constexpr AccountId kBankAccountId = AccountId{4} << 56;
 std::string_view transfer_code_name(uint16_t code);
 
+// A participant's money as every gateway reports it (docs/API.md, "Your orders, fills and money"; FIX
+// CollateralReport): its cash account, what open buys reserve of it, what is left, what it has bought and
+// not yet settled (escrowed), and what settled contracts paid it.
+struct Balances {
+  Money cash = 0;
+  Money reserved_by_open_buys = 0;
+  Money available = 0;
+  Money escrowed_unsettled = 0;
+  Money revenue = 0;
+  int64_t open_orders = 0;
+};
+
 class Exchange final : private EventListener {
  public:
   explicit Exchange(EventListener& out, ExchangeConfig config = {});
@@ -103,6 +115,7 @@ class Exchange final : private EventListener {
     auto it = revenue_.find(p);
     return it == revenue_.end() ? 0 : it->second;
   }
+  Balances balances(ParticipantId p) const;
   // Ledger postings the exchange expected to succeed but the ledger refused: always 0 unless a bug.
   uint64_t ledger_failures() const { return ledger_failures_; }
 

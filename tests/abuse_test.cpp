@@ -444,6 +444,12 @@ TEST(Abuse, OwnStateQueriesHaveTheirOwnBudget) {
   for (std::string m = fix.next(); !m.empty() && !limited; m = fix.next(2000))
     limited = client::fix_field(m, 35) == "j" && client::fix_field(m, 20001) == "rate_limited";
   EXPECT_TRUE(limited) << "an AF past the session's budget is refused";
+  // Fills (AD) and balances (BB) draw on the same budget; a refused AD is answered with its own ack.
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(fix.send("AD", "568=ad-" + std::to_string(i) + "\x01" "569=0\x01"));
+  limited = false;
+  for (std::string m = fix.next(); !m.empty() && !limited; m = fix.next(2000))
+    limited = client::fix_field(m, 35) == "AQ" && client::fix_field(m, 750) == "2" && client::fix_field(m, 20001) == "rate_limited";
+  EXPECT_TRUE(limited) << "an AD past the session's budget is refused";
 }
 
 // Defect 3: every failed login was written and fsynced on the I/O thread, without bound. Now failures are

@@ -1024,6 +1024,166 @@ TEST(Gateway, FixOrderStatusAndMassStatusCoverOrdersFromEveryGateway) {
   c.stop();
 }
 
+// A FIX client alone finds every fill since a cursor (TradeCaptureReportRequest AD -> AQ + AE) and its
+// balances (CollateralInquiry BB -> CollateralReport BA), exactly as the JSON API reports them.
+fixapi::FixMessage trade_request(const std::string& id, const std::string& after, const std::string& max) {
+  fixapi::FixMessage m;
+  m.msg_type = "AD";
+  m.set(568, id);
+  m.set(569, "0");
+  if (!after.empty()) m.set(20050, after);
+  if (!max.empty()) m.set(20051, max);
+  return m;
+}
+
+// The one entry of an AE's NoSides(552) group, as tag -> value.
+std::map<int, std::string> side_of(const fixapi::FixMessage& m) {
+  std::map<int, std::string> out;
+  for (const auto& g : m.groups)
+    if (g.count_tag == 552 && g.entries.size() == 1)
+      for (const auto& f : g.entries[0]) out[f.tag] = f.value;
+  return out;
+}
+
+// Sends an AD and collects its answer: the ack, then its reports (TotNumTradeReports of them).
+bool trade_capture(fixapi::FixClient& c, const fixapi::FixMessage& req, fixapi::FixMessage& ack,
+                   std::vector<fixapi::FixMessage>& reports) {
+  reports.clear();
+  if (!c.send(req)) return false;
+  const std::string id = req.value(568);
+  if (!next_of(c, [&](const auto& x) { return x.msg_type == "AQ" && x.value(568) == id; }, ack)) return false;
+  if (ack.value(750) == "2") return true;
+  const size_t n = std::stoul(ack.value(748));
+  for (size_t i = 0; i < n; ++i) {
+    fixapi::FixMessage m;
+    if (!next_of(c, [&](const auto& x) { return x.msg_type == "AE" && x.value(568) == id; }, m)) return false;
+    EXPECT_EQ(m.value(748), std::to_string(n));
+    EXPECT_EQ(m.value(912), i + 1 == n ? "Y" : "N");
+    reports.push_back(std::move(m));
+  }
+  return true;
+}
+
+TEST(Gateway, AFixClientFindsItsFillsAndBalancesOverFixAlone) {
+  const std::string sym = server().symbols[2];  // NX.H20 tomorrow: ALICLOUD offers it
+  std::string why;
+  fixapi::FixClient c(fix_settings("BJAI2", "bjai", "demo-bjai"));
+  ASSERT_EQ(c.start(), "");
+  ASSERT_TRUE(c.wait_logon(5000, &why)) << why;
+
+  // Every fill so far, a few pages of them (within the session's query budget), against the JSON API's list.
+  const json all = json::parse(signed_get("key-bjai", "secret-bjai", "/fills?limit=1000").body);
+  const size_t per_page = std::max<size_t>(2, all["fills"].size() / 8);
+  std::vector<std::string> fix_ids;
+  std::string cursor = "0";
+  fixapi::FixMessage ack;
+  std::vector<fixapi::FixMessage> page;
+  for (int pages = 0; pages < 1000; ++pages) {
+    ASSERT_TRUE(trade_capture(c, trade_request("all-" + std::to_string(pages), cursor, std::to_string(per_page)), ack, page));
+    ASSERT_EQ(ack.value(749), "0") << ack.value(58);
+    ASSERT_LE(page.size(), per_page);
+    for (const auto& m : page) fix_ids.push_back(m.value(20013));
+    if (!page.empty()) cursor = page.back().value(20013);
+    if (ack.value(20052) == "N") break;
+    ASSERT_EQ(page.size(), per_page) << "a page that says more is full";
+  }
+  std::vector<std::string> json_ids;
+  for (const auto& f : all["fills"]) json_ids.push_back(std::to_string(f["trade_id"].get<uint64_t>()));
+  EXPECT_EQ(fix_ids, json_ids);
+
+  // A new fill over FIX: the next request after the cursor reports exactly it, as its ExecutionReport did.
+  const json book = json::parse(http_request(http::verb::get, "/book/" + sym).body);
+  ASSERT_FALSE(book["asks"].empty()) << book.dump();
+  const std::string ask = book["asks"][0]["price"];
+  ASSERT_TRUE(c.send(new_order("fb-ioc", sym, '1', "1", ask, "3")));
+  fixapi::FixMessage fill;
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "fb-ioc" && x.value(150) == "F"; }, fill));
+  ASSERT_TRUE(trade_capture(c, trade_request("since", cursor, ""), ack, page));
+  EXPECT_EQ(ack.value(750), "0");
+  EXPECT_EQ(ack.value(20052), "N");
+  ASSERT_EQ(page.size(), 1u);
+  const fixapi::FixMessage ae = page[0];  // a copy: `page` takes the next answers
+  EXPECT_EQ(ae.value(20013), fill.value(20013));
+  EXPECT_EQ(ae.value(55), sym);
+  EXPECT_EQ(ae.value(32), "1");
+  EXPECT_EQ(ae.value(31), fill.value(31));
+  EXPECT_EQ(ae.value(20047), "2") << "took liquidity";
+  EXPECT_EQ(ae.value(570), "Y");
+  EXPECT_EQ(ae.value(75).size(), 8u);
+  const auto side = side_of(ae);
+  EXPECT_EQ(side.at(54), "1");
+  EXPECT_EQ(side.at(37), fill.value(37));
+  EXPECT_EQ(side.at(11), "fb-ioc");
+  EXPECT_EQ(side.at(12), fill.value(20011)) << "the fee";
+  EXPECT_EQ(side.at(381), fill.value(20010)) << "the notional";
+
+  // A time range: from just after that fill, nothing.
+  Timestamp t = 0;
+  ASSERT_TRUE(fix::parse_utc_timestamp(ae.value(60), t));
+  fixapi::FixMessage ranged = trade_request("later", "", "");
+  ranged.groups.push_back(fixapi::FixGroup{580, 75, {{{75, ae.value(75)}, {60, fix::utc_timestamp(t + 1'000'000)}}}});
+  ASSERT_TRUE(trade_capture(c, ranged, ack, page));
+  EXPECT_EQ(ack.value(748), "0");
+  EXPECT_EQ(ack.value(750), "1") << "completed: nothing follows";
+  // From the fill's day (TradeDate only) to just after it: the fill is in.
+  ranged = trade_request("that-day", "", "");
+  ranged.groups.push_back(fixapi::FixGroup{580, 75, {{{75, ae.value(75)}}, {{75, ae.value(75)}, {60, fix::utc_timestamp(t + 1'000'000)}}}});
+  ASSERT_TRUE(trade_capture(c, ranged, ack, page));
+  ASSERT_FALSE(page.empty());
+  EXPECT_EQ(page.back().value(20013), ae.value(20013));
+
+  // Refusals: an AQ that says why.
+  fixapi::FixMessage bad = trade_request("bad-type", "", "");
+  bad.fields[1].value = "1";  // TradeRequestType: matched trades
+  ASSERT_TRUE(trade_capture(c, bad, ack, page));
+  EXPECT_EQ(ack.value(750), "2");
+  EXPECT_EQ(ack.value(749), "8");
+  ASSERT_TRUE(trade_capture(c, trade_request("bad-max", "", "0"), ack, page));
+  EXPECT_EQ(ack.value(750), "2");
+  EXPECT_EQ(ack.value(20001), "invalid_value");
+  ASSERT_TRUE(trade_capture(c, trade_request("bad-cursor", "-1", ""), ack, page));
+  EXPECT_EQ(ack.value(750), "2");
+  fixapi::FixMessage sub = trade_request("bad-sub", "", "");
+  sub.set(263, "1");
+  ASSERT_TRUE(trade_capture(c, sub, ack, page));
+  EXPECT_EQ(ack.value(750), "2");
+
+  // Balances, with a resting buy holding cash: the CollateralReport says what /balances says.
+  const std::string low = format_fixed(parse_fixed(ask).value_or(0) * 9 / 10 / 100 * 100, 4);
+  ASSERT_TRUE(c.send(new_order("fb-rest", sym, '1', "2", low)));
+  fixapi::FixMessage m;
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(11) == "fb-rest"; }, m));
+  ASSERT_EQ(m.value(150), "0");
+  fixapi::FixMessage bb;
+  bb.msg_type = "BB";
+  bb.set(909, "bal-1");
+  ASSERT_TRUE(c.send(bb));
+  fixapi::FixMessage ba;
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "BA" || x.msg_type == "BG"; }, ba));
+  ASSERT_EQ(ba.msg_type, "BA");
+  const json bal = json::parse(signed_get("key-bjai", "secret-bjai", "/balances").body);
+  EXPECT_EQ(ba.value(909), "bal-1");
+  EXPECT_EQ(ba.value(1), "BJAI");
+  EXPECT_EQ(ba.value(15), "CNY");
+  EXPECT_EQ(ba.value(900), bal["cash"]);
+  EXPECT_EQ(ba.value(20060), bal["cash"]);
+  EXPECT_EQ(ba.value(20061), bal["reserved_by_open_buys"]);
+  EXPECT_EQ(ba.value(20062), bal["available"]);
+  EXPECT_EQ(ba.value(20063), bal["escrowed_unsettled"]);
+  EXPECT_EQ(ba.value(20064), bal["revenue"]);
+  EXPECT_EQ(ba.value(20065), std::to_string(bal["open_orders"].get<int64_t>()));
+  EXPECT_GT(parse_fixed(ba.value(20061)).value_or(0), 0) << "the resting buy reserves cash";
+  bb.set(263, "1");
+  ASSERT_TRUE(c.send(bb));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "BA" || x.msg_type == "BG"; }, m));
+  EXPECT_EQ(m.msg_type, "BG");
+  EXPECT_EQ(m.value(945), "4");
+
+  ASSERT_TRUE(c.send(cancel_request("fb-rest", "fb-rest-x", sym)));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "4"; }, m));
+  c.stop();
+}
+
 TEST(Gateway, FixOverTls) {
   fixapi::FixClient c(fix_settings("NMDC", "nmdc", "demo-nmdc", /*tls=*/true));
   ASSERT_EQ(c.start(), "");
@@ -1723,8 +1883,10 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
   const Fill fills[] = {{gs, "2", "17.1000", "1978", "3022", "1", "0.01756103", "1978", "12.8570", "820.8000", "0.8208", "0.01729019", "0.01756103"},
                         {nm, "4", "18.2000", "5934", "0", "2", "0.01820684", "3956", "12.0880", "1747.2000", "1.7472", "0.01840243", "0.01852974"}};
   std::set<std::string> children;
+  std::vector<std::string> trade_ids;
   for (const Fill& f : fills) {
     ASSERT_TRUE(next_of(c, [](const auto& x) { return is_report_for(x, "fr-1"); }, m));
+    trade_ids.push_back(m.value(20013));
     SCOPED_TRACE(f.symbol);
     EXPECT_EQ(m.value(150), "F");
     EXPECT_EQ(m.value(39), f.status);
@@ -1761,6 +1923,29 @@ TEST(Gateway, FixRoutedOrderIsOneOrderWithItsFillsThenAFokThatCannotFill) {
   EXPECT_EQ(m.value(20043), "2568.0000");
   EXPECT_EQ(m.value(20044), "2.5680");
   EXPECT_EQ(m.value(20045), "24.9450");
+
+  // Its fills over TradeCaptureReportRequest: each in its book's terms, under the routed order's id (the
+  // child in SecondaryOrderID) with its transport fee.
+  {
+    fixapi::FixMessage ack;
+    std::vector<fixapi::FixMessage> page;
+    ASSERT_TRUE(trade_capture(c, trade_request("fr-1-fills", std::to_string(std::stoull(trade_ids[0]) - 1), "2"), ack, page));
+    ASSERT_EQ(page.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      SCOPED_TRACE(fills[i].symbol);
+      EXPECT_EQ(page[i].value(20013), trade_ids[i]);
+      EXPECT_EQ(page[i].value(55), fills[i].symbol);
+      EXPECT_EQ(page[i].value(32), fills[i].devices);
+      EXPECT_EQ(page[i].value(31), fills[i].book_px);
+      EXPECT_EQ(page[i].value(20041), fills[i].transport);
+      const auto side = side_of(page[i]);
+      EXPECT_EQ(side.at(37), route_id);
+      EXPECT_TRUE(children.count(side.at(198)));
+      EXPECT_EQ(side.at(11), "fr-1");
+      EXPECT_EQ(side.at(12), fills[i].fee);
+      EXPECT_EQ(side.at(381), fills[i].notional);
+    }
+  }
 
   // FOK for 9890 SCU (10 devices): only NM's 4 @ 18.60 are left, so nothing trades. New, then Canceled.
   ASSERT_TRUE(c.send(routed_order("fr-2", "9890", "4")));

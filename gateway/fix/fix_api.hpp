@@ -23,7 +23,7 @@ struct FixSettings {
   size_t max_held_messages = 16;  // messages a client may send after its Logon while the Logon is checked
   bool check_latency = true;      // QuickFIX's SendingTime check (120 s); the fuzzer's fixed inputs turn it off
   // The application messages the handler takes (docs/FIX.md §3); any other is answered 380=3 by QuickFIX.
-  std::set<std::string> app_msg_types = {"D", "F", "G", "q", "V", "x", "H", "AF"};
+  std::set<std::string> app_msg_types = {"D", "F", "G", "q", "V", "x", "H", "AF", "AD", "BB"};
   // Conformance runs only: the application is QuickFIX's acceptance-test echo (fix_acceptance_echo.hpp).
   bool acceptance_echo = false;
 };

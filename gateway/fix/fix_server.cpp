@@ -214,10 +214,10 @@ void FixServer::on_message(uint64_t session, const fixapi::FixMessage& msg) {
                                  "rl-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
     return;
   }
-  if ((msg.msg_type == "H" || msg.msg_type == "AF") && !s->queries.allow(server::wall_clock())) {
+  if ((msg.msg_type == "H" || msg.msg_type == "AF" || msg.msg_type == "AD" || msg.msg_type == "BB") && !s->queries.allow(server::wall_clock())) {
     core_.metrics().reject(RejectReason::RateLimited);
     enqueue(*s, FixSink::refusal(msg, RejectReason::RateLimited,
-                                 "too many status requests: at most " + std::to_string(core_.config().own_queries_per_s) +
+                                 "too many own-state requests (H, AF, AD, BB): at most " + std::to_string(core_.config().own_queries_per_s) +
                                      " a second on average (own_queries_per_s)",
                                  "rl-" + std::to_string(session) + "-" + std::to_string(server::wall_clock())));
     return;

@@ -48,7 +48,7 @@ class FixServer final : public fixapi::FixHandler {
     std::string username;
     bool drop_copy = false;  // receives every participant's ExecutionReports, takes no requests
     server::RateLimiter limiter;
-    server::RateLimiter queries;  // OrderStatusRequest (H) and OrderMassStatusRequest (AF): own_queries_per_s
+    server::RateLimiter queries;  // H, AF, AD and BB (the session's own orders, fills and money): own_queries_per_s
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<std::shared_ptr<const fixapi::FixMessage>> queue;

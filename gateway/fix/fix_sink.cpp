@@ -129,7 +129,7 @@ void business_reject(FixMessage& m, const FixMessage& req, const char* reason) {
   m.msg_type = "j";
   if (req.seq_num > 0) m.set(tag::RefSeqNum, std::to_string(req.seq_num));
   m.set(tag::RefMsgType, req.msg_type);
-  for (int id : {tag::ClOrdID, tag::MassStatusReqID, tag::SecurityReqID, tag::MDReqID})
+  for (int id : {tag::ClOrdID, tag::MassStatusReqID, tag::SecurityReqID, tag::MDReqID, tag::TradeRequestID, tag::CollInquiryID})
     if (const std::string* v = req.get(id); v && !v->empty()) {
       m.set(tag::BusinessRejectRefID, *v);
       break;
@@ -177,6 +177,20 @@ std::shared_ptr<FixMessage> FixSink::refusal(const FixMessage& req, RejectReason
     m->msg_type = "Y";
     m->set(tag::MDReqID, req.value(tag::MDReqID));
     m->set(tag::MDReqRejReason, reason == RejectReason::UnknownInstrument ? "0" : "5");
+  } else if (req.msg_type == "AD") {
+    // TradeCaptureReportRequestAck: rejected (750=2), 749 99 other; the Instrument component is required.
+    m->msg_type = "AQ";
+    m->set(tag::TradeRequestID, req.value(tag::TradeRequestID));
+    m->set(tag::TradeRequestType, req.get(tag::TradeRequestType) ? req.value(tag::TradeRequestType) : "0");
+    m->set(tag::TradeRequestResult, reason == RejectReason::UnknownInstrument ? "1" : "99");
+    m->set(tag::TradeRequestStatus, "2");
+    m->set(tag::Symbol, "NA");
+  } else if (req.msg_type == "BB") {
+    // CollateralInquiryAck: rejected (945=4), 946 99 other.
+    m->msg_type = "BG";
+    m->set(tag::CollInquiryID, req.value(tag::CollInquiryID).empty() ? std::string("NONE") : req.value(tag::CollInquiryID));
+    m->set(tag::CollInquiryStatus, "4");
+    m->set(tag::CollInquiryResult, "99");
   } else {
     business_reject(*m, req, business_reject_reason(reason));
   }
@@ -195,7 +209,7 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
   FixMessage ref;
   ref.msg_type = msg.msg_type;
   ref.seq_num = msg.seq_num;
-  for (int id : {tag::ClOrdID, tag::MassStatusReqID, tag::SecurityReqID, tag::MDReqID})
+  for (int id : {tag::ClOrdID, tag::MassStatusReqID, tag::SecurityReqID, tag::MDReqID, tag::TradeRequestID, tag::CollInquiryID})
     if (const std::string* v = msg.get(id)) ref.set(id, *v);
   batch_requests_.push_back({session, std::move(ref)});
   context_ = Context{msg.msg_type, msg.value(tag::ClOrdID), msg.value(tag::OrigClOrdID), msg.value(tag::Symbol),
@@ -204,6 +218,8 @@ void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, 
   if (msg.msg_type == "x") return security_list(session, msg);
   if (msg.msg_type == "H") return order_status(session, p, msg);
   if (msg.msg_type == "AF") return mass_status(session, p, msg);
+  if (msg.msg_type == "AD") return trade_capture_request(session, p, msg);
+  if (msg.msg_type == "BB") return collateral_inquiry(session, p, msg);
 
   auto instrument = [&](InstrumentId& id) -> bool {
     const std::string symbol = msg.value(tag::Symbol);

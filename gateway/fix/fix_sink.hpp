@@ -16,6 +16,10 @@
 #include "server/sequencer.hpp"
 #include "server/server_core.hpp"
 
+namespace cpx::persistence {
+struct Fill;
+}
+
 namespace cpx::fix {
 
 // FIX tags CPX uses (docs/FIX.md), including its own user-defined ones (20000+).
@@ -33,6 +37,11 @@ enum : int {
   PossResend = 97, SecurityListRequestType = 559, SecurityRequestResult = 560, RoundLot = 561, MassStatusReqID = 584,
   MassStatusReqType = 585, TotNumReports = 911, LastRptRequested = 912, SecondaryOrderID = 198,
   LastLiquidityInd = 851,
+  // Fills and balances (fix_fills_balances.cpp).
+  Commission = 12, CommType = 13, Currency = 15, TradeDate = 75, GrossTradeAmt = 381, NoSides = 552,
+  TradeRequestID = 568, TradeRequestType = 569, PreviouslyReported = 570, TradeReportID = 571, NoDates = 580,
+  TotNumTradeReports = 748, TradeRequestResult = 749, TradeRequestStatus = 750, TotalNetValue = 900,
+  CollRptID = 908, CollInquiryID = 909, CollStatus = 910, CollInquiryStatus = 945, CollInquiryResult = 946,
   // FIX 4.4 ends at tag 956: a trade's id and an instrument's tick, which later versions define as 1003 and
   // 969, are CPX's own here (user-defined range), so a strict FIX 4.4 client accepts them.
   CpxReasonCode = 20001, CpxStpMode = 20002, CpxTradeNotional = 20010, CpxTradeFee = 20011,
@@ -44,6 +53,11 @@ enum : int {
   CpxResidency = 20034, CpxMinGreenShare = 20035, CpxDataGb = 20036, CpxLandedLimit = 20037,
   CpxBookQty = 20040, CpxTransportFee = 20041, CpxRouteDevices = 20042, CpxComputeCost = 20043,
   CpxRouteFees = 20044, CpxTransportCost = 20045, CpxBookPx = 20046,
+  // A TradeCaptureReport's maker/taker (LastLiquidityInd's values; 851 is not an AE field in FIX 4.4), the
+  // request's cursor and page, and whether more fills follow; a CollateralReport's balances (CNY).
+  CpxLiquidityInd = 20047, CpxAfterTradeID = 20050, CpxMaxReports = 20051, CpxMoreReports = 20052,
+  CpxCash = 20060, CpxReservedByOpenBuys = 20061, CpxAvailable = 20062, CpxEscrowed = 20063, CpxRevenue = 20064,
+  CpxOpenOrders = 20065,
 };
 }  // namespace tag
 
@@ -168,6 +182,12 @@ class FixSink final : public EventListener, public server::BatchSink {
   // fix_status.cpp.
   void order_status(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);
   void mass_status(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);
+  // TradeCaptureReportRequest (AD): the session's participant's fills since a cursor, at most
+  // kMaxTradeReports per request; CollateralInquiry (BB): its balances. fix_fills_balances.cpp.
+  static constexpr int64_t kMaxTradeReports = 1000;
+  void trade_capture_request(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);
+  std::shared_ptr<fixapi::FixMessage> trade_report(const persistence::Fill& f, const std::string& request_id) const;
+  void collateral_inquiry(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);
   // A NewOrderSingle with PossResend(97)=Y whose ClOrdID the participant has used: its status, true
   // (never a second order); false when the order is new.
   bool answered_as_resent(uint64_t session, ParticipantId p, const fixapi::FixMessage& msg);

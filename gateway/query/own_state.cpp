@@ -157,20 +157,17 @@ Answer QueryService::one(const OwnFills& q) const {
 
 Answer QueryService::one(const OwnBalances& q) const {
   const persistence::Exchange& x = core_.exchange();
-  const MatchingEngine& engine = x.engine();
-  const Subject s = subject(engine, q.who);
+  const Subject s = subject(x.engine(), q.who);
   if (s.refusal) return *s.refusal;
-  const CreditView c = engine.credit(s.id);
-  const persistence::Account* cash = x.ledger().account(persistence::cash_account(s.id));
-  const Money balance = cash ? cash->balance() : 0;
+  const persistence::Balances b = x.balances(s.id);
   return ok({{"ev", "balances"},
              {"participant", s.code},
-             {"cash", money(balance)},
-             {"reserved_by_open_buys", money(c.open_buy)},
-             {"available", money(balance - c.open_buy)},
-             {"escrowed_unsettled", money(c.unsettled_bought)},
-             {"revenue", money(x.revenue(s.id))},
-             {"open_orders", engine.open_orders_of(s.id)}});
+             {"cash", money(b.cash)},
+             {"reserved_by_open_buys", money(b.reserved_by_open_buys)},
+             {"available", money(b.available)},
+             {"escrowed_unsettled", money(b.escrowed_unsettled)},
+             {"revenue", money(b.revenue)},
+             {"open_orders", b.open_orders}});
 }
 
 Answer QueryService::one(const OwnContracts& q) const {
