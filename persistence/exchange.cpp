@@ -12,7 +12,7 @@ constexpr uint32_t kMagic = 0x58585043;  // "CPXX"
 // 5: its per-participant limits and client id index, revenue; 6: contracts carry the aggressor's side
 // (the public tape). An older snapshot is refused: recovery
 // then replays the journal from an older snapshot or from its start, which rebuilds all of it.
-constexpr uint8_t kVersion = 6;
+constexpr uint8_t kVersion = 7;  // 7: auction orders and awards in the order history
 }  // namespace
 
 std::string_view to_string(ContractState s) {
@@ -183,6 +183,7 @@ void Exchange::open_contract(Contract k) {
 // An auction contract settles like a traded one: the buyer's whole cost (notional, fee, transport) goes
 // into the contract's escrow now; delivery, disputes and payout follow the same path.
 void Exchange::on_auction_award(const AuctionAward& a) {
+  history_.auction_award(a);
   out_.on_auction_award(a);
   Contract k;
   k.trade_id = a.trade_id;

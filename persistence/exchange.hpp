@@ -158,8 +158,14 @@ class Exchange final : private EventListener {
     out_.on_route_done(e);
   }
   void on_auction_state(const AuctionStateChanged& e) override { out_.on_auction_state(e); }
-  void on_auction_order(const AuctionOrderAccepted& e) override { out_.on_auction_order(e); }
-  void on_auction_order_done(const AuctionOrderDone& e) override { out_.on_auction_order_done(e); }
+  void on_auction_order(const AuctionOrderAccepted& e) override {
+    history_.auction_accepted(e);
+    out_.on_auction_order(e);
+  }
+  void on_auction_order_done(const AuctionOrderDone& e) override {
+    history_.auction_done(e);
+    out_.on_auction_order_done(e);
+  }
   void on_auction_award(const AuctionAward& e) override;
   void on_admin(const AdminDone& e) override;
 

@@ -13,6 +13,8 @@ std::string_view order_status_code(OrderStatus s) {
     case OrderStatus::Filled: return "filled";
     case OrderStatus::Cancelled: return "cancelled";
     case OrderStatus::Expired: return "expired";
+    case OrderStatus::Accepted: return "accepted";
+    case OrderStatus::Rejected: return "rejected";
   }
   return "?";
 }
@@ -90,9 +92,7 @@ void OrderHistory::fill(OrderId order, const Trade& e, bool buy) {
   f.notional = e.notional;
   f.fee = buy ? e.buyer_fee : e.seller_fee;
   f.transport_fee = buy ? e.transport_fee : 0;
-  auto& fills = own_[p].fills;
-  fills.push_back(f);
-  if (fills.size() > limits_.max_fills) fills.pop_front();
+  keep_fill(p, f);
   if (!r) return;  // an order from before the history began (a snapshot of an older version)
   r->filled += e.qty;
   r->leaves = buy ? e.buy_remaining : e.sell_remaining;
@@ -116,6 +116,12 @@ void OrderHistory::fill(OrderId order, const Trade& e, bool buy) {
       parent->updated_at = e.ts;
       if (parent->status == OrderStatus::New) parent->status = OrderStatus::PartiallyFilled;
     }
+}
+
+void OrderHistory::keep_fill(ParticipantId p, const Fill& f) {
+  auto& fills = own_[p].fills;
+  fills.push_back(f);
+  if (fills.size() > limits_.max_fills) fills.pop_front();
 }
 
 void OrderHistory::trade(const Trade& e) {
@@ -189,6 +195,78 @@ void OrderHistory::route_done(const RouteDone& e) {
   r->qty = e.devices;
   r->filled_scu = e.filled_scu;
   close(*r, e.reason == DoneReason::Filled ? OrderStatus::Filled : OrderStatus::Cancelled, e.reason, e.ts);
+}
+
+void OrderHistory::auction_accepted(const AuctionOrderAccepted& e) {
+  OrderRecord r;
+  r.order_id = e.order_id;
+  r.participant = e.participant;
+  r.cl_ord_id.assign(e.cl_ord_id);
+  r.tif = TimeInForce::GTC;  // open until the auction clears or it is withdrawn
+  r.auction_day = e.day_start;
+  r.created_at = r.updated_at = e.ts;
+  if (e.offer) {
+    r.auction = AuctionSide::Offer;
+    r.side = Side::Sell;
+    r.region = e.offer->region;
+    r.chip_class = e.offer->chip_class;
+    r.first_hour = e.offer->hour;
+    r.hours = 1;
+    r.price = e.offer->price;
+    r.qty = r.leaves = e.offer->devices;
+  } else if (e.bid) {
+    r.auction = AuctionSide::Bid;
+    r.side = Side::Buy;
+    r.first_hour = e.bid->first_hour;
+    r.hours = e.bid->hours;
+    r.scu = e.bid->constraints.scu;
+    r.limit_per_scu_hour = e.bid->constraints.limit_per_scu_hour;
+  } else {
+    return;
+  }
+  const OrderRecord& kept = records_.insert_or_assign(e.order_id, std::move(r)).first->second;
+  Own& own = own_[e.participant];
+  own.orders.insert(e.order_id);
+  own.open.insert(e.order_id);
+  index_cl_ord_id(kept);
+}
+
+// An award is a fill of the bid and of the offer: devices for one hour at the zone's price.
+void OrderHistory::auction_award(const AuctionAward& a) {
+  for (const bool buy : {true, false}) {
+    Fill f;
+    f.trade_id = a.trade_id;
+    f.ts = a.ts;
+    f.order_id = buy ? a.bid_id : a.offer_id;
+    f.side = buy ? Side::Buy : Side::Sell;
+    f.price = a.price;
+    f.qty = a.devices;
+    f.notional = a.notional;
+    f.fee = buy ? a.buyer_fee : a.seller_fee;
+    f.transport_fee = buy ? a.transport_fee : 0;
+    f.auction = true;
+    f.region = a.region;
+    f.chip_class = a.chip_class;
+    f.window_start = a.window_start;
+    keep_fill(buy ? a.buyer : a.seller, f);
+    if (OrderRecord* r = find(f.order_id)) {
+      r->filled += a.devices;
+      r->notional += a.notional;
+      r->device_hours += a.devices;  // one hour
+      r->fees += f.fee;
+      r->transport_cost += f.transport_fee;
+      r->updated_at = a.ts;
+    }
+  }
+}
+
+void OrderHistory::auction_done(const AuctionOrderDone& e) {
+  OrderRecord* r = find(e.order_id);
+  if (!r || r->auction == AuctionSide::None) return;
+  if (e.is_bid) r->filled_scu = e.accepted;
+  if (e.status == AuctionOrderStatus::Cancelled) return close(*r, OrderStatus::Cancelled, DoneReason::Cancelled, e.ts);
+  close(*r, e.status == AuctionOrderStatus::Accepted ? OrderStatus::Accepted : OrderStatus::Rejected, DoneReason::Filled, e.ts);
+  r->reason.reset();  // cleared: the status says how, there is no done reason
 }
 
 void OrderHistory::expire(Timestamp now) {
@@ -304,6 +382,12 @@ void save_record(ByteWriter& w, const OrderRecord& r) {
   w.i64(r.limit_per_scu_hour);
   w.i64(r.transport_cost);
   w.u32(r.children);
+  w.u8(static_cast<uint8_t>(r.auction));
+  w.i64(r.auction_day);
+  w.i64(r.first_hour);
+  w.i64(r.hours);
+  w.u32(r.region);
+  w.u32(r.chip_class);
 }
 
 }  // namespace
@@ -345,6 +429,10 @@ void OrderHistory::save(ByteWriter& w) const {
       w.i64(f.notional);
       w.i64(f.fee);
       w.i64(f.transport_fee);
+      w.u8(f.auction);
+      w.u32(f.region);
+      w.u32(f.chip_class);
+      w.i64(f.window_start);
     }
   }
   std::vector<OrderId> indexed;
@@ -377,7 +465,7 @@ Result<bool> OrderHistory::load(ByteReader& r) {
     o.notional = r.i64();
     o.device_hours = r.i64();
     o.fees = r.i64();
-    o.status = r.small_enum<OrderStatus>(5);
+    o.status = r.small_enum<OrderStatus>(7);
     if (const uint8_t reason = r.u8(); reason > 0) {
       if (reason > static_cast<uint8_t>(DoneReason::Filled) + 1) return bad("has an unknown reason");
       o.reason = static_cast<DoneReason>(reason - 1);
@@ -390,6 +478,12 @@ Result<bool> OrderHistory::load(ByteReader& r) {
     o.limit_per_scu_hour = r.i64();
     o.transport_cost = r.i64();
     o.children = r.u32();
+    o.auction = r.small_enum<AuctionSide>(3);
+    o.auction_day = r.i64();
+    o.first_hour = static_cast<int32_t>(r.i64());
+    o.hours = static_cast<int32_t>(r.i64());
+    o.region = r.u32();
+    o.chip_class = r.u32();
     if (!r.ok()) break;
     Own& own = own_[o.participant];
     own.orders.insert(o.order_id);
@@ -424,6 +518,10 @@ Result<bool> OrderHistory::load(ByteReader& r) {
       f.notional = r.i64();
       f.fee = r.i64();
       f.transport_fee = r.i64();
+      f.auction = r.u8() != 0;
+      f.region = r.u32();
+      f.chip_class = r.u32();
+      f.window_start = r.i64();
       if (!fills.empty() && f.trade_id < fills.back().trade_id) return bad("has fills out of order");
       fills.push_back(f);
     }

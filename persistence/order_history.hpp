@@ -26,7 +26,11 @@
 
 namespace cpx::persistence {
 
-enum class OrderStatus : uint8_t { New, PartiallyFilled, Filled, Cancelled, Expired };
+// Accepted and Rejected end day-ahead auction orders: cleared with some (`filled`) or none accepted.
+enum class OrderStatus : uint8_t { New, PartiallyFilled, Filled, Cancelled, Expired, Accepted, Rejected };
+// A day-ahead auction order (docs/API.md §2 auction_offer / auction_bid): a supplier's offer of devices
+// for one hour in one zone, or a buyer's block of SCU per hour over consecutive hours.
+enum class AuctionSide : uint8_t { None, Offer, Bid };
 std::string_view order_status_code(OrderStatus s);
 
 struct OrderRecord {
@@ -54,6 +58,14 @@ struct OrderRecord {
   int64_t scu = 0, filled_scu = 0, limit_per_scu_hour = 0;
   Money transport_cost = 0;
   uint32_t children = 0;
+  // Auction orders only (instrument kNoInstrument). Offers: region, chip class, price, qty (devices; filled:
+  // accepted). Bids: scu (SCU per hour), filled_scu (accepted SCU per hour), limit_per_scu_hour; qty and
+  // leaves 0, filled the devices awarded over all hours.
+  AuctionSide auction = AuctionSide::None;
+  Timestamp auction_day = 0;  // 00:00 CST of the delivery day
+  int32_t first_hour = 0, hours = 0;
+  RegionId region = 0;
+  ChipClassId chip_class = 0;
 
   bool open() const { return status == OrderStatus::New || status == OrderStatus::PartiallyFilled; }
   // Average price per device-hour, rounded half away from zero; 0 before any fill.
@@ -73,6 +85,11 @@ struct Fill {
   Money notional = 0;
   Money fee = 0;
   Money transport_fee = 0;  // a routed buy's transfer cost for this fill
+  // An auction award (instrument kNoInstrument): the zone and the hour it delivers.
+  bool auction = false;
+  RegionId region = 0;
+  ChipClassId chip_class = 0;
+  Timestamp window_start = 0;
 };
 
 struct HistoryLimits {
@@ -93,6 +110,9 @@ class OrderHistory {
   void restated(const OrderRestated& e);
   void route_accepted(const RouteAccepted& e);
   void route_done(const RouteDone& e);
+  void auction_accepted(const AuctionOrderAccepted& e);
+  void auction_award(const AuctionAward& e);
+  void auction_done(const AuctionOrderDone& e);
   // Forgets orders closed, and fills made, before `now` (rounded down to the minute) minus the retention.
   // Cheap enough to call for every command: the work is done when the minute changes.
   void expire(Timestamp now);
@@ -136,6 +156,7 @@ class OrderHistory {
   };
   OrderRecord* find(OrderId id);
   void fill(OrderId order, const Trade& e, bool buy);
+  void keep_fill(ParticipantId p, const Fill& f);
   void close(OrderRecord& r, OrderStatus status, DoneReason reason, Timestamp ts);
   void index_cl_ord_id(const OrderRecord& r);
   void forget_oldest_closed(Own& own);  // drops own.closed.front() and its record

@@ -21,6 +21,7 @@
 #include "engine_fixture.hpp"
 #include "event_text.hpp"
 #include "exchange.hpp"
+#include "order_history.hpp"
 #include "market_stats.hpp"
 #include "revenue_split.hpp"
 
@@ -1113,6 +1114,130 @@ TEST_F(AuctionBookTest, ClearingAHandMadeResult) {
 
 // The reference prices are found through the zones as they were frozen at the gate, even when a chip
 // class is added between the gate and the clearing (which renumbers region x class).
+// Issue 13: auction orders and their awards are in the participants' order history (GET /orders, /fills,
+// FIX H, AF, AD): open until the auction clears, then accepted or rejected, each award a fill of both sides;
+// the same after a snapshot round trip.
+TEST_F(AuctionBookTest, TheOrderHistoryKeepsAuctionOrdersAndTheirAwards) {
+  using persistence::AuctionSide;
+  using persistence::OrderRecord;
+  using persistence::OrderStatus;
+  const HandDay d = hand_orders();
+  const auto& h = ex.history();
+  const OrderRecord* c0 = h.order(d.c0);
+  ASSERT_NE(c0, nullptr);
+  EXPECT_EQ(c0->status, OrderStatus::Cancelled);
+  EXPECT_EQ(c0->reason, std::optional<DoneReason>(DoneReason::Cancelled));
+  const OrderRecord* o1 = h.order(d.o1);
+  ASSERT_NE(o1, nullptr);
+  EXPECT_EQ(o1->auction, AuctionSide::Offer);
+  EXPECT_EQ(o1->side, Side::Sell);
+  EXPECT_EQ(o1->instrument, kNoInstrument);
+  EXPECT_EQ(o1->region, NM);
+  EXPECT_EQ(o1->chip_class, G10);
+  EXPECT_EQ(o1->auction_day, kDay);
+  EXPECT_EQ(o1->first_hour, 10);
+  EXPECT_EQ(o1->hours, 1);
+  EXPECT_EQ(o1->qty, 30);
+  EXPECT_EQ(o1->leaves, 30);
+  EXPECT_EQ(o1->price, px("2.00"));
+  EXPECT_EQ(o1->status, OrderStatus::New);
+  const OrderRecord* b1 = h.order(d.b1);
+  ASSERT_NE(b1, nullptr);
+  EXPECT_EQ(b1->auction, AuctionSide::Bid);
+  EXPECT_EQ(b1->side, Side::Buy);
+  EXPECT_EQ(b1->first_hour, 10);
+  EXPECT_EQ(b1->hours, 2);
+  EXPECT_EQ(b1->scu, 400);
+  EXPECT_EQ(b1->status, OrderStatus::New);
+  auto ids = [](const std::vector<const OrderRecord*>& v) {
+    std::vector<OrderId> out;
+    for (const OrderRecord* r : v) out.push_back(r->order_id);
+    return out;
+  };
+  EXPECT_EQ(ids(h.open_orders(SUP)), (std::vector<OrderId>{d.o1, d.o4}));
+  EXPECT_EQ(ids(h.open_orders(BUY)), (std::vector<OrderId>{d.b1}));
+
+  advance(kGate);
+  now = kGate + 2 * kNanosPerHour;
+  ASSERT_EQ(outcome(clear_cmd(hand_result())), "accepted");
+  for (ParticipantId p : {SUP, SUP2, HOST, BUY, BUY2}) EXPECT_TRUE(h.open_orders(p).empty()) << p;
+  // Four awards, all b1's (hand_result): o2 20 and o4 20 devices in NM, o3 10 and o5 10 in GZ.
+  ASSERT_EQ(ex.contract_count(), 4u);
+  Money notional = 0, fees = 0, transport = 0;
+  for (TradeId id = 1; id <= 4; ++id) {
+    const Contract& k = *ex.contract(id);
+    notional += k.notional;
+    fees += k.buyer_fee;
+    transport += k.transport_fee();
+    for (const bool buy : {true, false}) {
+      SCOPED_TRACE(::testing::Message() << "contract " << id << (buy ? " buyer" : " seller"));
+      const auto fills = h.fills(buy ? k.buyer : k.seller, id - 1, INT64_MIN, INT64_MAX, 1);
+      ASSERT_EQ(fills.size(), 1u);
+      const persistence::Fill& f = *fills[0];
+      EXPECT_EQ(f.trade_id, id);
+      EXPECT_TRUE(f.auction);
+      EXPECT_EQ(f.side, buy ? Side::Buy : Side::Sell);
+      EXPECT_EQ(f.qty, k.qty);
+      EXPECT_EQ(f.price, k.price);
+      EXPECT_EQ(f.notional, k.notional);
+      EXPECT_EQ(f.fee, buy ? k.buyer_fee : k.seller_fee);
+      EXPECT_EQ(f.transport_fee, buy ? k.transport_fee() : 0);
+      EXPECT_EQ(f.region, k.region);
+      EXPECT_EQ(f.chip_class, k.chip_class);
+      EXPECT_EQ(f.window_start, k.window_start);
+      if (buy) {
+        EXPECT_EQ(f.order_id, d.b1);
+      } else {
+        const OrderRecord* offer = h.order(f.order_id);
+        ASSERT_NE(offer, nullptr);
+        EXPECT_EQ(offer->auction, AuctionSide::Offer);
+        EXPECT_EQ(offer->filled, k.qty) << "one award per accepted offer here";
+        EXPECT_EQ(offer->notional, k.notional);
+        EXPECT_EQ(offer->fees, k.seller_fee);
+        EXPECT_EQ(offer->status, OrderStatus::Accepted);
+      }
+    }
+  }
+  EXPECT_EQ(b1->status, OrderStatus::Accepted);
+  EXPECT_FALSE(b1->reason.has_value());
+  EXPECT_EQ(b1->filled, 60);
+  EXPECT_EQ(b1->filled_scu, bid_record(d.b1)->accepted_scu);
+  EXPECT_EQ(b1->notional, notional);
+  EXPECT_EQ(b1->fees, fees);
+  EXPECT_EQ(b1->transport_cost, transport);
+  EXPECT_EQ(h.order(d.b2)->status, OrderStatus::Rejected) << "left out (paradoxically rejected)";
+  EXPECT_EQ(h.order(d.b2)->filled, 0);
+  EXPECT_EQ(h.order(d.o1)->status, OrderStatus::Rejected);
+  EXPECT_EQ(h.order(d.o1)->leaves, 0);
+
+  test::EventText sink;
+  Exchange copy(sink);
+  ASSERT_TRUE(copy.restore(ex.snapshot()).ok());
+  EXPECT_EQ(copy.state_hash(), ex.state_hash());
+  for (uint64_t id : {d.c0, d.o1, d.o2, d.o3, d.o4, d.o5, d.b1, d.b2}) {
+    const OrderRecord* a = h.order(id);
+    const OrderRecord* b = copy.history().order(id);
+    ASSERT_NE(b, nullptr) << id;
+    EXPECT_EQ(b->auction, a->auction);
+    EXPECT_EQ(b->status, a->status);
+    EXPECT_EQ(b->reason, a->reason);
+    EXPECT_EQ(b->filled, a->filled);
+    EXPECT_EQ(b->filled_scu, a->filled_scu);
+    EXPECT_EQ(b->region, a->region);
+    EXPECT_EQ(b->first_hour, a->first_hour);
+    EXPECT_EQ(b->hours, a->hours);
+    EXPECT_EQ(b->auction_day, a->auction_day);
+  }
+  const auto before = h.fills(BUY, 0, INT64_MIN, INT64_MAX, 100), after = copy.history().fills(BUY, 0, INT64_MIN, INT64_MAX, 100);
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(after[i]->auction, before[i]->auction);
+    EXPECT_EQ(after[i]->region, before[i]->region);
+    EXPECT_EQ(after[i]->window_start, before[i]->window_start);
+    EXPECT_EQ(after[i]->transport_fee, before[i]->transport_fee);
+  }
+}
+
 TEST_F(AuctionBookTest, ReferencePricesUseTheZonesFrozenAtTheGate) {
   hand_orders();
   advance(kGate);

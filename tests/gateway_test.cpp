@@ -1181,6 +1181,31 @@ TEST(Gateway, AFixClientFindsItsFillsAndBalancesOverFixAlone) {
 
   ASSERT_TRUE(c.send(cancel_request("fb-rest", "fb-rest-x", sym)));
   ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "4"; }, m));
+
+  // The demo's day-ahead auction bid (demo_market.cpp, "train-64") is one of BJAI's open orders, over
+  // JSON and FIX alike.
+  const json bid = json::parse(signed_get("key-bjai", "secret-bjai", "/orders?cl_ord_id=train-64").body);
+  ASSERT_TRUE(bid.contains("order")) << bid.dump();
+  EXPECT_EQ(bid["order"]["auction"], "bid");
+  EXPECT_EQ(bid["order"]["status"], "new");
+  EXPECT_EQ(bid["order"]["scu_per_hour"], 63296);
+  EXPECT_EQ(bid["order"]["first_hour"], 0);
+  EXPECT_EQ(bid["order"]["hours"], 12);
+  bool listed = false;
+  const json open_now = json::parse(signed_get("key-bjai", "secret-bjai", "/orders").body);
+  for (const auto& o : open_now["orders"]) listed |= o["cl_ord_id"] == "train-64";
+  EXPECT_TRUE(listed) << "among the open orders " << open_now.dump();
+  fixapi::FixMessage h;
+  h.msg_type = "H";
+  h.set(11, "train-64");
+  h.set(54, "1");
+  ASSERT_TRUE(c.send(h));
+  ASSERT_TRUE(next_of(c, [](const auto& x) { return x.msg_type == "8" && x.value(150) == "I"; }, m));
+  EXPECT_EQ(m.value(37), std::to_string(bid["order"]["order_id"].get<uint64_t>()));
+  EXPECT_EQ(m.value(55), "AUCTION");
+  EXPECT_EQ(m.value(39), "0");
+  EXPECT_EQ(m.value(20071), "63296");
+  EXPECT_EQ(m.value(20070).substr(9), "16:00:00.000") << "the delivery day's 00:00 CST";
   c.stop();
 }
 

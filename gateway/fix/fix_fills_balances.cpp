@@ -91,14 +91,21 @@ std::shared_ptr<FixMessage> FixSink::trade_report(const persistence::Fill& f, co
   m->set(tag::TradeReportID, std::to_string(f.trade_id) + "-" + std::to_string(f.order_id));
   m->set(tag::TradeRequestID, request_id);
   m->set(tag::PreviouslyReported, "Y");  // its ExecutionReport was sent when it happened
-  m->set(tag::Symbol, std::string(core_.names().symbol(f.instrument)));
+  m->set(tag::Symbol, f.auction ? std::string(kAuctionSymbol) : std::string(core_.names().symbol(f.instrument)));
   m->set(tag::LastQty, std::to_string(f.qty));
   m->set(tag::LastPx, format_fixed(f.price));
   m->set(tag::TradeDate, trade_date(f.ts));
   m->set(tag::TransactTime, utc_timestamp(f.ts));
   m->set(tag::CpxTradeID, std::to_string(f.trade_id));
   m->set(tag::CpxLiquidityInd, f.maker ? "1" : "2");  // LastLiquidityInd(851)'s values: 1 added, 2 removed
-  if (f.route_id != 0) m->set(tag::CpxTransportFee, format_fixed(f.transport_fee));
+  if (f.route_id != 0 || (f.auction && f.side == Side::Buy)) m->set(tag::CpxTransportFee, format_fixed(f.transport_fee));
+  if (f.auction) {
+    // An award delivers one hour in one zone.
+    m->set(tag::CpxRegion, std::string(core_.names().region_code(f.region)));
+    m->set(tag::CpxChipClass, std::string(core_.names().chip_class_code(f.chip_class)));
+    m->set(tag::CpxWindowStart, utc_timestamp(f.window_start));
+    m->set(tag::CpxWindowEnd, utc_timestamp(f.window_start + kNanosPerHour));
+  }
   // The participant's side. A routed order's fill is reported as its ExecutionReport was: OrderID the
   // routed order, SecondaryOrderID the child order that traded.
   const OrderId order = f.route_id != 0 ? f.route_id : f.order_id;

@@ -58,6 +58,8 @@ enum : int {
   CpxLiquidityInd = 20047, CpxAfterTradeID = 20050, CpxMaxReports = 20051, CpxMoreReports = 20052,
   CpxCash = 20060, CpxReservedByOpenBuys = 20061, CpxAvailable = 20062, CpxEscrowed = 20063, CpxRevenue = 20064,
   CpxOpenOrders = 20065,
+  // A day-ahead auction order's delivery day (00:00 CST) and a bid's SCU per hour, asked and accepted.
+  CpxAuctionDay = 20070, CpxScuPerHour = 20071, CpxAcceptedScuPerHour = 20072,
 };
 }  // namespace tag
 
@@ -75,6 +77,8 @@ int64_t div_half_up(__int128 a, __int128 b);
 // Symbol(55) of a NewOrderSingle that is a routed order; no listed symbol can be this (symbols are
 // REGION.CLASS.TENOR.START).
 inline constexpr const char* kRouteSymbol = "ROUTE";
+// Symbol(55) of a day-ahead auction order or award in a status report or TradeCaptureReport.
+inline constexpr const char* kAuctionSymbol = "AUCTION";
 
 struct FixItem {
   enum class Kind : uint8_t {

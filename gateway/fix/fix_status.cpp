@@ -23,6 +23,9 @@ char ord_status(OrderStatus s) {
     case OrderStatus::Filled: return '2';
     case OrderStatus::Cancelled: return '4';
     case OrderStatus::Expired: return 'C';
+    // Day-ahead auction orders, once cleared: done for the day (part or all accepted), or rejected.
+    case OrderStatus::Accepted: return '3';
+    case OrderStatus::Rejected: return '8';
   }
   return '8';
 }
@@ -38,7 +41,8 @@ bool positive_id(const std::string& s, OrderId& out) {
 }  // namespace
 
 // One order's status report. A routed order is one order to its client (Symbol ROUTE, quantities in
-// devices bought), as its other reports show it.
+// devices bought), as its other reports show it; a day-ahead auction order has Symbol AUCTION (an offer:
+// its devices and price; a bid: SCU per hour asked and accepted in CpxScuPerHour / CpxAcceptedScuPerHour).
 static std::shared_ptr<FixMessage> status_report(const MatchingEngine& engine, const OrderRecord& r, const std::string& exec_id) {
   auto m = std::make_shared<FixMessage>();
   m->msg_type = "8";
@@ -47,11 +51,23 @@ static std::shared_ptr<FixMessage> status_report(const MatchingEngine& engine, c
   m->set(tag::ExecID, exec_id);
   m->set(tag::ExecType, "I");
   m->set(tag::OrdStatus, std::string(1, ord_status(r.status)));
-  const InstrumentInfo* info = r.routed ? nullptr : engine.instrument(r.instrument);
-  m->set(tag::Symbol, r.routed ? std::string(kRouteSymbol) : info ? info->symbol : std::string("?"));
+  const bool auction = r.auction != persistence::AuctionSide::None;
+  const InstrumentInfo* info = r.routed || auction ? nullptr : engine.instrument(r.instrument);
+  m->set(tag::Symbol, r.routed ? std::string(kRouteSymbol) : auction ? std::string(kAuctionSymbol) : info ? info->symbol : std::string("?"));
   m->set(tag::Side, std::string(1, side_char(r.side)));
-  m->set(tag::OrderQty, std::to_string(r.routed ? r.filled : r.qty));
-  if (!r.routed) {
+  // A routed order's and a bid's quantity is what they bought (devices): they ask in SCU.
+  const bool asked_in_scu = r.routed || r.auction == persistence::AuctionSide::Bid;
+  m->set(tag::OrderQty, std::to_string(asked_in_scu ? r.filled : r.qty));
+  if (auction) {
+    m->set(tag::CpxAuctionDay, utc_timestamp(r.auction_day));
+    if (r.auction == persistence::AuctionSide::Offer) {
+      m->set(tag::OrdType, "2");
+      m->set(tag::Price, format_fixed(r.price));
+    } else {
+      m->set(tag::CpxScuPerHour, std::to_string(r.scu));
+      m->set(tag::CpxAcceptedScuPerHour, std::to_string(r.filled_scu));
+    }
+  } else if (!r.routed) {
     m->set(tag::OrdType, r.type == OrderType::Market ? "1" : "2");
     if (r.type == OrderType::Limit) m->set(tag::Price, format_fixed(r.price));
   }
@@ -61,6 +77,8 @@ static std::shared_ptr<FixMessage> status_report(const MatchingEngine& engine, c
   m->set(tag::AvgPx, format_fixed(r.average_price()));
   m->set(tag::TransactTime, utc_timestamp(r.updated_at));
   if (r.reason) m->set(tag::CpxReasonCode, std::string(done_reason_code(*r.reason)));
+  if (r.status == OrderStatus::Accepted || r.status == OrderStatus::Rejected)
+    m->set(tag::CpxReasonCode, r.status == OrderStatus::Accepted ? "auction_accepted" : "auction_rejected");
   return m;
 }
 

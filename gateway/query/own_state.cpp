@@ -66,7 +66,27 @@ json order_json(const MatchingEngine& engine, const OrderRecord& r) {
             {"fees", money(r.fees)},
             {"created_at", format_iso_time(r.created_at)},
             {"updated_at", format_iso_time(r.updated_at)}};
-  if (r.routed) {
+  if (r.auction != persistence::AuctionSide::None) {
+    // A day-ahead auction order: its day and hours; an offer's zone and price, a bid's SCU per hour.
+    const bool offer = r.auction == persistence::AuctionSide::Offer;
+    o["auction"] = offer ? "offer" : "bid";
+    o["day"] = format_iso_time(r.auction_day).substr(0, 10);
+    o["first_hour"] = r.first_hour;
+    o["hours"] = r.hours;
+    o["transport_cost"] = money(r.transport_cost);
+    if (offer) {
+      const Region* region = engine.region(r.region);
+      const ChipClass* cls = engine.chip_class(r.chip_class);
+      o["region"] = region ? region->code : std::string();
+      o["class"] = cls ? cls->code : std::string();
+      o["price"] = format_fixed(r.price, 4);
+      o["qty"] = r.qty;
+    } else {
+      o["scu_per_hour"] = r.scu;
+      o["accepted_scu_per_hour"] = r.filled_scu;
+      o["limit_per_scu_hour"] = format_fixed(r.limit_per_scu_hour, 8);
+    }
+  } else if (r.routed) {
     o["routed"] = true;
     o["scu"] = r.scu;
     o["filled_scu"] = r.filled_scu;
@@ -101,6 +121,16 @@ json fill_json(const MatchingEngine& engine, const persistence::Fill& f) {
   if (f.route_id != 0) {
     o["route_id"] = f.route_id;
     o["transport_fee"] = money(f.transport_fee);
+  }
+  if (f.auction) {
+    // An auction award: the zone and hour it delivers in (no instrument), and a buyer's transport fee.
+    const Region* region = engine.region(f.region);
+    const ChipClass* cls = engine.chip_class(f.chip_class);
+    o["auction"] = true;
+    o["region"] = region ? region->code : std::string();
+    o["class"] = cls ? cls->code : std::string();
+    o["hour_start"] = format_iso_time(f.window_start);
+    if (f.side == Side::Buy) o["transport_fee"] = money(f.transport_fee);
   }
   return o;
 }
