@@ -583,7 +583,7 @@ Balances Exchange::balances(ParticipantId p) const {
   b.available = b.cash - c.open_buy;
   b.escrowed_unsettled = c.unsettled_bought;
   b.revenue = revenue(p);
-  b.open_orders = engine_.open_orders_of(p);
+  b.open_orders = static_cast<int64_t>(history_.open_count(p));  // book, routed and auction orders, as GET /orders lists them
   return b;
 }
 

@@ -131,6 +131,10 @@ class OrderHistory {
   std::vector<const Fill*> fills(ParticipantId p, TradeId after, Timestamp from, Timestamp to, size_t limit) const;
 
   size_t order_count() const { return records_.size(); }
+  size_t open_count(ParticipantId p) const {
+    auto it = own_.find(p);
+    return it == own_.end() ? 0 : it->second.open.size();
+  }
   size_t fill_count() const;
 
   void save(ByteWriter& w) const;

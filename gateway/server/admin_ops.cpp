@@ -47,18 +47,16 @@ struct NewCredentials {
 };
 
 json participant_row(const persistence::Exchange& x, ParticipantId id, const Participant& p) {
-  const CreditView c = x.engine().credit(id);
-  const persistence::Account* cash = x.ledger().account(persistence::cash_account(id));
-  const Money balance = cash ? cash->balance() : 0;
+  const persistence::Balances b = x.balances(id);  // the figures a participant's own GET /balances shows
   return {{"code", p.code},
           {"name", p.name},
           {"kind", to_string(p.kind)},
           {"roles", role_list(p.roles)},
-          {"cash", money(balance)},
-          {"reserved_by_open_buys", money(c.open_buy)},
-          {"available", money(balance - c.open_buy)},
-          {"escrowed_unsettled", money(c.unsettled_bought)},
-          {"open_orders", x.engine().open_orders_of(id)}};
+          {"cash", money(b.cash)},
+          {"reserved_by_open_buys", money(b.reserved_by_open_buys)},
+          {"available", money(b.available)},
+          {"escrowed_unsettled", money(b.escrowed_unsettled)},
+          {"open_orders", b.open_orders}};
 }
 
 }  // namespace
