@@ -1,7 +1,9 @@
+// The FIX gateway's engine-thread side (fix_sink.hpp): requests to commands, engine events to FIX
+// messages. Routed orders: fix_routed.cpp; market and reference data: fix_market_data.cpp; order status:
+// fix_status.cpp; fills and balances: fix_fills_balances.cpp; refusals: fix_refusals.cpp; field text:
+// fix_fields.cpp.
 #include "fix/fix_sink.hpp"
 
-#include <charconv>
-#include <cstring>
 #include <cstdio>
 
 #include "cpx/fixed_point.hpp"
@@ -9,96 +11,6 @@
 namespace cpx::fix {
 
 using fixapi::FixMessage;
-
-bool parse_int(const std::string& s, int64_t& out) {
-  if (s.empty()) return false;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-// FIX UTCTimestamp: YYYYMMDD-HH:MM:SS[.sss[sss[sss]]]
-bool parse_utc_timestamp(const std::string& s, Timestamp& out) {
-  int y, mo, d, h, mi, sec;
-  char frac[16] = {0};
-  const int n = std::sscanf(s.c_str(), "%4d%2d%2d-%2d:%2d:%2d.%9[0-9]", &y, &mo, &d, &h, &mi, &sec, frac);
-  if (n < 6 || s.size() < 17 || !valid_date(CivilDate{y, mo, d}) || h > 23 || mi > 59 || sec > 59) return false;
-  int64_t nanos = 0;
-  const size_t digits = std::strlen(frac);
-  if (n == 7) {
-    int64_t f = 0;
-    parse_int(frac, f);
-    nanos = f;
-    for (size_t i = digits; i < 9; ++i) nanos *= 10;
-  } else if (s.size() != 17) {
-    return false;
-  }
-  out = days_from_civil(CivilDate{y, mo, d}) * kNanosPerDay + (h * 3600LL + mi * 60LL + sec) * kNanosPerSecond + nanos;
-  return true;
-}
-
-namespace {
-
-// OrdRejReason(103) / CxlRejReason(102) for a CPX reason; the CPX code itself travels in tag 20001.
-const char* ord_rej_reason(RejectReason r) {
-  switch (r) {
-    case RejectReason::UnknownInstrument:
-    case RejectReason::BadSymbol: return "1";  // unknown symbol
-    case RejectReason::InstrumentClosed:
-    case RejectReason::InstrumentHalted:
-    case RejectReason::InstrumentNotOpen: return "2";  // exchange closed
-    case RejectReason::MaxOrderQty: return "3";        // order exceeds limit
-    case RejectReason::DuplicateClOrdId: return "6";   // duplicate order
-    case RejectReason::UnknownOrder: return "5";       // unknown order
-    case RejectReason::InvalidPrice:
-    case RejectReason::TickSize:
-    case RejectReason::PriceBand: return "99";
-    default: return "99";
-  }
-}
-const char* cxl_rej_reason(RejectReason r) { return r == RejectReason::UnknownOrder ? "1" : "99"; }
-
-}  // namespace
-
-// The words of a FIX MultipleValueString (space-separated), empty words dropped.
-std::vector<std::string> words(const std::string& s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t j = s.find(' ', i);
-    const size_t end = j == std::string::npos ? s.size() : j;
-    if (end > i) out.push_back(s.substr(i, end - i));
-    i = end + 1;
-  }
-  return out;
-}
-
-// a / b rounded half up (a >= 0, b > 0).
-int64_t div_half_up(__int128 a, __int128 b) { return static_cast<int64_t>((2 * a + b) / (2 * b)); }
-
-std::string utc_timestamp(Timestamp t) {
-  const int64_t days = t >= 0 ? t / kNanosPerDay : (t - kNanosPerDay + 1) / kNanosPerDay;
-  const int64_t rest = t - days * kNanosPerDay;
-  const CivilDate d = civil_from_days(days);
-  const int64_t secs = rest / kNanosPerSecond;
-  char b[40];
-  std::snprintf(b, sizeof b, "%04d%02d%02d-%02lld:%02lld:%02lld.%03lld", d.year, d.month, d.day,
-                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60), static_cast<long long>(rest % kNanosPerSecond / 1'000'000));
-  return b;
-}
-
-char side_char(Side s) { return s == Side::Buy ? '1' : '2'; }
-
-char tif_char(TimeInForce t) {
-  switch (t) {
-    case TimeInForce::DAY: return '0';
-    case TimeInForce::GTC: return '1';
-    case TimeInForce::IOC: return '3';
-    case TimeInForce::FOK: return '4';
-    case TimeInForce::GTD: return '6';
-  }
-  return '0';
-}
 
 FixSink::FixSink(server::ServerCore& core, Release release)
     : core_(core), engine_(core.exchange().engine()), release_(std::move(release)) {
@@ -108,101 +20,6 @@ FixSink::FixSink(server::ServerCore& core, Release release)
 }
 
 std::string FixSink::next_exec_id() { return exec_prefix_ + std::to_string(++exec_seq_); }
-
-namespace {
-
-// BusinessRejectReason(380) for a request CPX refuses that has no reply message of its own (FIX 4.4:
-// 0 other, 2 unknown security, 3 unsupported message type, 4 application not available, 5 conditionally
-// required field missing); the CPX reason is in CpxReasonCode(20001) either way.
-const char* business_reject_reason(RejectReason reason) {
-  switch (reason) {
-    case RejectReason::UnknownInstrument: return "2";
-    case RejectReason::Unavailable: return "4";
-    case RejectReason::MalformedRequest: return "5";
-    default: return "0";
-  }
-}
-
-// The BusinessMessageReject(j) fields that name what is refused: its type, its MsgSeqNum and (when it has
-// one) its own id.
-void business_reject(FixMessage& m, const FixMessage& req, const char* reason) {
-  m.msg_type = "j";
-  if (req.seq_num > 0) m.set(tag::RefSeqNum, std::to_string(req.seq_num));
-  m.set(tag::RefMsgType, req.msg_type);
-  for (int id : {tag::ClOrdID, tag::MassStatusReqID, tag::SecurityReqID, tag::MDReqID, tag::TradeRequestID, tag::CollInquiryID})
-    if (const std::string* v = req.get(id); v && !v->empty()) {
-      m.set(tag::BusinessRejectRefID, *v);
-      break;
-    }
-  m.set(tag::BusinessRejectReason, reason);
-}
-
-}  // namespace
-
-std::shared_ptr<FixMessage> FixSink::refusal(const FixMessage& req, RejectReason reason, const std::string& text,
-                                             const std::string& exec_id) {
-  auto m = std::make_shared<FixMessage>();
-  const std::string code(reason_code(reason));
-  if (req.msg_type == "D") {
-    m->msg_type = "8";
-    m->set(tag::OrderID, "NONE");
-    m->set(tag::ClOrdID, req.value(tag::ClOrdID));
-    m->set(tag::ExecID, exec_id);
-    m->set(tag::ExecType, "8");
-    m->set(tag::OrdStatus, "8");
-    m->set(tag::OrdRejReason, ord_rej_reason(reason));
-    m->set(tag::Symbol, req.value(tag::Symbol));
-    m->set(tag::Side, req.get(tag::Side) ? req.value(tag::Side) : "1");
-    if (req.get(tag::OrderQty)) m->set(tag::OrderQty, req.value(tag::OrderQty));
-    m->set(tag::LeavesQty, "0");
-    m->set(tag::CumQty, "0");
-    m->set(tag::AvgPx, "0");
-  } else if (req.msg_type == "F" || req.msg_type == "G") {
-    m->msg_type = "9";
-    m->set(tag::OrderID, req.get(tag::OrderID) ? req.value(tag::OrderID) : "NONE");
-    m->set(tag::ClOrdID, req.value(tag::ClOrdID));
-    m->set(tag::OrigClOrdID, req.value(tag::OrigClOrdID));
-    m->set(tag::OrdStatus, "8");
-    m->set(tag::CxlRejResponseTo, req.msg_type == "F" ? "1" : "2");
-    m->set(tag::CxlRejReason, cxl_rej_reason(reason));
-  } else if (req.msg_type == "q") {
-    m->msg_type = "r";
-    m->set(tag::ClOrdID, req.value(tag::ClOrdID));
-    m->set(tag::OrderID, "NONE");
-    m->set(tag::MassCancelRequestType, req.get(tag::MassCancelRequestType) ? req.value(tag::MassCancelRequestType) : "7");
-    m->set(tag::MassCancelResponse, "0");
-    // 532 is a CHAR in FIX 4.4 (0-6): "1" unknown security, else "0"; the CPX reason is in 20001.
-    m->set(tag::MassCancelRejectReason, reason == RejectReason::UnknownInstrument ? "1" : "0");
-  } else if (req.msg_type == "V") {
-    m->msg_type = "Y";
-    m->set(tag::MDReqID, req.value(tag::MDReqID));
-    m->set(tag::MDReqRejReason, reason == RejectReason::UnknownInstrument ? "0" : "5");
-  } else if (req.msg_type == "AD") {
-    // TradeCaptureReportRequestAck: rejected (750=2), 749 99 other; the Instrument component is required.
-    m->msg_type = "AQ";
-    m->set(tag::TradeRequestID, req.value(tag::TradeRequestID));
-    m->set(tag::TradeRequestType, req.get(tag::TradeRequestType) ? req.value(tag::TradeRequestType) : "0");
-    m->set(tag::TradeRequestResult, reason == RejectReason::UnknownInstrument ? "1" : "99");
-    m->set(tag::TradeRequestStatus, "2");
-    m->set(tag::Symbol, "NA");
-  } else if (req.msg_type == "BB") {
-    // CollateralInquiryAck: rejected (945=4), 946 99 other.
-    m->msg_type = "BG";
-    m->set(tag::CollInquiryID, req.value(tag::CollInquiryID).empty() ? std::string("NONE") : req.value(tag::CollInquiryID));
-    m->set(tag::CollInquiryStatus, "4");
-    m->set(tag::CollInquiryResult, "99");
-  } else {
-    business_reject(*m, req, business_reject_reason(reason));
-  }
-  m->set(tag::Text, text);
-  m->set(tag::CpxReasonCode, code);
-  return m;
-}
-
-void FixSink::refuse(uint64_t session, const FixMessage& msg, RejectReason reason, const std::string& text) {
-  core_.metrics().reject(reason);
-  to_session(session, refusal(msg, reason, text, next_exec_id()));
-}
 
 void FixSink::request(uint64_t session, ParticipantId p, const FixMessage& msg, Timestamp now, std::vector<Command>& out) {
   // What a batch that cannot be made durable refuses (end_batch): the request, as it came.

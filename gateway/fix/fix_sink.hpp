@@ -73,6 +73,8 @@ bool parse_int(const std::string& s, int64_t& out);
 bool parse_utc_timestamp(const std::string& s, Timestamp& out);
 std::vector<std::string> words(const std::string& s);
 int64_t div_half_up(__int128 a, __int128 b);
+// Makes `m` a BusinessMessageReject(j) of `req` with BusinessRejectReason(380) `reason` (fix_refusals.cpp).
+void business_reject(fixapi::FixMessage& m, const fixapi::FixMessage& req, const char* reason);
 
 // Symbol(55) of a NewOrderSingle that is a routed order; no listed symbol can be this (symbols are
 // REGION.CLASS.TENOR.START).
