@@ -71,19 +71,6 @@ static bool fill_range(const FixMessage& msg, Timestamp& from, Timestamp& to, st
   return true;
 }
 
-// A TradeCaptureReportRequestAck (AQ): 749 TradeRequestResult, 750 TradeRequestStatus (0 accepted, 1
-// completed, 2 rejected).
-static std::shared_ptr<FixMessage> trade_request_ack(const FixMessage& req, const char* result, const char* status) {
-  auto m = std::make_shared<FixMessage>();
-  m->msg_type = "AQ";
-  m->set(tag::TradeRequestID, req.value(tag::TradeRequestID));
-  m->set(tag::TradeRequestType, req.get(tag::TradeRequestType) ? req.value(tag::TradeRequestType) : "0");
-  m->set(tag::TradeRequestResult, result);
-  m->set(tag::TradeRequestStatus, status);
-  m->set(tag::Symbol, "NA");  // the Instrument component is required; the request covers every instrument
-  return m;
-}
-
 std::shared_ptr<FixMessage> FixSink::trade_report(const persistence::Fill& f, const std::string& request_id) const {
   const auto& history = core_.exchange().history();
   auto m = std::make_shared<FixMessage>();
@@ -166,16 +153,8 @@ void FixSink::trade_capture_request(uint64_t session, ParticipantId p, const Fix
 void FixSink::collateral_inquiry(uint64_t session, ParticipantId p, const FixMessage& msg) {
   const std::string sub = msg.value(tag::SubscriptionRequestType);
   if (!sub.empty() && sub != "0") {
-    // CollateralInquiryAck: 945 CollInquiryStatus 4 rejected, 946 CollInquiryResult 99 other.
-    auto m = std::make_shared<FixMessage>();
-    m->msg_type = "BG";
-    m->set(tag::CollInquiryID, msg.value(tag::CollInquiryID).empty() ? std::string("NONE") : msg.value(tag::CollInquiryID));
-    m->set(tag::CollInquiryStatus, "4");
-    m->set(tag::CollInquiryResult, "99");
-    m->set(tag::Text, "SubscriptionRequestType(263) must be 0 (snapshot)");
-    m->set(tag::CpxReasonCode, "invalid_value");
-    core_.metrics().reject(RejectReason::InvalidValue);
-    return to_session(session, std::move(m));
+    // A CollateralInquiryAck, rejected (fix_refusals.cpp).
+    return refuse(session, msg, RejectReason::InvalidValue, "SubscriptionRequestType(263) must be 0 (snapshot)");
   }
   const persistence::Balances b = core_.exchange().balances(p);
   const Participant* who = engine_.participant(p);

@@ -47,6 +47,19 @@ const char* business_reject_reason(RejectReason reason) {
 
 }  // namespace
 
+// A TradeCaptureReportRequestAck (AQ): 749 TradeRequestResult, 750 TradeRequestStatus (0 accepted, 1
+// completed, 2 rejected).
+std::shared_ptr<FixMessage> trade_request_ack(const FixMessage& req, const char* result, const char* status) {
+  auto m = std::make_shared<FixMessage>();
+  m->msg_type = "AQ";
+  m->set(tag::TradeRequestID, req.value(tag::TradeRequestID));
+  m->set(tag::TradeRequestType, req.get(tag::TradeRequestType) ? req.value(tag::TradeRequestType) : "0");
+  m->set(tag::TradeRequestResult, result);
+  m->set(tag::TradeRequestStatus, status);
+  m->set(tag::Symbol, "NA");  // the Instrument component is required; the request covers every instrument
+  return m;
+}
+
 // The BusinessMessageReject(j) fields that name what is refused: its type, its MsgSeqNum and (when it has
 // one) its own id.
 void business_reject(FixMessage& m, const FixMessage& req, const char* reason) {
@@ -101,13 +114,8 @@ std::shared_ptr<FixMessage> FixSink::refusal(const FixMessage& req, RejectReason
     m->set(tag::MDReqID, req.value(tag::MDReqID));
     m->set(tag::MDReqRejReason, reason == RejectReason::UnknownInstrument ? "0" : "5");
   } else if (req.msg_type == "AD") {
-    // TradeCaptureReportRequestAck: rejected (750=2), 749 99 other; the Instrument component is required.
-    m->msg_type = "AQ";
-    m->set(tag::TradeRequestID, req.value(tag::TradeRequestID));
-    m->set(tag::TradeRequestType, req.get(tag::TradeRequestType) ? req.value(tag::TradeRequestType) : "0");
-    m->set(tag::TradeRequestResult, reason == RejectReason::UnknownInstrument ? "1" : "99");
-    m->set(tag::TradeRequestStatus, "2");
-    m->set(tag::Symbol, "NA");
+    // TradeCaptureReportRequestAck, rejected: 749 1 unknown instrument, else 99 other.
+    m = trade_request_ack(req, reason == RejectReason::UnknownInstrument ? "1" : "99", "2");
   } else if (req.msg_type == "BB") {
     // CollateralInquiryAck: rejected (945=4), 946 99 other.
     m->msg_type = "BG";

@@ -75,6 +75,9 @@ std::vector<std::string> words(const std::string& s);
 int64_t div_half_up(__int128 a, __int128 b);
 // Makes `m` a BusinessMessageReject(j) of `req` with BusinessRejectReason(380) `reason` (fix_refusals.cpp).
 void business_reject(fixapi::FixMessage& m, const fixapi::FixMessage& req, const char* reason);
+// A TradeCaptureReportRequestAck (AQ) of `req` with TradeRequestResult(749) `result` and
+// TradeRequestStatus(750) `status` (fix_refusals.cpp).
+std::shared_ptr<fixapi::FixMessage> trade_request_ack(const fixapi::FixMessage& req, const char* result, const char* status);
 
 // Symbol(55) of a NewOrderSingle that is a routed order; no listed symbol can be this (symbols are
 // REGION.CLASS.TENOR.START).
